@@ -1,0 +1,44 @@
+import type { Handle, ServerInit } from '@sveltejs/kit';
+import { AUTH_COOKIE, validateAuthSessionToken } from '$lib/server/auth/session';
+import { getDb } from '$lib/server/db';
+import { prepareDatabase } from '$lib/server/db/prepare';
+import { authCookieFor, clientOf } from '$lib/server/trpc/context';
+
+/** The Vite plugin and the production entry prepare the database first; `node build` alone does it here. */
+export const init: ServerInit = async () => {
+	if (!process.env.DATABASE_URL) await prepareDatabase();
+};
+
+const securityHeaders: Record<string, string> = {
+	'referrer-policy': 'strict-origin-when-cross-origin',
+	'x-content-type-options': 'nosniff',
+	'x-frame-options': 'DENY',
+	'cross-origin-opener-policy': 'same-origin',
+	'permissions-policy': 'camera=(), microphone=(), geolocation=(), interest-cohort=()'
+};
+
+export const handle: Handle = async ({ event, resolve }) => {
+	event.locals.user = null;
+	event.locals.authSession = null;
+	const token = event.cookies.get(AUTH_COOKIE);
+	if (token) {
+		const validated = await validateAuthSessionToken(getDb(), token, clientOf(event));
+		const cookie = authCookieFor(event);
+		if (validated) {
+			event.locals.user = validated.user;
+			event.locals.authSession = validated.session;
+			cookie.set(token, validated.session.expiresAt);
+		} else {
+			cookie.clear();
+		}
+	}
+
+	const response = await resolve(event);
+	for (const [name, value] of Object.entries(securityHeaders)) {
+		if (!response.headers.has(name)) response.headers.set(name, value);
+	}
+	if (event.url.protocol === 'https:') {
+		response.headers.set('strict-transport-security', 'max-age=31536000; includeSubDomains');
+	}
+	return response;
+};

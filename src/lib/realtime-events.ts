@@ -1,0 +1,12 @@
+/** Events the server pushes to open browsers. Payloads carry only what the receiver may see. */
+export interface ServerToClientEvents {
+	/** This browser's sign-in was ended elsewhere: go to the sign-in page. */
+	'auth:revoked': () => void;
+	'profile:updated': (profile: { name: string; timeZone: string }) => void;
+}
+
+/** Browsers only listen; everything they change goes through tRPC. */
+export type ClientToServerEvents = Record<string, never>;
+
+export const userRoom = (userId: string) => `user:${userId}`;
+export const authSessionRoom = (sessionId: string) => `auth-session:${sessionId}`;

@@ -1,0 +1,84 @@
+import { endAuthSessionSockets, publishToUser } from '../realtime/publish';
+import { authedProcedure, publicProcedure, router } from '../trpc/init';
+import {
+	changePasswordSchema,
+	profileSchema,
+	requestResetSchema,
+	resetPasswordSchema,
+	signInSchema,
+	signUpSchema,
+	verifyEmailSchema
+} from './schemas';
+import { listSecurityEvents } from './security-log';
+import * as account from './service';
+
+export const accountRouter = router({
+	me: authedProcedure.query(({ ctx }) => ctx.user),
+
+	signUp: publicProcedure.input(signUpSchema).mutation(async ({ ctx, input }) => {
+		await account.signUp(ctx.db, input, ctx.client, ctx.origin);
+		return { email: input.email };
+	}),
+
+	verifyEmail: publicProcedure.input(verifyEmailSchema).mutation(async ({ ctx, input }) => {
+		const session = await account.verifyEmail(ctx.db, input.token, ctx.client);
+		ctx.authCookie.set(session.token, session.expiresAt);
+	}),
+
+	resendVerification: authedProcedure.mutation(({ ctx }) =>
+		account.resendVerification(ctx.db, ctx.user.id, ctx.origin)
+	),
+
+	signIn: publicProcedure.input(signInSchema).mutation(async ({ ctx, input }) => {
+		const session = await account.signIn(ctx.db, input, ctx.client);
+		ctx.authCookie.set(session.token, session.expiresAt);
+	}),
+
+	signOut: authedProcedure.mutation(async ({ ctx }) => {
+		await account.signOut(ctx.db, ctx.user.id, ctx.authSession.id, ctx.client);
+		ctx.authCookie.clear();
+	}),
+
+	signOutOthers: authedProcedure.mutation(async ({ ctx }) => {
+		const ended = await account.signOutOthers(ctx.db, ctx.user.id, ctx.authSession.id, ctx.client);
+		endAuthSessionSockets(ended);
+		return { ended: ended.length };
+	}),
+
+	requestPasswordReset: publicProcedure
+		.input(requestResetSchema)
+		.mutation(async ({ ctx, input }) => {
+			await account.requestPasswordReset(ctx.db, input, ctx.client, ctx.origin);
+		}),
+
+	resetPassword: publicProcedure.input(resetPasswordSchema).mutation(async ({ ctx, input }) => {
+		const { session, ended } = await account.resetPassword(ctx.db, input, ctx.client, ctx.origin);
+		endAuthSessionSockets(ended);
+		ctx.authCookie.set(session.token, session.expiresAt);
+	}),
+
+	changePassword: authedProcedure.input(changePasswordSchema).mutation(async ({ ctx, input }) => {
+		const ended = await account.changePassword(
+			ctx.db,
+			ctx.user.id,
+			ctx.authSession.id,
+			input,
+			ctx.client,
+			ctx.origin
+		);
+		endAuthSessionSockets(ended);
+		return { ended: ended.length };
+	}),
+
+	updateProfile: authedProcedure.input(profileSchema).mutation(async ({ ctx, input }) => {
+		const profile = await account.updateProfile(ctx.db, ctx.user.id, input);
+		publishToUser(ctx.user.id, 'profile:updated', profile);
+		return profile;
+	}),
+
+	authSessions: authedProcedure.query(({ ctx }) =>
+		account.listAuthSessions(ctx.db, ctx.user.id, ctx.authSession.id)
+	),
+
+	securityLog: authedProcedure.query(({ ctx }) => listSecurityEvents(ctx.db, ctx.user.id))
+});

@@ -1,0 +1,304 @@
+import { TRPCError } from '@trpc/server';
+import { desc, eq, sql } from 'drizzle-orm';
+import type { z } from 'zod';
+import { consumeEmailToken, createEmailToken } from '../auth/email-tokens';
+import { hashPassword, verifyAgainstNothing, verifyPassword } from '../auth/password';
+import { clear, hit, limits } from '../auth/rate-limit';
+import {
+	createAuthSession,
+	invalidateAuthSession,
+	invalidateOtherAuthSessions,
+	type Client
+} from '../auth/session';
+import type { Db } from '../db';
+import { authSessions, users, type User } from '../db/schema';
+import { sendEmail } from '../email/mailer';
+import {
+	alreadyRegisteredMessage,
+	passwordChangedMessage,
+	resetPasswordMessage,
+	verifyEmailMessage
+} from '../email/templates';
+import { fieldError } from '../trpc/errors';
+import { recordSecurityEvent } from './security-log';
+import type {
+	changePasswordSchema,
+	profileSchema,
+	requestResetSchema,
+	resetPasswordSchema,
+	signInSchema,
+	signUpSchema
+} from './schemas';
+
+export type Links = { origin: string };
+export type NewAuthSession = { token: string; expiresAt: Date; sessionId: string };
+
+const links = {
+	verify: (origin: string, token: string) =>
+		`${origin}/verify-email?token=${encodeURIComponent(token)}`,
+	reset: (origin: string, token: string) =>
+		`${origin}/reset-password?token=${encodeURIComponent(token)}`,
+	forgot: (origin: string) => `${origin}/forgot-password`,
+	signIn: (origin: string) => `${origin}/sign-in`
+};
+
+async function findUserByEmail(db: Db, email: string): Promise<User | undefined> {
+	const [user] = await db
+		.select()
+		.from(users)
+		.where(eq(sql`lower(${users.email})`, email.toLowerCase()));
+	return user;
+}
+
+async function signInAs(db: Db, userId: string, client: Client): Promise<NewAuthSession> {
+	const { token, session } = await createAuthSession(db, userId, client);
+	return { token, expiresAt: session.expiresAt, sessionId: session.id };
+}
+
+/**
+ * Answers the same way whether or not the email has an account: a new address gets a confirmation
+ * link; a confirmed one gets a notice that someone tried; an unconfirmed one is taken over by this
+ * sign-up, since its earlier owner never proved the address was theirs.
+ */
+export async function signUp(
+	db: Db,
+	input: z.output<typeof signUpSchema>,
+	client: Client,
+	origin: string
+): Promise<void> {
+	await hit(db, limits.signUpPerIp, client.ip ?? 'unknown');
+	await hit(db, limits.signUpPerEmail, input.email);
+	const passwordHash = await hashPassword(input.password);
+	const timeZone = input.timeZone || 'UTC';
+
+	const outcome = await db.transaction(async (tx) => {
+		const [created] = await tx
+			.insert(users)
+			.values({
+				email: input.email,
+				name: input.name,
+				passwordHash,
+				timeZone,
+				ageConfirmedAt: new Date()
+			})
+			.onConflictDoNothing()
+			.returning();
+		if (created) {
+			await recordSecurityEvent(tx, created.id, 'sign_up', client);
+			return { kind: 'verify' as const, user: created };
+		}
+		const existing = (await findUserByEmail(tx, input.email))!;
+		if (existing.emailVerifiedAt) return { kind: 'notice' as const, user: existing };
+		const [replaced] = await tx
+			.update(users)
+			.set({
+				name: input.name,
+				passwordHash,
+				timeZone,
+				ageConfirmedAt: new Date(),
+				updatedAt: new Date()
+			})
+			.where(eq(users.id, existing.id))
+			.returning();
+		await invalidateOtherAuthSessions(tx, existing.id, null);
+		return { kind: 'verify' as const, user: replaced! };
+	});
+
+	if (outcome.kind === 'notice') {
+		await sendEmail(
+			db,
+			alreadyRegisteredMessage(
+				outcome.user.email,
+				outcome.user.name,
+				links.signIn(origin),
+				links.forgot(origin)
+			)
+		);
+		return;
+	}
+	const token = await createEmailToken(db, outcome.user.id, 'verify_email');
+	await sendEmail(
+		db,
+		verifyEmailMessage(outcome.user.email, outcome.user.name, links.verify(origin, token))
+	);
+}
+
+/** Confirms the address and signs the person in on this browser. */
+export async function verifyEmail(db: Db, token: string, client: Client): Promise<NewAuthSession> {
+	return db.transaction(async (tx) => {
+		const userId = await consumeEmailToken(tx, token, 'verify_email');
+		if (!userId) {
+			throw new TRPCError({
+				code: 'BAD_REQUEST',
+				message:
+					'This confirmation link is invalid, already used or expired. Sign in to get a new one.'
+			});
+		}
+		await tx
+			.update(users)
+			.set({ emailVerifiedAt: sql`coalesce(${users.emailVerifiedAt}, now())` })
+			.where(eq(users.id, userId));
+		await recordSecurityEvent(tx, userId, 'email_verified', client);
+		return signInAs(tx, userId, client);
+	});
+}
+
+export async function resendVerification(db: Db, userId: string, origin: string): Promise<void> {
+	await hit(db, limits.verifyResendPerUser, userId);
+	const [user] = await db.select().from(users).where(eq(users.id, userId));
+	if (!user || user.emailVerifiedAt) return;
+	const token = await createEmailToken(db, user.id, 'verify_email');
+	await sendEmail(db, verifyEmailMessage(user.email, user.name, links.verify(origin, token)));
+}
+
+const WRONG_CREDENTIALS = 'That email and password do not match an account.';
+
+export async function signIn(
+	db: Db,
+	input: z.output<typeof signInSchema>,
+	client: Client
+): Promise<NewAuthSession> {
+	await hit(db, limits.signInPerIp, client.ip ?? 'unknown');
+	await hit(db, limits.signInPerEmail, input.email);
+	const user = await findUserByEmail(db, input.email);
+	const valid = user?.passwordHash
+		? await verifyPassword(user.passwordHash, input.password)
+		: await verifyAgainstNothing(input.password);
+	if (!user || !valid) {
+		if (user) await recordSecurityEvent(db, user.id, 'sign_in_failed', client);
+		throw new TRPCError({ code: 'UNAUTHORIZED', message: WRONG_CREDENTIALS });
+	}
+	await clear(db, limits.signInPerEmail, input.email);
+	await recordSecurityEvent(db, user.id, 'sign_in', client);
+	return signInAs(db, user.id, client);
+}
+
+export async function signOut(
+	db: Db,
+	userId: string,
+	sessionId: string,
+	client: Client
+): Promise<void> {
+	await invalidateAuthSession(db, sessionId);
+	await recordSecurityEvent(db, userId, 'sign_out', client);
+}
+
+/** Returns the ids of the sign-ins that were ended, for the caller to notify after commit. */
+export async function signOutOthers(
+	db: Db,
+	userId: string,
+	keepSessionId: string,
+	client: Client
+): Promise<string[]> {
+	return db.transaction(async (tx) => {
+		const ended = await invalidateOtherAuthSessions(tx, userId, keepSessionId);
+		await recordSecurityEvent(tx, userId, 'sign_out_others', client);
+		return ended;
+	});
+}
+
+export async function requestPasswordReset(
+	db: Db,
+	input: z.output<typeof requestResetSchema>,
+	client: Client,
+	origin: string
+): Promise<void> {
+	await hit(db, limits.resetPerIp, client.ip ?? 'unknown');
+	await hit(db, limits.resetPerEmail, input.email);
+	const user = await findUserByEmail(db, input.email);
+	if (!user) return;
+	const token = await createEmailToken(db, user.id, 'reset_password');
+	await recordSecurityEvent(db, user.id, 'password_reset_requested', client);
+	await sendEmail(db, resetPasswordMessage(user.email, user.name, links.reset(origin, token)));
+}
+
+/**
+ * Sets the new password, ends every sign-in (a reset usually means the old password is not safe)
+ * and signs this browser in. Returns the ended sign-ins for the caller to notify after commit.
+ */
+export async function resetPassword(
+	db: Db,
+	input: z.output<typeof resetPasswordSchema>,
+	client: Client,
+	origin: string
+): Promise<{ session: NewAuthSession; ended: string[] }> {
+	const passwordHash = await hashPassword(input.password);
+	const result = await db.transaction(async (tx) => {
+		const userId = await consumeEmailToken(tx, input.token, 'reset_password');
+		if (!userId) {
+			throw new TRPCError({
+				code: 'BAD_REQUEST',
+				message: 'This reset link is invalid, already used or expired. Ask for a new one.'
+			});
+		}
+		const [user] = await tx
+			.update(users)
+			// A working reset link proves the address too.
+			.set({
+				passwordHash,
+				emailVerifiedAt: sql`coalesce(${users.emailVerifiedAt}, now())`,
+				updatedAt: new Date()
+			})
+			.where(eq(users.id, userId))
+			.returning();
+		const ended = await invalidateOtherAuthSessions(tx, userId, null);
+		await recordSecurityEvent(tx, userId, 'password_reset', client);
+		return { user: user!, ended, session: await signInAs(tx, userId, client) };
+	});
+	await sendEmail(
+		db,
+		passwordChangedMessage(result.user.email, result.user.name, links.forgot(origin))
+	);
+	return { session: result.session, ended: result.ended };
+}
+
+export async function changePassword(
+	db: Db,
+	userId: string,
+	keepSessionId: string,
+	input: z.output<typeof changePasswordSchema>,
+	client: Client,
+	origin: string
+): Promise<string[]> {
+	const [user] = await db.select().from(users).where(eq(users.id, userId));
+	if (!user?.passwordHash || !(await verifyPassword(user.passwordHash, input.currentPassword))) {
+		throw new TRPCError({
+			code: 'BAD_REQUEST',
+			message: 'Your current password is not correct.',
+			cause: fieldError('currentPassword', 'Your current password is not correct.')
+		});
+	}
+	const passwordHash = await hashPassword(input.newPassword);
+	const ended = await db.transaction(async (tx) => {
+		await tx.update(users).set({ passwordHash, updatedAt: new Date() }).where(eq(users.id, userId));
+		await recordSecurityEvent(tx, userId, 'password_changed', client);
+		return invalidateOtherAuthSessions(tx, userId, keepSessionId);
+	});
+	await sendEmail(db, passwordChangedMessage(user.email, user.name, links.forgot(origin)));
+	return ended;
+}
+
+export async function updateProfile(db: Db, userId: string, input: z.output<typeof profileSchema>) {
+	const [user] = await db
+		.update(users)
+		.set({ name: input.name, timeZone: input.timeZone, updatedAt: new Date() })
+		.where(eq(users.id, userId))
+		.returning({ name: users.name, timeZone: users.timeZone });
+	return user!;
+}
+
+export async function listAuthSessions(db: Db, userId: string, currentSessionId: string) {
+	const rows = await db
+		.select({
+			id: authSessions.id,
+			createdAt: authSessions.createdAt,
+			lastSeenAt: authSessions.lastSeenAt,
+			ip: authSessions.ip,
+			userAgent: authSessions.userAgent
+		})
+		.from(authSessions)
+		.where(eq(authSessions.userId, userId))
+		.orderBy(desc(authSessions.lastSeenAt));
+	// The session id is half of the cookie token: it never leaves the server.
+	return rows.map(({ id, ...row }) => ({ ...row, current: id === currentSessionId }));
+}

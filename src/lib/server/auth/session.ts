@@ -1,0 +1,104 @@
+import { and, eq, ne } from 'drizzle-orm';
+import type { Db } from '../db';
+import { authSessions, users, type AuthSession, type User } from '../db/schema';
+import { issueToken, secretMatches, splitToken } from './tokens';
+
+export const AUTH_COOKIE = 'sb_auth';
+const DAY_MS = 24 * 60 * 60 * 1000;
+export const AUTH_SESSION_LIFETIME_MS = 30 * DAY_MS;
+/** Sliding expiry: a session used in its second half is pushed out to a full 30 days again. */
+const RENEW_WITHIN_MS = 15 * DAY_MS;
+/** last_seen_at is for the sign-ins list; refreshing it every request would be a write per click. */
+const LAST_SEEN_PRECISION_MS = 60 * 1000;
+
+export type Client = { ip: string | null; userAgent: string | null };
+export type SessionUser = Pick<User, 'id' | 'email' | 'name' | 'emailVerifiedAt' | 'timeZone'>;
+export type ValidatedAuthSession = { session: AuthSession; user: SessionUser };
+
+export async function createAuthSession(
+	db: Db,
+	userId: string,
+	client: Client
+): Promise<{ token: string; session: AuthSession }> {
+	const { id, token, secretHash } = issueToken();
+	const [session] = await db
+		.insert(authSessions)
+		.values({
+			id,
+			userId,
+			secretHash,
+			expiresAt: new Date(Date.now() + AUTH_SESSION_LIFETIME_MS),
+			ip: client.ip,
+			userAgent: client.userAgent?.slice(0, 512) ?? null
+		})
+		.returning();
+	return { token, session: session! };
+}
+
+export async function validateAuthSessionToken(
+	db: Db,
+	token: string,
+	client?: Client
+): Promise<ValidatedAuthSession | null> {
+	const parts = splitToken(token);
+	if (!parts) return null;
+	const [row] = await db
+		.select({
+			session: authSessions,
+			user: {
+				id: users.id,
+				email: users.email,
+				name: users.name,
+				emailVerifiedAt: users.emailVerifiedAt,
+				timeZone: users.timeZone
+			}
+		})
+		.from(authSessions)
+		.innerJoin(users, eq(users.id, authSessions.userId))
+		.where(eq(authSessions.id, parts.id));
+	if (!row || !secretMatches(parts.secret, row.session.secretHash)) return null;
+
+	const { session } = row;
+	const now = Date.now();
+	if (now >= session.expiresAt.getTime()) {
+		await db.delete(authSessions).where(eq(authSessions.id, session.id));
+		return null;
+	}
+	const renew = now >= session.expiresAt.getTime() - RENEW_WITHIN_MS;
+	const touch = now - session.lastSeenAt.getTime() >= LAST_SEEN_PRECISION_MS;
+	if (renew || touch) {
+		session.lastSeenAt = new Date(now);
+		if (renew) session.expiresAt = new Date(now + AUTH_SESSION_LIFETIME_MS);
+		if (client) {
+			session.ip = client.ip;
+			session.userAgent = client.userAgent?.slice(0, 512) ?? null;
+		}
+		await db
+			.update(authSessions)
+			.set({
+				lastSeenAt: session.lastSeenAt,
+				expiresAt: session.expiresAt,
+				ip: session.ip,
+				userAgent: session.userAgent
+			})
+			.where(eq(authSessions.id, session.id));
+	}
+	return { session, user: row.user };
+}
+
+export async function invalidateAuthSession(db: Db, sessionId: string): Promise<void> {
+	await db.delete(authSessions).where(eq(authSessions.id, sessionId));
+}
+
+/** Ends every sign-in of the user except `keepSessionId`; returns the ended ids. */
+export async function invalidateOtherAuthSessions(
+	db: Db,
+	userId: string,
+	keepSessionId: string | null
+): Promise<string[]> {
+	const condition = keepSessionId
+		? and(eq(authSessions.userId, userId), ne(authSessions.id, keepSessionId))
+		: eq(authSessions.userId, userId);
+	const ended = await db.delete(authSessions).where(condition).returning({ id: authSessions.id });
+	return ended.map((row) => row.id);
+}

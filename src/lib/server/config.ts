@@ -1,0 +1,32 @@
+import { z } from 'zod';
+
+const optionalUrl = z
+	.string()
+	.trim()
+	.transform((value) => (value === '' ? undefined : value))
+	.pipe(z.url().optional());
+
+const schema = z.object({
+	NODE_ENV: z.string().optional(),
+	DATABASE_URL: optionalUrl.optional(),
+	DATA_DIR: z.string().default('.data'),
+	SMTP_URL: optionalUrl.optional(),
+	EMAIL_FROM: z.string().default('Sessionboard <no-reply@sessionboard.localhost>'),
+	ORIGIN: optionalUrl.optional(),
+	PORT: z.coerce.number().int().min(0).max(65535).default(3000)
+});
+
+export type Config = z.infer<typeof schema> & { production: boolean };
+
+/**
+ * Reads the environment each call: the embedded database sets DATABASE_URL at start-up, after modules
+ * are imported, and tests change SMTP_URL per file.
+ */
+export function config(): Config {
+	const parsed = schema.safeParse(process.env);
+	if (!parsed.success) {
+		const problems = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`);
+		throw new Error(`Invalid configuration:\n  ${problems.join('\n  ')}`);
+	}
+	return { ...parsed.data, production: parsed.data.NODE_ENV === 'production' };
+}

@@ -1,0 +1,22 @@
+import { sql } from 'drizzle-orm';
+import { pgTable, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
+
+export const users = pgTable(
+	'users',
+	{
+		id: uuid('id').primaryKey().defaultRandom(),
+		/** Stored lower-cased and trimmed; the unique index makes one account per address. */
+		email: text('email').notNull(),
+		name: text('name').notNull(),
+		passwordHash: text('password_hash'),
+		emailVerifiedAt: timestamp('email_verified_at', { withTimezone: true }),
+		/** When the person confirmed they are 16 or older at sign-up. */
+		ageConfirmedAt: timestamp('age_confirmed_at', { withTimezone: true }).notNull(),
+		timeZone: text('time_zone').notNull().default('UTC'),
+		createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+		updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow()
+	},
+	(t) => [uniqueIndex('users_email_key').on(sql`lower(${t.email})`)]
+);
+
+export type User = typeof users.$inferSelect;

@@ -1,0 +1,82 @@
+import type { Email } from './mailer';
+
+function escapeHtml(value: string): string {
+	return value
+		.replaceAll('&', '&amp;')
+		.replaceAll('<', '&lt;')
+		.replaceAll('>', '&gt;')
+		.replaceAll('"', '&quot;')
+		.replaceAll("'", '&#39;');
+}
+
+type Body = {
+	greeting: string;
+	paragraphs: string[];
+	action?: { label: string; url: string };
+	footnote?: string;
+};
+
+/** One layout for every account email: the same words in the HTML and the plain-text part. */
+function compose(to: string, subject: string, body: Body): Email {
+	const lines = [body.greeting, '', ...body.paragraphs.flatMap((p) => [p, ''])];
+	if (body.action) lines.push(`${body.action.label}: ${body.action.url}`, '');
+	if (body.footnote) lines.push(body.footnote, '');
+	lines.push('— Sessionboard');
+
+	const paragraph = (text: string) => `<p style="margin:0 0 16px">${escapeHtml(text)}</p>`;
+	const button = body.action
+		? `<p style="margin:24px 0"><a href="${escapeHtml(body.action.url)}" style="background:#1d4ed8;color:#fff;padding:12px 20px;border-radius:8px;text-decoration:none;display:inline-block">${escapeHtml(body.action.label)}</a></p>
+<p style="margin:0 0 16px;font-size:13px;color:#475569">Or paste this link into your browser: ${escapeHtml(body.action.url)}</p>`
+		: '';
+	const html = `<!doctype html><html><body style="font-family:system-ui,sans-serif;color:#0f172a;line-height:1.5;max-width:560px;margin:0 auto;padding:24px">
+${paragraph(body.greeting)}${body.paragraphs.map(paragraph).join('')}${button}${body.footnote ? `<p style="margin:0 0 16px;font-size:13px;color:#475569">${escapeHtml(body.footnote)}</p>` : ''}
+<p style="margin:0;color:#475569">— Sessionboard</p></body></html>`;
+	return { to, subject, text: lines.join('\n'), html };
+}
+
+export function verifyEmailMessage(to: string, name: string, url: string): Email {
+	return compose(to, 'Confirm your email for Sessionboard', {
+		greeting: `Hello ${name},`,
+		paragraphs: [
+			'Please confirm that this is your email address to finish setting up your account.'
+		],
+		action: { label: 'Confirm my email', url },
+		footnote: 'The link works for 24 hours. If you did not sign up, you can ignore this email.'
+	});
+}
+
+export function alreadyRegisteredMessage(
+	to: string,
+	name: string,
+	signInUrl: string,
+	resetUrl: string
+): Email {
+	return compose(to, 'Someone tried to sign up with your email', {
+		greeting: `Hello ${name},`,
+		paragraphs: [
+			'Someone tried to create a Sessionboard account with this email address, but you already have one.',
+			`If it was you, sign in at ${signInUrl}, or reset your password at ${resetUrl} if you have forgotten it.`
+		],
+		footnote: 'If it was not you, no action is needed: your account is unchanged.'
+	});
+}
+
+export function resetPasswordMessage(to: string, name: string, url: string): Email {
+	return compose(to, 'Reset your Sessionboard password', {
+		greeting: `Hello ${name},`,
+		paragraphs: ['We received a request to reset your password.'],
+		action: { label: 'Choose a new password', url },
+		footnote:
+			'The link works once, for one hour. If you did not ask for it, ignore this email: your password stays as it is.'
+	});
+}
+
+export function passwordChangedMessage(to: string, name: string, resetUrl: string): Email {
+	return compose(to, 'Your Sessionboard password was changed', {
+		greeting: `Hello ${name},`,
+		paragraphs: [
+			'The password of your Sessionboard account was just changed, and every other sign-in was ended.',
+			`If this was not you, reset your password now at ${resetUrl}.`
+		]
+	});
+}

@@ -1,0 +1,52 @@
+import type { Server } from 'socket.io';
+import {
+	authSessionRoom,
+	userRoom,
+	type ClientToServerEvents,
+	type ServerToClientEvents
+} from '../../realtime-events';
+
+export type SocketData = { userId: string; sessionId: string };
+export type RealtimeServer = Server<
+	ClientToServerEvents,
+	ServerToClientEvents,
+	Record<string, never>,
+	SocketData
+>;
+
+const slot = Symbol.for('sessionboard.realtime');
+type Holder = { [slot]?: RealtimeServer };
+
+/**
+ * The socket.io server is created where the HTTP server is (the Vite plugin or the production
+ * entry), outside SvelteKit's bundle; globalThis is the one place both sides share in a process.
+ */
+export function registerRealtimeServer(io: RealtimeServer | undefined): void {
+	(globalThis as Holder)[slot] = io;
+}
+
+function io(): RealtimeServer | undefined {
+	return (globalThis as Holder)[slot];
+}
+
+type EventArgs<E extends keyof ServerToClientEvents> = Parameters<ServerToClientEvents[E]>;
+
+/** Call only after the transaction that made the change has committed. */
+export function publishToUser<E extends keyof ServerToClientEvents>(
+	userId: string,
+	event: E,
+	...args: EventArgs<E>
+): void {
+	io()
+		?.to(userRoom(userId))
+		.emit(event, ...args);
+}
+
+/** Tells the browsers of ended sign-ins to leave, then closes their sockets. */
+export function endAuthSessionSockets(sessionIds: string[]): void {
+	const server = io();
+	if (!server || sessionIds.length === 0) return;
+	const rooms = sessionIds.map(authSessionRoom);
+	server.to(rooms).emit('auth:revoked');
+	server.in(rooms).disconnectSockets();
+}

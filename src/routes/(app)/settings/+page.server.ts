@@ -1,0 +1,53 @@
+import { superValidate } from 'sveltekit-superforms';
+import { zod4 } from 'sveltekit-superforms/adapters';
+import type { Actions, PageServerLoad } from './$types';
+import { changePasswordSchema, profileSchema } from '$lib/server/account/schemas';
+import { attempt, reject } from '$lib/server/forms';
+import { serverCaller } from '$lib/server/trpc/router';
+
+const profile = zod4(profileSchema);
+const password = zod4(changePasswordSchema);
+
+export const load: PageServerLoad = async (event) => {
+	const caller = serverCaller(event);
+	const [me, authSessions, securityLog] = await Promise.all([
+		caller.account.me(),
+		caller.account.authSessions(),
+		caller.account.securityLog()
+	]);
+	return {
+		profileForm: await superValidate({ name: me.name, timeZone: me.timeZone }, profile),
+		passwordForm: await superValidate(password),
+		authSessions,
+		securityLog,
+		timeZones: Intl.supportedValuesOf('timeZone')
+	};
+};
+
+export const actions: Actions = {
+	profile: async (event) => {
+		const form = await superValidate(event.request, profile);
+		if (!form.valid) return reject(form);
+		const result = await attempt(form, () => serverCaller(event).account.updateProfile(form.data));
+		if (!result.ok) return result.failure;
+		form.message = { kind: 'success', text: 'Saved.' };
+		return { form };
+	},
+	password: async (event) => {
+		const form = await superValidate(event.request, password);
+		if (!form.valid) return reject(form);
+		const result = await attempt(form, () => serverCaller(event).account.changePassword(form.data));
+		if (!result.ok) return result.failure;
+		const others = result.value.ended;
+		form.message = {
+			kind: 'success',
+			text: `Password changed.${others ? ` ${others} other sign-in${others === 1 ? '' : 's'} ended.` : ''}`
+		};
+		form.data = { currentPassword: '', newPassword: '' };
+		return { form };
+	},
+	signOutOthers: async (event) => {
+		const { ended } = await serverCaller(event).account.signOutOthers();
+		return { signedOutOthers: ended };
+	}
+};

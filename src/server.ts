@@ -1,0 +1,29 @@
+/**
+ * Production entry, bundled to build/server.js next to SvelteKit's build/index.js: prepares the
+ * database, starts the app's HTTP server, and attaches socket.io to it.
+ */
+import type { Server } from 'node:http';
+import { config } from './lib/server/config';
+import { prepareDatabase } from './lib/server/db/prepare';
+import { attachRealtime } from './lib/server/realtime/attach';
+
+const settings = config();
+if (!settings.ORIGIN) {
+	if (settings.production) {
+		console.error(
+			'Set ORIGIN to the public address of the app, e.g. ORIGIN=https://sessions.example.org'
+		);
+		process.exit(1);
+	}
+	// adapter-node assumes https without ORIGIN, which would fail SvelteKit's same-origin form check.
+	process.env.ORIGIN = `http://localhost:${settings.PORT}`;
+}
+
+await prepareDatabase();
+
+type AdapterNodeEntry = { server: { server: Server } };
+// A runtime path: build/index.js only exists once SvelteKit has built, so the bundler must not follow it.
+const entry = new URL('./index.js', import.meta.url).href;
+const { server } = (await import(entry)) as AdapterNodeEntry;
+attachRealtime(server.server);
+console.log(`Sessionboard is ready at ${process.env.ORIGIN}`);
