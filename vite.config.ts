@@ -36,6 +36,8 @@ export default defineConfig({
 					environment: 'node',
 					globalSetup: ['tests/integration/support/global-setup.ts'],
 					testTimeout: 30_000,
+					// The local outbox prints each email; only a failing test's output is worth reading.
+					silent: 'passed-only',
 					hookTimeout: 60_000
 				}
 			}

@@ -46,15 +46,17 @@ function reachableByPostgres(dir: string): boolean {
 	}
 }
 
-function chooseDataDir(dataDir: string, log: Log): string {
+/** The data folder, and the folder made for it outside the project when that was needed. */
+function chooseDataDir(dataDir: string, log: Log): { dir: string; madeRoot?: string } {
 	const wanted = resolve(dataDir, 'pg');
-	if (process.getuid?.() !== 0 || reachableByPostgres(wanted)) return wanted;
+	if (process.getuid?.() !== 0 || reachableByPostgres(wanted)) return { dir: wanted };
 	const digest = createHash('sha256').update(wanted).digest('hex').slice(0, 12);
-	const fallback = join('/var/tmp', `sessionboard-${digest}`, 'pg');
+	const madeRoot = join('/var/tmp', `sessionboard-${digest}`);
+	const dir = join(madeRoot, 'pg');
 	log(
-		`The postgres user cannot reach ${wanted} (a parent folder is private); keeping the embedded database in ${fallback} instead.`
+		`The postgres user cannot reach ${wanted} (a parent folder is private); keeping the embedded database in ${dir} instead.`
 	);
-	return fallback;
+	return { dir, madeRoot };
 }
 
 function freePort(): Promise<number> {
@@ -101,7 +103,8 @@ export async function startEmbeddedPostgres(
 	log: Log = console.log,
 	options: { persistent?: boolean } = {}
 ): Promise<EmbeddedServer> {
-	const dir = chooseDataDir(dataDir, log);
+	const { dir, madeRoot } = chooseDataDir(dataDir, log);
+	const persistent = options.persistent ?? true;
 	const running = readLockFile(dir);
 	if (running && isOurPostmaster(running.pid, dir)) {
 		log(
@@ -121,7 +124,7 @@ export async function startEmbeddedPostgres(
 			user: USER,
 			password: PASSWORD,
 			port,
-			persistent: options.persistent ?? true,
+			persistent,
 			createPostgresUser: process.getuid?.() === 0,
 			onLog: remember,
 			onError: remember
@@ -152,5 +155,9 @@ export async function startEmbeddedPostgres(
 		});
 	}
 	log(`Embedded PostgreSQL ${dir} listening on 127.0.0.1:${port}.`);
-	return { url: urlFor(port), stop: () => server.stop() };
+	const stop = async () => {
+		await server.stop();
+		if (!persistent && madeRoot) rmSync(madeRoot, { recursive: true, force: true });
+	};
+	return { url: urlFor(port), stop };
 }

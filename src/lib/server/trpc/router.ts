@@ -9,7 +9,7 @@ export const appRouter = router({
 
 export type AppRouter = typeof appRouter;
 
-const createCaller = createCallerFactory(appRouter);
+export const createCaller = createCallerFactory(appRouter);
 
 /** The same procedures the browser calls over HTTP, for loads and form actions. */
 export function serverCaller(event: RequestEvent) {

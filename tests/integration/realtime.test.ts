@@ -1,0 +1,128 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { io as connect, type Socket } from 'socket.io-client';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { AUTH_COOKIE } from '../../src/lib/server/auth/session';
+import type { Database } from '../../src/lib/server/db';
+import { attachRealtime } from '../../src/lib/server/realtime/attach';
+import {
+	publishToUser,
+	registerRealtimeServer,
+	type RealtimeServer
+} from '../../src/lib/server/realtime/publish';
+import type { ServerToClientEvents } from '../../src/lib/realtime-events';
+import { signedUpPractitioner, TestBrowser } from './support/browser';
+import { useTestDatabase } from './support/database';
+
+let db: Database;
+let http: Server;
+let io: RealtimeServer;
+let url: string;
+const sockets: Socket[] = [];
+
+beforeAll(async () => {
+	({ db } = await useTestDatabase());
+	http = createServer();
+	io = attachRealtime(http);
+	await new Promise<void>((done) => http.listen(0, '127.0.0.1', done));
+	url = `http://127.0.0.1:${(http.address() as AddressInfo).port}`;
+});
+
+afterAll(async () => {
+	for (const socket of sockets) socket.close();
+	registerRealtimeServer(undefined);
+	await io.close();
+});
+
+function open(token: string | null): Socket<ServerToClientEvents> {
+	const socket: Socket<ServerToClientEvents> = connect(url, {
+		path: '/socket.io',
+		transports: ['websocket'],
+		reconnection: false,
+		extraHeaders: token ? { cookie: `${AUTH_COOKIE}=${token}` } : {}
+	});
+	sockets.push(socket);
+	return socket;
+}
+
+function outcome(socket: Socket): Promise<'connected' | string> {
+	return new Promise((done) => {
+		if (socket.connected) return done('connected');
+		socket.once('connect', () => done('connected'));
+		socket.once('connect_error', (error) => done(error.message));
+	});
+}
+
+/** Collects a socket's events by name, to assert both what arrived and what did not. */
+function record(socket: Socket<ServerToClientEvents>) {
+	const seen: { event: string; args: unknown[] }[] = [];
+	socket.onAny((event: string, ...args: unknown[]) => seen.push({ event, args }));
+	return seen;
+}
+
+const until = async (check: () => boolean, ms = 3000) => {
+	const start = Date.now();
+	while (!check()) {
+		if (Date.now() - start > ms) throw new Error('timed out waiting');
+		await new Promise((r) => setTimeout(r, 10));
+	}
+};
+
+describe('socket handshake', () => {
+	it('refuses a connection without a cookie, with a forged token and after sign-out', async () => {
+		expect(await outcome(open(null))).toBe('unauthorized');
+		expect(await outcome(open('abc.def'))).toBe('unauthorized');
+		const { browser } = await signedUpPractitioner(db);
+		const token = browser.token!;
+		await (await browser.api()).account.signOut();
+		expect(await outcome(open(token))).toBe('unauthorized');
+	});
+});
+
+describe('rooms', () => {
+	it('delivers a user’s events to each of their sockets and never to another user', async () => {
+		const alice = await signedUpPractitioner(db, 'Alice');
+		const bob = await signedUpPractitioner(db, 'Bob');
+		const aliceTablet = new TestBrowser(db);
+		await (
+			await aliceTablet.api()
+		).account.signIn({ email: alice.email, password: alice.password });
+
+		const aliceDesk = open(alice.browser.token);
+		const aliceTab = open(aliceTablet.token);
+		const bobDesk = open(bob.browser.token);
+		for (const socket of [aliceDesk, aliceTab, bobDesk])
+			expect(await outcome(socket)).toBe('connected');
+		const [deskSeen, tabSeen, bobSeen] = [record(aliceDesk), record(aliceTab), record(bobDesk)];
+
+		await (await alice.browser.api()).account.updateProfile({ name: 'Alice B.', timeZone: 'UTC' });
+		await until(() => deskSeen.length === 1 && tabSeen.length === 1);
+		expect(tabSeen[0]).toEqual({
+			event: 'profile:updated',
+			args: [{ name: 'Alice B.', timeZone: 'UTC' }]
+		});
+
+		publishToUser(bob.user.id, 'profile:updated', { name: 'Bob', timeZone: 'UTC' });
+		await until(() => bobSeen.length === 1);
+		expect(deskSeen).toHaveLength(1);
+		expect(tabSeen).toHaveLength(1);
+	});
+
+	it('signing out of other devices tells exactly those sockets to leave and closes them', async () => {
+		const carol = await signedUpPractitioner(db, 'Carol');
+		const phone = new TestBrowser(db);
+		await (await phone.api()).account.signIn({ email: carol.email, password: carol.password });
+		const kept = open(carol.browser.token);
+		const ended = open(phone.token);
+		expect(await outcome(kept)).toBe('connected');
+		expect(await outcome(ended)).toBe('connected');
+		const [keptSeen, endedSeen] = [record(kept), record(ended)];
+		const closed = new Promise<string>((done) => ended.once('disconnect', done));
+
+		await (await carol.browser.api()).account.signOutOthers();
+		expect(await closed).toBe('io server disconnect');
+		expect(endedSeen.map((e) => e.event)).toEqual(['auth:revoked']);
+		expect(keptSeen).toEqual([]);
+		expect(kept.connected).toBe(true);
+	});
+});
