@@ -1,0 +1,13 @@
+/** `npm run seed`: demo data for trying the app; prints how to sign in. */
+import { getDb } from '../lib/server/db';
+import { prepareDatabase } from '../lib/server/db/prepare';
+import { seedDemoData } from '../lib/server/seed';
+
+const database = await prepareDatabase();
+const db = getDb();
+const demo = await seedDemoData(db);
+console.log(
+	`\nDemo practitioner ready. Sign in with:\n  email:    ${demo.email}\n  password: ${demo.password}\n`
+);
+await db.$client.end();
+await database.stop();
