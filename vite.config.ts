@@ -23,6 +23,8 @@ function realtime(): Plugin {
 export default defineConfig({
 	plugins: [tailwindcss(), sveltekit(), ...(process.env.VITEST ? [] : [realtime()])],
 	test: {
+		// The local outbox prints each email; only a failing test's output is worth reading.
+		silent: 'passed-only',
 		projects: [
 			{
 				extends: true,
@@ -36,8 +38,6 @@ export default defineConfig({
 					environment: 'node',
 					globalSetup: ['tests/integration/support/global-setup.ts'],
 					testTimeout: 30_000,
-					// The local outbox prints each email; only a failing test's output is worth reading.
-					silent: 'passed-only',
 					hookTimeout: 60_000
 				}
 			}

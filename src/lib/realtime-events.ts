@@ -3,7 +3,11 @@ export interface ServerToClientEvents {
 	/** This browser's sign-in was ended elsewhere: go to the sign-in page. */
 	'auth:revoked': () => void;
 	'profile:updated': (profile: { name: string; timeZone: string }) => void;
+	/** Clients, sessions or notes changed: pages showing them refetch. Ids only, never contents. */
+	'practice:changed': (change: PracticeChange) => void;
 }
+
+export type PracticeChange = { entity: 'client' | 'session' | 'note'; ids: string[] };
 
 /** Browsers only listen; everything they change goes through tRPC. */
 export type ClientToServerEvents = Record<string, never>;

@@ -1,10 +1,18 @@
 import { accountRouter } from '../account/router';
+import { clientsRouter } from '../clients/router';
+import { dashboardRouter } from '../dashboard/router';
+import { notesRouter } from '../notes/router';
+import { sessionsRouter } from '../sessions/router';
 import { createCallerFactory, router } from './init';
 import { createContext } from './context';
 import type { RequestEvent } from '@sveltejs/kit';
 
 export const appRouter = router({
-	account: accountRouter
+	account: accountRouter,
+	clients: clientsRouter,
+	sessions: sessionsRouter,
+	notes: notesRouter,
+	dashboard: dashboardRouter
 });
 
 export type AppRouter = typeof appRouter;

@@ -1,3 +1,6 @@
 export * from './users';
 export * from './auth';
 export * from './email';
+export * from './clients';
+export * from './sessions';
+export * from './notes';

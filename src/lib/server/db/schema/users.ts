@@ -13,6 +13,8 @@ export const users = pgTable(
 		/** When the person confirmed they are 16 or older at sign-up. */
 		ageConfirmedAt: timestamp('age_confirmed_at', { withTimezone: true }).notNull(),
 		timeZone: text('time_zone').notNull().default('UTC'),
+		/** ISO 4217 code new sessions are priced in. */
+		currency: text('currency').notNull().default('EUR'),
 		createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
 		updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow()
 	},

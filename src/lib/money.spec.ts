@@ -1,0 +1,32 @@
+import { describe, expect, it } from 'vitest';
+import { formatMoney, fromMinorUnits, isCurrencyCode, toMinorUnits } from './money';
+
+describe('money', () => {
+	it('turns amounts into integer minor units by the currency’s own exponent', () => {
+		expect(toMinorUnits('60', 'EUR')).toBe(6000);
+		expect(toMinorUnits('60.5', 'EUR')).toBe(6050);
+		expect(toMinorUnits('60,05', 'EUR')).toBe(6005);
+		expect(toMinorUnits('5000', 'JPY')).toBe(5000);
+		expect(toMinorUnits('1.234', 'KWD')).toBe(1234);
+	});
+
+	it('refuses text that is not an amount, and more decimals than the currency has', () => {
+		for (const bad of ['', '-5', 'ten', '1.234', '1e3', '1.2.3']) {
+			expect(toMinorUnits(bad, 'EUR')).toBeNull();
+		}
+		expect(toMinorUnits('10.5', 'JPY')).toBeNull();
+	});
+
+	it('goes back to form text and to display', () => {
+		expect(fromMinorUnits(6050, 'EUR')).toBe('60.50');
+		expect(fromMinorUnits(5000, 'JPY')).toBe('5000');
+		expect(formatMoney(6050, 'EUR')).toBe('€60.50');
+	});
+
+	it('knows real currency codes', () => {
+		expect(isCurrencyCode('EUR')).toBe(true);
+		expect(isCurrencyCode('eur')).toBe(false);
+		expect(isCurrencyCode('XY')).toBe(false);
+		expect(isCurrencyCode('QQQ')).toBe(false);
+	});
+});

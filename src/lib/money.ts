@@ -1,0 +1,35 @@
+/** Digits after the decimal point for a currency: 2 for EUR, 0 for JPY, 3 for KWD. */
+export function currencyExponent(currency: string): number {
+	return (
+		new Intl.NumberFormat('en', { style: 'currency', currency }).resolvedOptions()
+			.maximumFractionDigits ?? 2
+	);
+}
+
+let currencies: Set<string> | undefined;
+export function isCurrencyCode(value: string): boolean {
+	currencies ??= new Set(Intl.supportedValuesOf('currency'));
+	return currencies.has(value);
+}
+
+/** "60", "60.5" or "60.50" in EUR → 6050. Null when the text is not an amount in that currency. */
+export function toMinorUnits(amount: string, currency: string): number | null {
+	const exponent = currencyExponent(currency);
+	const match = amount.trim().match(/^(\d{1,9})(?:[.,](\d+))?$/);
+	if (!match) return null;
+	const fraction = match[2] ?? '';
+	if (fraction.length > exponent) return null;
+	return Number(match[1]) * 10 ** exponent + Number(fraction.padEnd(exponent, '0') || '0');
+}
+
+/** 6050 EUR → "60.50", for putting an amount back into a form field. */
+export function fromMinorUnits(minor: number, currency: string): string {
+	const exponent = currencyExponent(currency);
+	return exponent === 0 ? String(minor) : (minor / 10 ** exponent).toFixed(exponent);
+}
+
+export function formatMoney(minor: number, currency: string, locale = 'en'): string {
+	return new Intl.NumberFormat(locale, { style: 'currency', currency }).format(
+		minor / 10 ** currencyExponent(currency)
+	);
+}

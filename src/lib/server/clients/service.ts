@@ -1,0 +1,163 @@
+import { and, asc, desc, eq, gt, isNotNull, isNull, or, sql } from 'drizzle-orm';
+import type { z } from 'zod';
+import type { Db } from '../db';
+import { clients, noteAddenda, sessionNotes, sessions } from '../db/schema';
+import { notFound } from '../practice-errors';
+import { owedByCurrency } from '../sessions/service';
+import type { clientFields, listClientsSchema } from './schemas';
+
+type ClientInput = z.output<typeof clientFields>;
+
+const listColumns = {
+	id: clients.id,
+	name: clients.name,
+	email: clients.email,
+	phone: clients.phone,
+	tags: clients.tags,
+	archivedAt: clients.archivedAt
+};
+
+type Cursor = { name: string; id: string };
+const encodeCursor = (c: Cursor) =>
+	Buffer.from(JSON.stringify([c.name, c.id])).toString('base64url');
+function decodeCursor(value: string | undefined): Cursor | null {
+	if (!value) return null;
+	try {
+		const [name, id] = JSON.parse(Buffer.from(value, 'base64url').toString()) as unknown[];
+		return typeof name === 'string' && typeof id === 'string' ? { name, id } : null;
+	} catch {
+		return null;
+	}
+}
+
+/** `%` and `_` typed by a person are literal characters, not patterns. */
+const likeLiteral = (value: string) => value.replace(/[\\%_]/g, (c) => `\\${c}`);
+
+/**
+ * One page of clients in name order. The trigram index answers the search; the keyset cursor
+ * (lower(name), id) keeps later pages as fast as the first.
+ */
+export async function listClients(
+	db: Db,
+	ownerId: string,
+	input: z.output<typeof listClientsSchema>
+) {
+	const cursor = decodeCursor(input.cursor);
+	const lowerName = sql<string>`lower(${clients.name})`;
+	const rows = await db
+		.select({ ...listColumns, sortName: lowerName })
+		.from(clients)
+		.where(
+			and(
+				eq(clients.ownerId, ownerId),
+				input.q
+					? sql`${clients.searchText} like ${`%${likeLiteral(input.q.toLowerCase())}%`}`
+					: undefined,
+				input.tag ? sql`${clients.tags} @> array[${input.tag}]::text[]` : undefined,
+				input.show === 'active' ? isNull(clients.archivedAt) : undefined,
+				input.show === 'archived' ? isNotNull(clients.archivedAt) : undefined,
+				cursor
+					? or(
+							gt(lowerName, cursor.name),
+							and(eq(lowerName, cursor.name), gt(clients.id, cursor.id))
+						)
+					: undefined
+			)
+		)
+		.orderBy(asc(lowerName), asc(clients.id))
+		.limit(input.limit + 1);
+	const page = rows.slice(0, input.limit);
+	const last = page.at(-1);
+	return {
+		items: page.map(({ sortName: _, ...row }) => row),
+		nextCursor:
+			rows.length > input.limit && last ? encodeCursor({ name: last.sortName, id: last.id }) : null
+	};
+}
+
+export async function clientTags(db: Db, ownerId: string): Promise<string[]> {
+	const rows = await db.execute<{ tag: string }>(
+		sql`select distinct unnest(${clients.tags}) as tag from ${clients} where ${clients.ownerId} = ${ownerId} order by 1`
+	);
+	return rows.map((r) => r.tag);
+}
+
+async function ownedClient(db: Db, ownerId: string, id: string) {
+	const [client] = await db
+		.select()
+		.from(clients)
+		.where(and(eq(clients.id, id), eq(clients.ownerId, ownerId)));
+	if (!client) throw notFound('client');
+	return client;
+}
+
+/** The client page: details, every session with its note, and what the client owes. */
+export async function getClient(db: Db, ownerId: string, id: string) {
+	const client = await ownedClient(db, ownerId, id);
+	const [history, owed] = await Promise.all([
+		db
+			.select({
+				id: sessions.id,
+				startsAt: sessions.startsAt,
+				endsAt: sessions.endsAt,
+				timeZone: sessions.timeZone,
+				status: sessions.status,
+				paymentStatus: sessions.paymentStatus,
+				feeMinor: sessions.feeMinor,
+				currency: sessions.currency,
+				noteBody: sessionNotes.body,
+				noteSignedAt: sessionNotes.signedAt,
+				addenda: sql<number>`(select count(*)::int from ${noteAddenda} where ${noteAddenda.noteId} = ${sessionNotes.id})`
+			})
+			.from(sessions)
+			.leftJoin(sessionNotes, eq(sessionNotes.sessionId, sessions.id))
+			.where(and(eq(sessions.ownerId, ownerId), eq(sessions.clientId, id)))
+			.orderBy(desc(sessions.startsAt)),
+		owedByCurrency(db, ownerId, id)
+	]);
+	const { searchText: _, ...details } = client;
+	return { client: details, sessions: history, owed };
+}
+
+export async function createClient(db: Db, ownerId: string, input: ClientInput) {
+	const [created] = await db
+		.insert(clients)
+		.values({ ...input, email: input.email || null, phone: input.phone || null, ownerId })
+		.returning({ id: clients.id });
+	return created!;
+}
+
+export async function updateClient(db: Db, ownerId: string, id: string, input: ClientInput) {
+	const [updated] = await db
+		.update(clients)
+		.set({
+			...input,
+			email: input.email || null,
+			phone: input.phone || null,
+			updatedAt: new Date()
+		})
+		.where(and(eq(clients.id, id), eq(clients.ownerId, ownerId)))
+		.returning({ id: clients.id });
+	if (!updated) throw notFound('client');
+	return updated;
+}
+
+export async function setClientArchived(db: Db, ownerId: string, id: string, archived: boolean) {
+	const [updated] = await db
+		.update(clients)
+		.set({ archivedAt: archived ? new Date() : null, updatedAt: new Date() })
+		.where(and(eq(clients.id, id), eq(clients.ownerId, ownerId)))
+		.returning({ id: clients.id });
+	if (!updated) throw notFound('client');
+	return updated;
+}
+
+/** Deletes the client with their sessions and notes (cascading foreign keys). */
+export async function deleteClient(db: Db, ownerId: string, id: string) {
+	const [deleted] = await db
+		.delete(clients)
+		.where(and(eq(clients.id, id), eq(clients.ownerId, ownerId)))
+		.returning({ id: clients.id });
+	if (!deleted) throw notFound('client');
+	return deleted;
+}

@@ -1,0 +1,39 @@
+import { and, eq, inArray, sql } from 'drizzle-orm';
+import type { Db } from '../db';
+import { sessions } from '../db/schema';
+import { recentNotes } from '../notes/service';
+import { owedByCurrency, SLOT_HOLDING, sessionsBetween } from '../sessions/service';
+
+/** Today's date in a time zone, as PostgreSQL sees it. */
+async function localToday(db: Db, timeZone: string): Promise<string> {
+	const [row] = await db.execute<{ today: string }>(
+		sql`select to_char(now() at time zone ${timeZone}, 'YYYY-MM-DD') as today`
+	);
+	return row!.today;
+}
+
+/**
+ * The dashboard in four queries: today and the next seven days, this week's count (Monday to
+ * Sunday, local), what clients owe, and the latest notes.
+ */
+export async function dashboard(db: Db, ownerId: string, timeZone: string) {
+	const today = await localToday(db, timeZone);
+	const weekStart = sql`date_trunc('week', (now() at time zone ${timeZone}))`;
+	const [upcoming, [week], owed, notes] = await Promise.all([
+		sessionsBetween(db, ownerId, timeZone, today, 8),
+		db
+			.select({ count: sql<number>`count(*)::int` })
+			.from(sessions)
+			.where(
+				and(
+					eq(sessions.ownerId, ownerId),
+					inArray(sessions.status, SLOT_HOLDING),
+					sql`${sessions.startsAt} >= ${weekStart} at time zone ${timeZone}`,
+					sql`${sessions.startsAt} < (${weekStart} + interval '7 days') at time zone ${timeZone}`
+				)
+			),
+		owedByCurrency(db, ownerId),
+		recentNotes(db, ownerId)
+	]);
+	return { today, upcoming, sessionsThisWeek: week?.count ?? 0, owed, recentNotes: notes };
+}

@@ -1,0 +1,435 @@
+import { TRPCError } from '@trpc/server';
+import { and, asc, eq, gte, inArray, ne, sql } from 'drizzle-orm';
+import type { z } from 'zod';
+import { toMinorUnits } from '../../money';
+import type { Db } from '../db';
+import { clients, noteAddenda, sessionNotes, sessionRecurrences, sessions } from '../db/schema';
+import type { SessionStatus } from '../db/schema';
+import { EXCLUSION_VIOLATION, pgErrorCode } from '../pg-errors';
+import { notFound } from '../practice-errors';
+import { fieldError } from '../trpc/errors';
+import {
+	MAX_OCCURRENCES,
+	type agendaSchema,
+	type createSessionSchema,
+	type setPaymentSchema,
+	type updateSessionSchema
+} from './schemas';
+
+/** Statuses that keep their time slot; the overlap constraint covers exactly these. */
+export const SLOT_HOLDING: SessionStatus[] = ['scheduled', 'completed', 'no_show'];
+/** Statuses a client is charged for. */
+export const BILLABLE: SessionStatus[] = ['completed', 'late_cancelled', 'no_show'];
+
+type Range = { startsAt: Date; endsAt: Date };
+
+const DAY_MS = 24 * 60 * 60 * 1000;
+function addDays(date: string, days: number): string {
+	return new Date(Date.parse(`${date}T00:00:00Z`) + days * DAY_MS).toISOString().slice(0, 10);
+}
+
+/**
+ * The instants of a weekly rule, computed by PostgreSQL: each local date at the local time in the
+ * zone, so 18:00 stays 18:00 on both sides of a daylight-saving change.
+ */
+async function expandWeekly(
+	db: Db,
+	rule: {
+		firstDate: string;
+		lastDate: string;
+		intervalWeeks: number;
+		startTime: string;
+		timeZone: string;
+	},
+	durationMinutes: number
+): Promise<Range[]> {
+	const rows = await db.execute<{ starts_at: string; ends_at: string }>(sql`
+		select starts_at, starts_at + make_interval(mins => ${durationMinutes}) as ends_at
+		from (
+			select (day::date + ${rule.startTime}::time) at time zone ${rule.timeZone} as starts_at
+			from generate_series(${rule.firstDate}::date, ${rule.lastDate}::date,
+				make_interval(days => 7 * ${rule.intervalWeeks})) as day
+		) slots
+		order by starts_at`);
+	return rows.map((r) => ({ startsAt: new Date(r.starts_at), endsAt: new Date(r.ends_at) }));
+}
+
+/** The earliest slot-holding session that overlaps one of the ranges, for a clear message. */
+async function findClash(db: Db, ownerId: string, ranges: Range[], excludeIds: string[] = []) {
+	if (ranges.length === 0) return undefined;
+	// drizzle would spread a JS array into a list of parameters; PostgreSQL array literals stay one.
+	// ISO timestamps and uuids hold no commas, quotes or braces, so joining them is safe.
+	const arrayLiteral = (values: string[]) => `{${values.join(',')}}`;
+	const starts = arrayLiteral(ranges.map((r) => r.startsAt.toISOString()));
+	const ends = arrayLiteral(ranges.map((r) => r.endsAt.toISOString()));
+	const [clash] = await db
+		.select({ startsAt: sessions.startsAt, timeZone: sessions.timeZone, clientName: clients.name })
+		.from(sessions)
+		.innerJoin(clients, eq(clients.id, sessions.clientId))
+		.where(
+			and(
+				eq(sessions.ownerId, ownerId),
+				inArray(sessions.status, SLOT_HOLDING),
+				excludeIds.length
+					? sql`${sessions.id} <> all(${arrayLiteral(excludeIds)}::uuid[])`
+					: undefined,
+				sql`tstzrange(${sessions.startsAt}, ${sessions.endsAt}, '[)') && any(
+					select tstzrange(s, e, '[)') from unnest(${starts}::timestamptz[], ${ends}::timestamptz[]) as r(s, e))`
+			)
+		)
+		.orderBy(asc(sessions.startsAt))
+		.limit(1);
+	return clash;
+}
+
+function describeClash(clash: { startsAt: Date; timeZone: string; clientName: string }): string {
+	const when = new Intl.DateTimeFormat('en', {
+		dateStyle: 'full',
+		timeStyle: 'short',
+		timeZone: clash.timeZone
+	}).format(clash.startsAt);
+	return `This overlaps your session with ${clash.clientName} on ${when}.`;
+}
+
+/**
+ * Runs a write that may break the overlap constraint. The database decides (also between
+ * concurrent requests); on a clash we look up which session it was, to say so beside the time.
+ */
+async function guardOverlap<T>(
+	db: Db,
+	ownerId: string,
+	ranges: () => Range[],
+	excludeIds: string[],
+	write: () => Promise<T>
+): Promise<T> {
+	try {
+		return await write();
+	} catch (error) {
+		if (pgErrorCode(error) !== EXCLUSION_VIOLATION) throw error;
+		const clash = await findClash(db, ownerId, ranges(), excludeIds);
+		const message = clash ? describeClash(clash) : 'This overlaps another of your sessions.';
+		throw new TRPCError({ code: 'CONFLICT', message, cause: fieldError('startTime', message) });
+	}
+}
+
+async function assertOwnClient(db: Db, ownerId: string, clientId: string) {
+	const [client] = await db
+		.select({ id: clients.id })
+		.from(clients)
+		.where(and(eq(clients.id, clientId), eq(clients.ownerId, ownerId)));
+	if (!client) throw notFound('client');
+}
+
+function priced(input: { fee: string; currency: string }) {
+	return { feeMinor: toMinorUnits(input.fee, input.currency) ?? 0, currency: input.currency };
+}
+
+/** Creates one session, or every session of a weekly rule, all or none. Returns the new ids. */
+export async function createSessions(
+	db: Db,
+	ownerId: string,
+	input: z.output<typeof createSessionSchema>
+): Promise<string[]> {
+	await assertOwnClient(db, ownerId, input.clientId);
+	const weekly = input.repeat === 'weekly';
+	const lastDate = !weekly
+		? input.date
+		: input.repeatEnd === 'until'
+			? input.until
+			: addDays(input.date, 7 * input.intervalWeeks * (input.count - 1));
+	const rule = {
+		firstDate: input.date,
+		lastDate,
+		intervalWeeks: input.intervalWeeks,
+		startTime: input.startTime,
+		timeZone: input.timeZone
+	};
+	const ranges = await expandWeekly(db, rule, input.durationMinutes);
+	if (ranges.length > MAX_OCCURRENCES) {
+		const message = `That makes ${ranges.length} sessions; at most ${MAX_OCCURRENCES} can be created at once.`;
+		throw new TRPCError({ code: 'BAD_REQUEST', message, cause: fieldError('until', message) });
+	}
+
+	return guardOverlap(
+		db,
+		ownerId,
+		() => ranges,
+		[],
+		() =>
+			db.transaction(async (tx) => {
+				let recurrenceId: string | null = null;
+				if (weekly) {
+					const [recurrence] = await tx
+						.insert(sessionRecurrences)
+						.values({
+							ownerId,
+							intervalWeeks: input.intervalWeeks,
+							localStartTime: input.startTime,
+							timeZone: input.timeZone,
+							firstDate: input.date,
+							untilDate: input.repeatEnd === 'until' ? input.until : null,
+							count: input.repeatEnd === 'count' ? input.count : null
+						})
+						.returning({ id: sessionRecurrences.id });
+					recurrenceId = recurrence!.id;
+				}
+				const created = await tx
+					.insert(sessions)
+					.values(
+						ranges.map((range) => ({
+							ownerId,
+							clientId: input.clientId,
+							recurrenceId,
+							...range,
+							timeZone: input.timeZone,
+							locationKind: input.locationKind,
+							locationDetail: input.locationDetail,
+							...priced(input)
+						}))
+					)
+					.returning({ id: sessions.id });
+				return created.map((row) => row.id);
+			})
+	);
+}
+
+/** Reschedules or edits one session (not the others of its series). */
+export async function updateSession(
+	db: Db,
+	ownerId: string,
+	input: z.output<typeof updateSessionSchema>
+) {
+	await assertOwnClient(db, ownerId, input.clientId);
+	const startsAt = sql`(${input.date}::date + ${input.startTime}::time) at time zone ${input.timeZone}`;
+	let range: Range | undefined;
+	const [updated] = await guardOverlap(
+		db,
+		ownerId,
+		() => (range ? [range] : []),
+		[input.id],
+		async () => {
+			const [computed] = await db.execute<{ starts_at: string }>(
+				sql`select ${startsAt} as starts_at`
+			);
+			const start = new Date(computed!.starts_at);
+			range = {
+				startsAt: start,
+				endsAt: new Date(start.getTime() + input.durationMinutes * 60_000)
+			};
+			return db
+				.update(sessions)
+				.set({
+					clientId: input.clientId,
+					...range,
+					timeZone: input.timeZone,
+					locationKind: input.locationKind,
+					locationDetail: input.locationDetail,
+					...priced(input),
+					updatedAt: new Date()
+				})
+				.where(and(eq(sessions.id, input.id), eq(sessions.ownerId, ownerId)))
+				.returning({ id: sessions.id });
+		}
+	);
+	if (!updated) throw notFound('session');
+	return updated;
+}
+
+async function ownedSession(db: Db, ownerId: string, id: string) {
+	const [session] = await db
+		.select()
+		.from(sessions)
+		.where(and(eq(sessions.id, id), eq(sessions.ownerId, ownerId)));
+	if (!session) throw notFound('session');
+	return session;
+}
+
+/**
+ * Sets the status of one session, or, for a cancellation with scope "following", of it and every
+ * later still-scheduled session of its weekly rule. Returns the changed ids.
+ */
+export async function setSessionStatus(
+	db: Db,
+	ownerId: string,
+	input: { id: string; status: SessionStatus; scope: 'this' | 'following' }
+): Promise<string[]> {
+	const session = await ownedSession(db, ownerId, input.id);
+	const cancelling = input.status === 'cancelled' || input.status === 'late_cancelled';
+	const following = cancelling && input.scope === 'following' && session.recurrenceId;
+	const rows = await guardOverlap(
+		db,
+		ownerId,
+		() => [session],
+		[session.id],
+		() =>
+			db
+				.update(sessions)
+				.set({ status: input.status, updatedAt: new Date() })
+				.where(
+					following
+						? and(
+								eq(sessions.ownerId, ownerId),
+								eq(sessions.recurrenceId, session.recurrenceId!),
+								gte(sessions.startsAt, session.startsAt),
+								sql`(${sessions.id} = ${session.id} or ${sessions.status} = 'scheduled')`
+							)
+						: and(eq(sessions.id, session.id), eq(sessions.ownerId, ownerId))
+				)
+				.returning({ id: sessions.id })
+	);
+	return rows.map((r) => r.id);
+}
+
+export async function setSessionPayment(
+	db: Db,
+	ownerId: string,
+	input: z.output<typeof setPaymentSchema>
+) {
+	const paid = input.paymentStatus === 'paid';
+	const [updated] = await db
+		.update(sessions)
+		.set({
+			paymentStatus: input.paymentStatus,
+			// Paid today, in the session's own time zone, unless a date is given.
+			paidOn: paid ? (input.paidOn ?? sql`(now() at time zone ${sessions.timeZone})::date`) : null,
+			updatedAt: new Date()
+		})
+		.where(and(eq(sessions.id, input.id), eq(sessions.ownerId, ownerId)))
+		.returning({ id: sessions.id });
+	if (!updated) throw notFound('session');
+	return updated;
+}
+
+/** Session mode's Start: the first press counts, a second one changes nothing. */
+export async function startSession(db: Db, ownerId: string, id: string) {
+	const [updated] = await db
+		.update(sessions)
+		.set({ startedAt: sql`coalesce(${sessions.startedAt}, now())`, updatedAt: new Date() })
+		.where(and(eq(sessions.id, id), eq(sessions.ownerId, ownerId)))
+		.returning({ id: sessions.id, startedAt: sessions.startedAt });
+	if (!updated) throw notFound('session');
+	return updated;
+}
+
+export async function finishSession(db: Db, ownerId: string, id: string) {
+	const session = await ownedSession(db, ownerId, id);
+	const [updated] = await guardOverlap(
+		db,
+		ownerId,
+		() => [session],
+		[id],
+		() =>
+			db
+				.update(sessions)
+				.set({
+					status: 'completed',
+					startedAt: sql`coalesce(${sessions.startedAt}, now())`,
+					finishedAt: sql`coalesce(${sessions.finishedAt}, now())`,
+					updatedAt: new Date()
+				})
+				.where(and(eq(sessions.id, id), eq(sessions.ownerId, ownerId)))
+				.returning({ id: sessions.id })
+	);
+	return updated!;
+}
+
+export async function deleteSession(db: Db, ownerId: string, id: string) {
+	const [deleted] = await db
+		.delete(sessions)
+		.where(and(eq(sessions.id, id), eq(sessions.ownerId, ownerId)))
+		.returning({ id: sessions.id });
+	if (!deleted) throw notFound('session');
+	return deleted;
+}
+
+const agendaColumns = {
+	id: sessions.id,
+	clientId: sessions.clientId,
+	clientName: clients.name,
+	startsAt: sessions.startsAt,
+	endsAt: sessions.endsAt,
+	timeZone: sessions.timeZone,
+	status: sessions.status,
+	paymentStatus: sessions.paymentStatus,
+	feeMinor: sessions.feeMinor,
+	currency: sessions.currency,
+	locationKind: sessions.locationKind,
+	locationDetail: sessions.locationDetail,
+	startedAt: sessions.startedAt,
+	finishedAt: sessions.finishedAt,
+	recurring: sql<boolean>`${sessions.recurrenceId} is not null`
+};
+
+/** Sessions from the start of `fromDate` for `days` local days, in the practitioner's zone. */
+export function sessionsBetween(
+	db: Db,
+	ownerId: string,
+	timeZone: string,
+	fromDate: string,
+	days: number
+) {
+	return db
+		.select(agendaColumns)
+		.from(sessions)
+		.innerJoin(clients, eq(clients.id, sessions.clientId))
+		.where(
+			and(
+				eq(sessions.ownerId, ownerId),
+				sql`${sessions.startsAt} >= (${fromDate}::date)::timestamp at time zone ${timeZone}`,
+				sql`${sessions.startsAt} < (${fromDate}::date + ${days}::int)::timestamp at time zone ${timeZone}`
+			)
+		)
+		.orderBy(asc(sessions.startsAt));
+}
+
+export function agenda(
+	db: Db,
+	ownerId: string,
+	timeZone: string,
+	input: z.output<typeof agendaSchema>
+) {
+	return sessionsBetween(db, ownerId, timeZone, input.date, input.view === 'day' ? 1 : 7);
+}
+
+/** One session with its client, note and addenda: the session page and session mode. */
+export async function getSession(db: Db, ownerId: string, id: string) {
+	const [row] = await db
+		.select({
+			...agendaColumns,
+			clientEmail: clients.email,
+			clientPhone: clients.phone,
+			paidOn: sessions.paidOn,
+			note: sessionNotes
+		})
+		.from(sessions)
+		.innerJoin(clients, eq(clients.id, sessions.clientId))
+		.leftJoin(sessionNotes, eq(sessionNotes.sessionId, sessions.id))
+		.where(and(eq(sessions.id, id), eq(sessions.ownerId, ownerId)));
+	if (!row) throw notFound('session');
+	const addenda = row.note
+		? await db
+				.select({ id: noteAddenda.id, body: noteAddenda.body, createdAt: noteAddenda.createdAt })
+				.from(noteAddenda)
+				.where(eq(noteAddenda.noteId, row.note.id))
+				.orderBy(asc(noteAddenda.createdAt))
+		: [];
+	return { ...row, addenda };
+}
+
+/** What is owed for sessions that were billable and are still unpaid, per currency. */
+export function owedByCurrency(db: Db, ownerId: string, clientId?: string) {
+	return db
+		.select({ currency: sessions.currency, minor: sql<number>`sum(${sessions.feeMinor})::int` })
+		.from(sessions)
+		.where(
+			and(
+				eq(sessions.ownerId, ownerId),
+				clientId ? eq(sessions.clientId, clientId) : undefined,
+				inArray(sessions.status, BILLABLE),
+				eq(sessions.paymentStatus, 'unpaid'),
+				ne(sessions.feeMinor, 0)
+			)
+		)
+		.groupBy(sessions.currency)
+		.orderBy(sessions.currency);
+}
