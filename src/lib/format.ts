@@ -41,3 +41,40 @@ export const securityEventLabels: Record<string, string> = {
 	password_reset_requested: 'Password reset requested',
 	password_reset: 'Password reset'
 };
+
+export const sessionStatusLabels = {
+	scheduled: 'Scheduled',
+	completed: 'Completed',
+	cancelled: 'Cancelled',
+	late_cancelled: 'Late cancellation',
+	no_show: 'No-show'
+} as const;
+
+export const paymentStatusLabels = { unpaid: 'Unpaid', paid: 'Paid', waived: 'Waived' } as const;
+
+export const locationLabels = {
+	in_person: 'In person',
+	zoom: 'Zoom',
+	link: 'Online link',
+	phone: 'Phone'
+} as const;
+
+/** "Tue 5 Jan, 09:00–09:50" in the given zone. */
+export function formatSessionTime(startsAt: Date, endsAt: Date, timeZone: string): string {
+	const day = new Intl.DateTimeFormat('en-GB', {
+		weekday: 'short',
+		day: 'numeric',
+		month: 'short',
+		year: 'numeric',
+		timeZone
+	}).format(startsAt);
+	const time = new Intl.DateTimeFormat('en-GB', { hour: '2-digit', minute: '2-digit', timeZone });
+	return `${day}, ${time.format(startsAt)}–${time.format(endsAt)}`;
+}
+
+/** "09:00" in the given zone. */
+export function formatClock(instant: Date, timeZone: string): string {
+	return new Intl.DateTimeFormat('en-GB', { hour: '2-digit', minute: '2-digit', timeZone }).format(
+		instant
+	);
+}

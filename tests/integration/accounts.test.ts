@@ -327,19 +327,28 @@ describe('settings', () => {
 		expect(log[0]).toMatchObject({ ip: browser.client.ip, userAgent: browser.client.userAgent });
 	});
 
-	it('validates the time zone of a profile change', async () => {
+	it('validates the time zone and currency of a profile change', async () => {
 		const { browser } = await signedUpPractitioner(db);
 		const bad = await failure(
-			(await browser.api()).account.updateProfile({ name: 'Robin', timeZone: 'Mars/Olympus' })
+			(await browser.api()).account.updateProfile({
+				name: 'Robin',
+				timeZone: 'Mars/Olympus',
+				currency: 'EUR'
+			})
 		);
 		expect(bad.code).toBe('BAD_REQUEST');
+		const badCurrency = await failure(
+			(await browser.api()).account.updateProfile({
+				name: 'Robin',
+				timeZone: 'UTC',
+				currency: 'QQQ'
+			})
+		);
+		expect(badCurrency.code).toBe('BAD_REQUEST');
 		const saved = await (
 			await browser.api()
-		).account.updateProfile({
-			name: 'Robin Renamed',
-			timeZone: 'Asia/Tokyo'
-		});
-		expect(saved).toEqual({ name: 'Robin Renamed', timeZone: 'Asia/Tokyo' });
+		).account.updateProfile({ name: 'Robin Renamed', timeZone: 'Asia/Tokyo', currency: 'jpy' });
+		expect(saved).toEqual({ name: 'Robin Renamed', timeZone: 'Asia/Tokyo', currency: 'JPY' });
 	});
 
 	it('refuses every account procedure without a sign-in', async () => {
@@ -351,7 +360,7 @@ describe('settings', () => {
 			api.account.signOut(),
 			api.account.signOutOthers(),
 			api.account.resendVerification(),
-			api.account.updateProfile({ name: 'X', timeZone: 'UTC' }),
+			api.account.updateProfile({ name: 'X', timeZone: 'UTC', currency: 'EUR' }),
 			api.account.changePassword({ currentPassword: 'x', newPassword: 'a brand new passphrase 7' })
 		]) {
 			expect((await failure(call)).code).toBe('UNAUTHORIZED');

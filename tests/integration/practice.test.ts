@@ -120,6 +120,19 @@ describe('clients', () => {
 		expect(page.sessions.find((s) => s.id === ids[0])?.noteBody).toBe('First meeting');
 		expect(page.owed).toEqual([{ currency: 'EUR', minor: 7550 }]);
 
+		await api.clients.update({
+			id,
+			name: 'Harper H.',
+			email: '',
+			phone: '',
+			notes: 'n',
+			tags: 'A, b,a'
+		});
+		expect((await api.clients.get({ id })).client).toMatchObject({
+			name: 'Harper H.',
+			tags: ['a', 'b']
+		});
+
 		await api.clients.delete({ id });
 		expect(await db.select().from(sessions).where(eq(sessions.clientId, id))).toHaveLength(0);
 		expect(

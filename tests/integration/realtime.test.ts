@@ -95,7 +95,9 @@ describe('rooms', () => {
 			expect(await outcome(socket)).toBe('connected');
 		const [deskSeen, tabSeen, bobSeen] = [record(aliceDesk), record(aliceTab), record(bobDesk)];
 
-		await (await alice.browser.api()).account.updateProfile({ name: 'Alice B.', timeZone: 'UTC' });
+		await (
+			await alice.browser.api()
+		).account.updateProfile({ name: 'Alice B.', timeZone: 'UTC', currency: 'EUR' });
 		await until(() => deskSeen.length === 1 && tabSeen.length === 1);
 		expect(tabSeen[0]).toEqual({
 			event: 'profile:updated',

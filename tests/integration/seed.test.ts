@@ -12,7 +12,7 @@ beforeAll(async () => {
 });
 
 describe('demo data', () => {
-	it('creates one confirmed demo practitioner who can sign in with the printed password, also when run twice', async () => {
+	it('creates one confirmed demo practitioner with a practice, who can sign in with the printed password, also when run twice', async () => {
 		await seedDemoData(db);
 		const demo = await seedDemoData(db);
 		const rows = await db
@@ -24,6 +24,29 @@ describe('demo data', () => {
 
 		const browser = new TestBrowser(db);
 		await (await browser.api()).account.signIn({ email: demo.email, password: demo.password });
-		expect((await (await browser.api()).account.me()).name).toBe(DEMO_PRACTITIONER.name);
+		const api = await browser.api();
+		expect((await api.account.me()).name).toBe(DEMO_PRACTITIONER.name);
+
+		// About fifty clients and six months of sessions with notes, seeded once however often it runs.
+		const everyone = await api.clients.list({ q: '', tag: '', show: 'all', limit: 100 });
+		expect(everyone.items).toHaveLength(50);
+		const [counts] = await db.execute<{
+			sessions: number;
+			months: number;
+			notes: number;
+			signed: number;
+		}>(sql`
+			select count(*)::int as sessions,
+				(extract(epoch from max(starts_at) - min(starts_at)) / 86400 / 30)::int as months,
+				(select count(*)::int from session_notes where owner_id = ${rows[0]!.id}) as notes,
+				(select count(*)::int from session_notes where owner_id = ${rows[0]!.id} and signed_at is not null) as signed
+			from sessions where owner_id = ${rows[0]!.id}`);
+		expect(counts!.sessions).toBe(50 * 26);
+		expect(counts!.months).toBe(6);
+		expect(counts!.notes).toBeGreaterThan(500);
+		expect(counts!.signed).toBeGreaterThan(0);
+		const summary = await api.dashboard.summary();
+		expect(summary.upcoming.length).toBeGreaterThan(0);
+		expect(summary.recentNotes).toHaveLength(5);
 	});
 });

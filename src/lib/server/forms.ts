@@ -44,3 +44,16 @@ export async function attempt<F extends AnyForm, R>(
 		return { ok: false, failure: reject(form, getHTTPStatusCodeFromError(error)) };
 	}
 }
+
+/**
+ * For forms of plain buttons (set a status, mark paid): a refusal becomes `problem`, shown at the
+ * top of the page, with the procedure's own status code.
+ */
+export async function attemptButton(call: () => Promise<unknown>) {
+	try {
+		await call();
+	} catch (error) {
+		if (!(error instanceof TRPCError)) throw error;
+		return fail(getHTTPStatusCodeFromError(error), { problem: error.message });
+	}
+}

@@ -72,7 +72,10 @@ export const accountRouter = router({
 
 	updateProfile: authedProcedure.input(profileSchema).mutation(async ({ ctx, input }) => {
 		const profile = await account.updateProfile(ctx.db, ctx.user.id, input);
-		publishToUser(ctx.user.id, 'profile:updated', profile);
+		publishToUser(ctx.user.id, 'profile:updated', {
+			name: profile.name,
+			timeZone: profile.timeZone
+		});
 		return profile;
 	}),
 

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { isCurrencyCode } from '../../money';
 import { passwordWeakness } from '../auth/password';
 
 export function isTimeZone(value: string): boolean {
@@ -69,6 +70,10 @@ export const changePasswordSchema = z
 	})
 	.superRefine(strongPassword('newPassword'));
 
-export const profileSchema = z.object({ name, timeZone });
+export const profileSchema = z.object({
+	name,
+	timeZone,
+	currency: z.string().trim().toUpperCase().refine(isCurrencyCode, 'Choose a currency.')
+});
 
 export const verifyEmailSchema = z.object({ token });

@@ -281,9 +281,9 @@ export async function changePassword(
 export async function updateProfile(db: Db, userId: string, input: z.output<typeof profileSchema>) {
 	const [user] = await db
 		.update(users)
-		.set({ name: input.name, timeZone: input.timeZone, updatedAt: new Date() })
+		.set({ ...input, updatedAt: new Date() })
 		.where(eq(users.id, userId))
-		.returning({ name: users.name, timeZone: users.timeZone });
+		.returning({ name: users.name, timeZone: users.timeZone, currency: users.currency });
 	return user!;
 }
 

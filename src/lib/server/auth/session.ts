@@ -12,7 +12,10 @@ const RENEW_WITHIN_MS = 15 * DAY_MS;
 const LAST_SEEN_PRECISION_MS = 60 * 1000;
 
 export type Client = { ip: string | null; userAgent: string | null };
-export type SessionUser = Pick<User, 'id' | 'email' | 'name' | 'emailVerifiedAt' | 'timeZone'>;
+export type SessionUser = Pick<
+	User,
+	'id' | 'email' | 'name' | 'emailVerifiedAt' | 'timeZone' | 'currency'
+>;
 export type ValidatedAuthSession = { session: AuthSession; user: SessionUser };
 
 export async function createAuthSession(
@@ -50,7 +53,8 @@ export async function validateAuthSessionToken(
 				email: users.email,
 				name: users.name,
 				emailVerifiedAt: users.emailVerifiedAt,
-				timeZone: users.timeZone
+				timeZone: users.timeZone,
+				currency: users.currency
 			}
 		})
 		.from(authSessions)

@@ -14,6 +14,8 @@ export const clientsRouter = router({
 
 	tags: authedProcedure.query(({ ctx }) => service.clientTags(ctx.db, ctx.user.id)),
 
+	choices: authedProcedure.query(({ ctx }) => service.clientChoices(ctx.db, ctx.user.id)),
+
 	get: authedProcedure
 		.input(clientId)
 		.query(({ ctx, input }) => service.getClient(ctx.db, ctx.user.id, input.id)),

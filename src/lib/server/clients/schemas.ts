@@ -21,16 +21,20 @@ export const clientFields = z.object({
 		'Use digits, spaces and + ( ) - only.'
 	),
 	notes: optionalText(20_000, 'Use at most 20,000 characters.'),
-	/** Comma-separated in forms; stored as a list of distinct, trimmed tags. */
+	/** Comma-separated, as typed in the form; see parseTags. */
 	tags: z
 		.string()
 		.max(1000)
 		.default('')
-		.transform((v) =>
-			[...new Set(v.split(',').map((t) => t.trim().toLowerCase()))].filter(Boolean).slice(0, 20)
-		)
-		.refine((tags) => tags.every((t) => t.length <= 40), 'Keep each tag under 40 characters.')
+		.refine((v) => parseTags(v).every((t) => t.length <= 40), 'Keep each tag under 40 characters.')
 });
+
+/** "Couples, online,couples" → ['couples', 'online']: distinct, trimmed, lower-case, at most 20. */
+export function parseTags(value: string): string[] {
+	return [...new Set(value.split(',').map((t) => t.trim().toLowerCase()))]
+		.filter(Boolean)
+		.slice(0, 20);
+}
 
 export const clientId = z.object({ id: z.uuid() });
 export const updateClientSchema = clientFields.extend({ id: z.uuid() });

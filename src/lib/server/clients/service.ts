@@ -4,7 +4,7 @@ import type { Db } from '../db';
 import { clients, noteAddenda, sessionNotes, sessions } from '../db/schema';
 import { notFound } from '../practice-errors';
 import { owedByCurrency } from '../sessions/service';
-import type { clientFields, listClientsSchema } from './schemas';
+import { parseTags, type clientFields, type listClientsSchema } from './schemas';
 
 type ClientInput = z.output<typeof clientFields>;
 
@@ -119,10 +119,29 @@ export async function getClient(db: Db, ownerId: string, id: string) {
 	return { client: details, sessions: history, owed };
 }
 
+function stored(input: ClientInput) {
+	return {
+		...input,
+		email: input.email || null,
+		phone: input.phone || null,
+		tags: parseTags(input.tags)
+	};
+}
+
+/** Active clients for pickers, by name. */
+export function clientChoices(db: Db, ownerId: string) {
+	return db
+		.select({ id: clients.id, name: clients.name })
+		.from(clients)
+		.where(and(eq(clients.ownerId, ownerId), isNull(clients.archivedAt)))
+		.orderBy(asc(sql`lower(${clients.name})`), asc(clients.id))
+		.limit(2000);
+}
+
 export async function createClient(db: Db, ownerId: string, input: ClientInput) {
 	const [created] = await db
 		.insert(clients)
-		.values({ ...input, email: input.email || null, phone: input.phone || null, ownerId })
+		.values({ ...stored(input), ownerId })
 		.returning({ id: clients.id });
 	return created!;
 }
@@ -130,12 +149,7 @@ export async function createClient(db: Db, ownerId: string, input: ClientInput) 
 export async function updateClient(db: Db, ownerId: string, id: string, input: ClientInput) {
 	const [updated] = await db
 		.update(clients)
-		.set({
-			...input,
-			email: input.email || null,
-			phone: input.phone || null,
-			updatedAt: new Date()
-		})
+		.set({ ...stored(input), updatedAt: new Date() })
 		.where(and(eq(clients.id, id), eq(clients.ownerId, ownerId)))
 		.returning({ id: clients.id });
 	if (!updated) throw notFound('client');

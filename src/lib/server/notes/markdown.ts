@@ -42,8 +42,4 @@ export function renderNote(markdown: string): string {
 	});
 }
 
-export const NOTE_TEMPLATES = {
-	free: '',
-	soap: '## Subjective\n\n\n## Objective\n\n\n## Assessment\n\n\n## Plan\n\n',
-	dap: '## Data\n\n\n## Assessment\n\n\n## Plan\n\n'
-} as const;
+export { NOTE_TEMPLATES } from '../../note-templates';

@@ -80,6 +80,9 @@ export const createSessionSchema = sessionFields
 		}
 	});
 
+/** The reschedule form: the session's id comes from the page's address, not from a field. */
+export const editSessionSchema = sessionFields.superRefine(checkFee).superRefine(checkLink);
+
 export const updateSessionSchema = sessionFields
 	.extend({ id: z.uuid() })
 	.superRefine(checkFee)

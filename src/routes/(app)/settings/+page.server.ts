@@ -3,6 +3,7 @@ import { zod4 } from 'sveltekit-superforms/adapters';
 import type { Actions, PageServerLoad } from './$types';
 import { changePasswordSchema, profileSchema } from '$lib/server/account/schemas';
 import { attempt, reject } from '$lib/server/forms';
+import { timeZoneChoices } from '$lib/server/time-zones';
 import { serverCaller } from '$lib/server/trpc/router';
 
 const profile = zod4(profileSchema);
@@ -16,11 +17,15 @@ export const load: PageServerLoad = async (event) => {
 		caller.account.securityLog()
 	]);
 	return {
-		profileForm: await superValidate({ name: me.name, timeZone: me.timeZone }, profile),
+		profileForm: await superValidate(
+			{ name: me.name, timeZone: me.timeZone, currency: me.currency },
+			profile
+		),
 		passwordForm: await superValidate(password),
 		authSessions,
 		securityLog,
-		timeZones: Intl.supportedValuesOf('timeZone')
+		timeZones: timeZoneChoices(me.timeZone),
+		currencies: Intl.supportedValuesOf('currency')
 	};
 };
 

@@ -1,0 +1,40 @@
+import { fail, redirect } from '@sveltejs/kit';
+import type { Actions, PageServerLoad } from './$types';
+import { PRACTICE } from '$lib/dependencies';
+import { attemptButton } from '$lib/server/forms';
+import { renderNote } from '$lib/server/notes/markdown';
+import { setPaymentSchema, setStatusSchema } from '$lib/server/sessions/schemas';
+import { serverCaller } from '$lib/server/trpc/router';
+
+export const load: PageServerLoad = async (event) => {
+	event.depends(PRACTICE);
+	const session = await serverCaller(event).sessions.get({ id: event.params.id });
+	return {
+		session,
+		noteHtml: session.note?.signedAt ? renderNote(session.note.body) : null,
+		addenda: session.addenda.map((a) => ({ ...a, html: renderNote(a.body) }))
+	};
+};
+
+export const actions: Actions = {
+	status: async (event) => {
+		const data = Object.fromEntries(await event.request.formData());
+		const input = setStatusSchema.safeParse({ ...data, id: event.params.id });
+		if (!input.success) return fail(400, { problem: 'Choose a status.' });
+		return attemptButton(() => serverCaller(event).sessions.setStatus(input.data));
+	},
+	payment: async (event) => {
+		const data = Object.fromEntries(await event.request.formData());
+		const input = setPaymentSchema.safeParse({
+			...data,
+			paidOn: data.paidOn || undefined,
+			id: event.params.id
+		});
+		if (!input.success) return fail(400, { problem: 'Choose a payment status and a valid date.' });
+		return attemptButton(() => serverCaller(event).sessions.setPayment(input.data));
+	},
+	delete: async (event) => {
+		await serverCaller(event).sessions.delete({ id: event.params.id });
+		redirect(303, '/sessions');
+	}
+};

@@ -1,0 +1,31 @@
+import { expect, type Locator, type Page } from '@playwright/test';
+
+export class SettingsPage {
+	readonly profile: Locator;
+	readonly signIns: Locator;
+
+	constructor(readonly page: Page) {
+		this.profile = page.getByRole('region', { name: 'Profile' });
+		this.signIns = page.getByRole('region', { name: "Where you're signed in" });
+	}
+
+	async goto(): Promise<void> {
+		await this.page.goto('/settings');
+		await expect(this.page.getByRole('heading', { name: 'Settings', level: 1 })).toBeVisible();
+	}
+
+	async changeName(name: string): Promise<void> {
+		await this.profile.getByLabel('Name', { exact: true }).fill(name);
+		await this.profile.getByRole('button', { name: 'Save profile' }).click();
+		await expect(this.profile.getByRole('status')).toHaveText('Saved.');
+	}
+
+	/** Ends every other sign-in; `count` is how many the page should say it ended. */
+	async signOutOtherDevices(count: number): Promise<void> {
+		await this.signIns.getByRole('button', { name: 'Sign out of all other devices' }).click();
+		const devices = count === 1 ? 'device' : 'devices';
+		await expect(this.signIns.getByRole('status')).toHaveText(
+			`Signed out of ${count} other ${devices}.`
+		);
+	}
+}

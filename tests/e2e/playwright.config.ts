@@ -1,0 +1,74 @@
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { defineConfig } from '@playwright/test';
+
+const root = fileURLToPath(new URL('../..', import.meta.url));
+const port = Number(process.env.E2E_PORT ?? 4183);
+/** The app's default ORIGIN: email links point here, and cookies are set for this host. */
+const baseURL = `http://localhost:${port}`;
+
+/**
+ * The system's Chromium, never a downloaded one: Debian's package, or PLAYWRIGHT_CHROMIUM_PATH.
+ * Resolved when the config loads, so a missing browser stops the run at once, saying how to fix it.
+ */
+function chromiumPath(): string {
+	const configured = process.env.PLAYWRIGHT_CHROMIUM_PATH;
+	if (configured) {
+		if (existsSync(configured)) return configured;
+		throw new Error(
+			`PLAYWRIGHT_CHROMIUM_PATH is ${configured}, but no file is there. Point it at a Chromium executable, or unset it and install Debian's: apt-get install -y chromium`
+		);
+	}
+	if (existsSync('/usr/bin/chromium')) return '/usr/bin/chromium';
+	throw new Error(
+		'The browser tests need Chromium, and /usr/bin/chromium is missing. Install it with `apt-get install -y chromium` (Debian/Ubuntu), or set PLAYWRIGHT_CHROMIUM_PATH to a Chromium executable.'
+	);
+}
+
+export default defineConfig({
+	testDir: '.',
+	testMatch: '**/*.spec.ts',
+	outputDir: '.output/test-results',
+	fullyParallel: true,
+	forbidOnly: Boolean(process.env.CI),
+	retries: 0,
+	// Two cores: the app, its database and the browsers share them.
+	workers: 2,
+	reporter: 'list',
+	timeout: 60_000,
+	expect: { timeout: 10_000 },
+	use: {
+		baseURL,
+		browserName: 'chromium',
+		viewport: { width: 1280, height: 800 },
+		// Fixed, so runs do not depend on the machine. UTC is also what most CI machines report and
+		// the app's default zone, which the Settings time zone list must offer.
+		timezoneId: 'UTC',
+		actionTimeout: 10_000,
+		navigationTimeout: 20_000,
+		trace: 'retain-on-failure',
+		screenshot: 'only-on-failure',
+		launchOptions: {
+			executablePath: chromiumPath(),
+			args: [
+				'--no-sandbox',
+				'--disable-gpu',
+				'--disable-background-networking',
+				'--disable-component-update',
+				'--disable-sync'
+			]
+		}
+	},
+	projects: [{ name: 'chromium' }],
+	webServer: {
+		command: 'sh tests/e2e/serve.sh',
+		cwd: root,
+		env: { E2E_PORT: String(port) },
+		url: `http://127.0.0.1:${port}/healthz`,
+		timeout: 180_000,
+		reuseExistingServer: !process.env.CI,
+		stdout: 'ignore',
+		stderr: 'pipe',
+		gracefulShutdown: { signal: 'SIGINT', timeout: 10_000 }
+	}
+});
