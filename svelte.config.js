@@ -6,6 +6,8 @@ const config = {
 	preprocess: vitePreprocess(),
 	kit: {
 		adapter: adapter(),
+		// Done in hooks.server.ts instead, to let the RFC 8058 one-click unsubscribe through.
+		csrf: { checkOrigin: false },
 		csp: {
 			mode: 'auto',
 			directives: {

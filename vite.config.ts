@@ -3,18 +3,33 @@ import tailwindcss from '@tailwindcss/vite';
 import type { Plugin } from 'vite';
 import { defineConfig } from 'vitest/config';
 import { prepareDatabase } from './src/lib/server/db/prepare';
+import { startWorker } from './src/lib/server/jobs/worker';
 import { attachRealtime } from './src/lib/server/realtime/attach';
 
-/** Dev and preview servers: the database first, then socket.io on Vite's own HTTP server. */
+/** The job worker lives as long as the server: a restart of the dev server starts a new one. */
+async function workAlongside(
+	httpServer: { once(event: 'close', listener: () => void): unknown } | null,
+	url: string
+): Promise<void> {
+	const worker = await startWorker(url);
+	httpServer?.once('close', () => void worker.stop());
+}
+
+/**
+ * Dev and preview servers: the database first, then the job worker, then socket.io on Vite's own
+ * HTTP server.
+ */
 function realtime(): Plugin {
 	return {
 		name: 'sessionboard-realtime',
 		async configureServer(server) {
-			await prepareDatabase();
+			const database = await prepareDatabase();
+			await workAlongside(server.httpServer, database.url);
 			if (server.httpServer) attachRealtime(server.httpServer);
 		},
 		async configurePreviewServer(server) {
-			await prepareDatabase();
+			const database = await prepareDatabase();
+			await workAlongside(server.httpServer, database.url);
 			attachRealtime(server.httpServer);
 		}
 	};

@@ -1,4 +1,5 @@
-import type { Handle, ServerInit } from '@sveltejs/kit';
+import { text, type Handle, type ServerInit } from '@sveltejs/kit';
+import { forbiddenCrossSitePost } from '$lib/server/csrf';
 import { AUTH_COOKIE, validateAuthSessionToken } from '$lib/server/auth/session';
 import { getDb } from '$lib/server/db';
 import { prepareDatabase } from '$lib/server/db/prepare';
@@ -18,6 +19,11 @@ const securityHeaders: Record<string, string> = {
 };
 
 export const handle: Handle = async ({ event, resolve }) => {
+	if (forbiddenCrossSitePost(event.request, event.url)) {
+		return text(`Cross-site ${event.request.method} form submissions are forbidden`, {
+			status: 403
+		});
+	}
 	event.locals.user = null;
 	event.locals.authSession = null;
 	const token = event.cookies.get(AUTH_COOKIE);

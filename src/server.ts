@@ -1,10 +1,11 @@
 /**
  * Production entry, bundled to build/server.js next to SvelteKit's build/index.js: prepares the
- * database, starts the app's HTTP server, and attaches socket.io to it.
+ * database, starts the job worker, starts the app's HTTP server, and attaches socket.io to it.
  */
 import type { Server } from 'node:http';
 import { config } from './lib/server/config';
 import { prepareDatabase } from './lib/server/db/prepare';
+import { startWorker } from './lib/server/jobs/worker';
 import { attachRealtime } from './lib/server/realtime/attach';
 
 const settings = config();
@@ -19,7 +20,13 @@ if (!settings.ORIGIN) {
 	process.env.ORIGIN = `http://localhost:${settings.PORT}`;
 }
 
-await prepareDatabase();
+const database = await prepareDatabase();
+// Before the first request: the job tables exist by then, so email queued by requests gets its job.
+const worker = await startWorker(database.url);
+// adapter-node emits this once the HTTP server has closed after SIGTERM or SIGINT.
+process.once('sveltekit:shutdown', () => {
+	worker.stop().catch((error: unknown) => console.error('Stopping the job worker failed:', error));
+});
 
 type AdapterNodeEntry = { server: { server: Server } };
 // A runtime path: build/index.js only exists once SvelteKit has built, so the bundler must not follow it.

@@ -7,7 +7,19 @@ export interface ServerToClientEvents {
 	'practice:changed': (change: PracticeChange) => void;
 }
 
-export type PracticeChange = { entity: 'client' | 'session' | 'note'; ids: string[] };
+export type PracticeChange = {
+	entity: 'client' | 'session' | 'note' | 'series' | 'subscriber';
+	ids: string[];
+};
+
+/** The public namespace: anyone may listen, and it carries counts only, never who signed up. */
+export interface PublicServerToClientEvents {
+	'series:spots': (update: { seriesId: string; spotsLeft: number }) => void;
+}
+export interface PublicClientToServerEvents {
+	'series:watch': (seriesId: string) => void;
+}
+export const publicSeriesRoom = (seriesId: string) => `public-series:${seriesId}`;
 
 /** Browsers only listen; everything they change goes through tRPC. */
 export type ClientToServerEvents = Record<string, never>;

@@ -48,5 +48,14 @@ describe('demo data', () => {
 		const summary = await api.dashboard.summary();
 		expect(summary.upcoming.length).toBeGreaterThan(0);
 		expect(summary.recentNotes).toHaveLength(5);
+
+		// Two published series with subscribers; the first is full and has a waitlist.
+		const seeded = await api.series.list();
+		expect(seeded.map((s) => [s.status, s.active, s.waitlisted])).toEqual(
+			expect.arrayContaining([
+				['published', 12, 2],
+				['published', 9, 0]
+			])
+		);
 	});
 });

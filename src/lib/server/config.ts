@@ -13,7 +13,9 @@ const schema = z.object({
 	SMTP_URL: optionalUrl.optional(),
 	EMAIL_FROM: z.string().default('Sessionboard <no-reply@sessionboard.localhost>'),
 	ORIGIN: optionalUrl.optional(),
-	PORT: z.coerce.number().int().min(0).max(65535).default(3000)
+	PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+	/** Signs the links in subscriber emails. Unset: one is generated and kept in the database. */
+	APP_SECRET: z.string().min(32).optional()
 });
 
 export type Config = z.infer<typeof schema> & { production: boolean };

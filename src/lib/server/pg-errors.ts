@@ -10,3 +10,4 @@ export function pgErrorCode(error: unknown): string | undefined {
 
 export const EXCLUSION_VIOLATION = '23P01';
 export const CHECK_VIOLATION = '23514';
+export const UNIQUE_VIOLATION = '23505';

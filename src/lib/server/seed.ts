@@ -1,7 +1,8 @@
 import { eq, sql } from 'drizzle-orm';
 import { hashPassword } from './auth/password';
 import type { Db } from './db';
-import { clients, users } from './db/schema';
+import { clients, series, subscribers, users } from './db/schema';
+import { createSeries } from './series/service';
 
 export const DEMO_PRACTITIONER = {
 	name: 'Dana Demo',
@@ -133,6 +134,83 @@ async function seedPractice(db: Db, ownerId: string, timeZone: string): Promise<
 		where owner_id = ${ownerId} and status = 'completed' and abs(hashtext(id::text)) % 10 < 7`);
 }
 
+const SERIES = [
+	{
+		title: 'Tuesday evening yoga',
+		description: 'A gentle **vinyasa** flow for all levels. Bring a mat; blocks are provided.',
+		weekday: 'tue',
+		startTime: '18:30',
+		capacity: 12,
+		locationKind: 'in_person',
+		locationDetail: 'Studio 2, Torstraße 12, Berlin',
+		people: 14
+	},
+	{
+		title: 'Mindful mornings (online)',
+		description: 'Thirty minutes of guided meditation before work.',
+		weekday: 'fri',
+		startTime: '07:30',
+		capacity: 30,
+		locationKind: 'online',
+		locationDetail: 'https://meet.example.org/mindful-mornings',
+		people: 9
+	}
+] as const;
+
+/** Two published series; the first is full with a waitlist. Subscribers are seeded as confirmed. */
+async function seedSeries(db: Db, ownerId: string, timeZone: string): Promise<void> {
+	for (const [index, item] of SERIES.entries()) {
+		const days = {
+			mon: false,
+			tue: false,
+			wed: false,
+			thu: false,
+			fri: false,
+			sat: false,
+			sun: false
+		};
+		const { id } = await createSeries(db, ownerId, {
+			title: item.title,
+			slug: '',
+			description: item.description,
+			timeZone,
+			...days,
+			[item.weekday]: true,
+			startTime: item.startTime,
+			startDate: new Date().toISOString().slice(0, 10),
+			endKind: 'never',
+			endDate: '',
+			occurrenceCount: 10,
+			durationMinutes: index === 0 ? 75 : 30,
+			capacity: item.capacity,
+			locationKind: item.locationKind,
+			locationDetail: item.locationDetail,
+			remind24h: true,
+			remind1h: true
+		});
+		await db.update(series).set({ status: 'published' }).where(eq(series.id, id));
+		const people = Array.from({ length: item.people }, (_, n) => {
+			const first = FIRST[(n + index * 3) % FIRST.length]!;
+			const last = LAST[(n + index) % LAST.length]!;
+			return {
+				seriesId: id,
+				ownerId,
+				name: `${first} ${last}`,
+				email: `${first}.${last}.${index}${n}@example.net`
+					.toLowerCase()
+					.normalize('NFD')
+					.replace(/[^a-z0-9.@]/g, ''),
+				phone: n % 2 ? `+49 170 ${String(2000000 + n * 13)}` : null,
+				status: n < item.capacity ? ('active' as const) : ('waitlisted' as const),
+				arrival: sql`nextval('subscriber_arrival_seq')`,
+				consentedAt: new Date(),
+				confirmedAt: new Date()
+			};
+		});
+		await db.insert(subscribers).values(people);
+	}
+}
+
 /**
  * Creates the demo practitioner, or resets it to its known password, and gives it a practice the
  * first time. Safe to run again.
@@ -145,7 +223,10 @@ export async function seedDemoData(db: Db): Promise<typeof DEMO_PRACTITIONER> {
 		.where(eq(clients.ownerId, ownerId))
 		.limit(1);
 	if (!hasClients) {
-		await db.transaction((tx) => seedPractice(tx, ownerId, DEMO_PRACTITIONER.timeZone));
+		await db.transaction(async (tx) => {
+			await seedPractice(tx, ownerId, DEMO_PRACTITIONER.timeZone);
+			await seedSeries(tx, ownerId, DEMO_PRACTITIONER.timeZone);
+		});
 	}
 	return DEMO_PRACTITIONER;
 }

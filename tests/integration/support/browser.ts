@@ -1,7 +1,7 @@
 import { desc, eq } from 'drizzle-orm';
 import { validateAuthSessionToken, type Client } from '../../../src/lib/server/auth/session';
 import type { Database } from '../../../src/lib/server/db';
-import { outboxEmails } from '../../../src/lib/server/db/schema';
+import { emailDeliveries } from '../../../src/lib/server/db/schema';
 import { createCaller } from '../../../src/lib/server/trpc/router';
 
 export const ORIGIN = 'http://sessionboard.test';
@@ -44,12 +44,16 @@ export class TestBrowser {
 	}
 }
 
+/**
+ * The emails the app queued for `to`, newest first: every email leaves through email_deliveries,
+ * and these tests run no worker, so each one is still there, body and all.
+ */
 export async function emailsTo(db: Database, to: string) {
 	return db
 		.select()
-		.from(outboxEmails)
-		.where(eq(outboxEmails.to, to))
-		.orderBy(desc(outboxEmails.createdAt));
+		.from(emailDeliveries)
+		.where(eq(emailDeliveries.recipient, to))
+		.orderBy(desc(emailDeliveries.createdAt));
 }
 
 /** The token of the newest link to `path` in the newest email to `to`. */

@@ -10,9 +10,10 @@ import {
 	invalidateOtherAuthSessions,
 	type Client
 } from '../auth/session';
+import { splitToken } from '../auth/tokens';
 import type { Db } from '../db';
 import { authSessions, users, type User } from '../db/schema';
-import { sendEmail } from '../email/mailer';
+import { queueEmail } from '../email/deliveries';
 import {
 	alreadyRegisteredMessage,
 	passwordChangedMessage,
@@ -48,6 +49,38 @@ async function findUserByEmail(db: Db, email: string): Promise<User | undefined>
 		.from(users)
 		.where(eq(sql`lower(${users.email})`, email.toLowerCase()));
 	return user;
+}
+
+/** The id half of an emailed token keys its email: one link, one email. */
+const tokenId = (token: string) => splitToken(token)!.id;
+
+/** Issues a confirmation link and queues its email, together: no link without its email. */
+async function queueVerification(
+	db: Db,
+	user: Pick<User, 'id' | 'email' | 'name'>,
+	origin: string
+): Promise<void> {
+	await db.transaction(async (tx) => {
+		const token = await createEmailToken(tx, user.id, 'verify_email');
+		await queueEmail(tx, {
+			key: `verify-email:${tokenId(token)}`,
+			purpose: 'verify-email',
+			email: verifyEmailMessage(user.email, user.name, links.verify(origin, token))
+		});
+	});
+}
+
+async function queuePasswordChanged(
+	db: Db,
+	user: Pick<User, 'id' | 'email' | 'name'>,
+	changedAt: Date,
+	origin: string
+): Promise<void> {
+	await queueEmail(db, {
+		key: `password-changed:${user.id}:${changedAt.getTime()}`,
+		purpose: 'password-changed',
+		email: passwordChangedMessage(user.email, user.name, links.forgot(origin))
+	});
 }
 
 async function signInAs(db: Db, userId: string, client: Client): Promise<NewAuthSession> {
@@ -105,22 +138,20 @@ export async function signUp(
 	});
 
 	if (outcome.kind === 'notice') {
-		await sendEmail(
-			db,
-			alreadyRegisteredMessage(
+		// At most one a day per account, however often someone tries its address.
+		await queueEmail(db, {
+			key: `already-registered:${outcome.user.id}:${new Date().toISOString().slice(0, 10)}`,
+			purpose: 'already-registered',
+			email: alreadyRegisteredMessage(
 				outcome.user.email,
 				outcome.user.name,
 				links.signIn(origin),
 				links.forgot(origin)
 			)
-		);
+		});
 		return;
 	}
-	const token = await createEmailToken(db, outcome.user.id, 'verify_email');
-	await sendEmail(
-		db,
-		verifyEmailMessage(outcome.user.email, outcome.user.name, links.verify(origin, token))
-	);
+	await queueVerification(db, outcome.user, origin);
 }
 
 /** Confirms the address and signs the person in on this browser. */
@@ -147,8 +178,7 @@ export async function resendVerification(db: Db, userId: string, origin: string)
 	await hit(db, limits.verifyResendPerUser, userId);
 	const [user] = await db.select().from(users).where(eq(users.id, userId));
 	if (!user || user.emailVerifiedAt) return;
-	const token = await createEmailToken(db, user.id, 'verify_email');
-	await sendEmail(db, verifyEmailMessage(user.email, user.name, links.verify(origin, token)));
+	await queueVerification(db, user, origin);
 }
 
 const WRONG_CREDENTIALS = 'That email and password do not match an account.';
@@ -207,9 +237,15 @@ export async function requestPasswordReset(
 	await hit(db, limits.resetPerEmail, input.email);
 	const user = await findUserByEmail(db, input.email);
 	if (!user) return;
-	const token = await createEmailToken(db, user.id, 'reset_password');
-	await recordSecurityEvent(db, user.id, 'password_reset_requested', client);
-	await sendEmail(db, resetPasswordMessage(user.email, user.name, links.reset(origin, token)));
+	await db.transaction(async (tx) => {
+		const token = await createEmailToken(tx, user.id, 'reset_password');
+		await recordSecurityEvent(tx, user.id, 'password_reset_requested', client);
+		await queueEmail(tx, {
+			key: `reset:${tokenId(token)}`,
+			purpose: 'reset-password',
+			email: resetPasswordMessage(user.email, user.name, links.reset(origin, token))
+		});
+	});
 }
 
 /**
@@ -243,12 +279,9 @@ export async function resetPassword(
 			.returning();
 		const ended = await invalidateOtherAuthSessions(tx, userId, null);
 		await recordSecurityEvent(tx, userId, 'password_reset', client);
-		return { user: user!, ended, session: await signInAs(tx, userId, client) };
+		await queuePasswordChanged(tx, user!, user!.updatedAt, origin);
+		return { ended, session: await signInAs(tx, userId, client) };
 	});
-	await sendEmail(
-		db,
-		passwordChangedMessage(result.user.email, result.user.name, links.forgot(origin))
-	);
 	return { session: result.session, ended: result.ended };
 }
 
@@ -269,13 +302,13 @@ export async function changePassword(
 		});
 	}
 	const passwordHash = await hashPassword(input.newPassword);
-	const ended = await db.transaction(async (tx) => {
-		await tx.update(users).set({ passwordHash, updatedAt: new Date() }).where(eq(users.id, userId));
+	const changedAt = new Date();
+	return db.transaction(async (tx) => {
+		await tx.update(users).set({ passwordHash, updatedAt: changedAt }).where(eq(users.id, userId));
 		await recordSecurityEvent(tx, userId, 'password_changed', client);
+		await queuePasswordChanged(tx, user, changedAt, origin);
 		return invalidateOtherAuthSessions(tx, userId, keepSessionId);
 	});
-	await sendEmail(db, passwordChangedMessage(user.email, user.name, links.forgot(origin)));
-	return ended;
 }
 
 export async function updateProfile(db: Db, userId: string, input: z.output<typeof profileSchema>) {

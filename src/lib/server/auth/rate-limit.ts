@@ -13,7 +13,8 @@ export const limits = {
 	signUpPerEmail: { name: 'sign-up:email', max: 3, windowSeconds: 60 * 60 },
 	resetPerIp: { name: 'reset:ip', max: 10, windowSeconds: 60 * 60 },
 	resetPerEmail: { name: 'reset:email', max: 3, windowSeconds: 60 * 60 },
-	verifyResendPerUser: { name: 'verify-resend:user', max: 3, windowSeconds: 60 * 60 }
+	verifyResendPerUser: { name: 'verify-resend:user', max: 3, windowSeconds: 60 * 60 },
+	publicSignupPerIp: { name: 'series-signup:ip', max: 10, windowSeconds: 10 * 60 }
 } satisfies Record<string, Limit>;
 
 /** Carried as the TRPCError's cause so the error formatter can tell the client when to retry. */

@@ -2,6 +2,7 @@ import { and, eq, inArray, sql } from 'drizzle-orm';
 import type { Db } from '../db';
 import { sessions } from '../db/schema';
 import { recentNotes } from '../notes/service';
+import { listSeries } from '../series/service';
 import { owedByCurrency, SLOT_HOLDING, sessionsBetween } from '../sessions/service';
 
 /** Today's date in a time zone, as PostgreSQL sees it. */
@@ -13,13 +14,13 @@ async function localToday(db: Db, timeZone: string): Promise<string> {
 }
 
 /**
- * The dashboard in four queries: today and the next seven days, this week's count (Monday to
- * Sunday, local), what clients owe, and the latest notes.
+ * The dashboard in five queries: today and the next seven days, this week's count (Monday to
+ * Sunday, local), what clients owe, the latest notes, and the published series with their counts.
  */
 export async function dashboard(db: Db, ownerId: string, timeZone: string) {
 	const today = await localToday(db, timeZone);
 	const weekStart = sql`date_trunc('week', (now() at time zone ${timeZone}))`;
-	const [upcoming, [week], owed, notes] = await Promise.all([
+	const [upcoming, [week], owed, notes, allSeries] = await Promise.all([
 		sessionsBetween(db, ownerId, timeZone, today, 8),
 		db
 			.select({ count: sql<number>`count(*)::int` })
@@ -33,7 +34,15 @@ export async function dashboard(db: Db, ownerId: string, timeZone: string) {
 				)
 			),
 		owedByCurrency(db, ownerId),
-		recentNotes(db, ownerId)
+		recentNotes(db, ownerId),
+		listSeries(db, ownerId)
 	]);
-	return { today, upcoming, sessionsThisWeek: week?.count ?? 0, owed, recentNotes: notes };
+	return {
+		today,
+		upcoming,
+		sessionsThisWeek: week?.count ?? 0,
+		owed,
+		recentNotes: notes,
+		series: allSeries.filter((s) => s.status === 'published')
+	};
 }

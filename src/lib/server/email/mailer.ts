@@ -3,23 +3,48 @@ import { config } from '../config';
 import type { Db } from '../db';
 import { outboxEmails } from '../db/schema';
 
+export type EmailAttachment = { filename: string; content: string; contentType: string };
+
 export type Email = {
 	to: string;
 	subject: string;
 	text: string;
 	html: string;
 	headers?: Record<string, string>;
+	attachments?: EmailAttachment[];
 };
+
+/**
+ * The transport: the mechanics of handing one message to SMTP or to the local outbox. Nothing in
+ * the app calls it directly; `queueEmail` and `deliver` in ./deliveries decide whether and when.
+ */
 
 const transports = new Map<string, Transporter>();
 
+/**
+ * One pooled transport per SMTP URL. Its timeouts stay well below the delivery lease (two
+ * minutes), so a send that hangs fails before another worker may take the delivery over.
+ */
 function transportFor(url: string): Transporter {
 	let transport = transports.get(url);
 	if (!transport) {
-		transport = nodemailer.createTransport(url);
+		transport = nodemailer.createTransport({
+			url,
+			pool: true,
+			maxConnections: 5,
+			connectionTimeout: 20_000,
+			greetingTimeout: 20_000,
+			socketTimeout: 45_000
+		});
 		transports.set(url, transport);
 	}
 	return transport;
+}
+
+/** Closes pooled SMTP connections, so a stopping worker leaves nothing open. */
+export function closeTransports(): void {
+	for (const transport of transports.values()) transport.close();
+	transports.clear();
 }
 
 /** True when email is kept in the local outbox instead of being sent. */
@@ -27,31 +52,33 @@ export function usesOutbox(): boolean {
 	return !config().SMTP_URL;
 }
 
-/**
- * Sends through SMTP_URL, or, with none configured, keeps the message in the local outbox where a
- * developer can read it (and prints it outside production).
- */
-export async function sendEmail(db: Db, email: Email): Promise<void> {
+/** Hands the message to the SMTP server of SMTP_URL; resolves once the server accepted it. */
+export async function sendSmtp(email: Email, messageId: string): Promise<void> {
 	const settings = config();
-	if (settings.SMTP_URL) {
-		await transportFor(settings.SMTP_URL).sendMail({
-			from: settings.EMAIL_FROM,
-			to: email.to,
-			subject: email.subject,
-			text: email.text,
-			html: email.html,
-			headers: email.headers
-		});
-		return;
-	}
+	if (!settings.SMTP_URL) throw new Error('SMTP_URL is not set');
+	await transportFor(settings.SMTP_URL).sendMail({
+		from: settings.EMAIL_FROM,
+		to: email.to,
+		subject: email.subject,
+		text: email.text,
+		html: email.html,
+		headers: email.headers,
+		messageId,
+		attachments: email.attachments?.map((a) => ({ ...a }))
+	});
+}
+
+/** Keeps the message in the local outbox for a developer to read (and prints it outside production). */
+export async function keepInOutbox(db: Db, email: Email, messageId: string): Promise<void> {
 	await db.insert(outboxEmails).values({
 		to: email.to,
 		subject: email.subject,
 		text: email.text,
 		html: email.html,
-		headers: email.headers ?? {}
+		headers: { ...email.headers, 'Message-ID': messageId },
+		attachments: email.attachments ?? []
 	});
-	if (!settings.production) {
+	if (!config().production) {
 		console.log(`[outbox] To: ${email.to}\n[outbox] Subject: ${email.subject}\n${email.text}\n`);
 	}
 }

@@ -1,6 +1,6 @@
 import type { Email } from './mailer';
 
-function escapeHtml(value: string): string {
+export function escapeHtml(value: string): string {
 	return value
 		.replaceAll('&', '&amp;')
 		.replaceAll('<', '&lt;')
@@ -9,28 +9,45 @@ function escapeHtml(value: string): string {
 		.replaceAll("'", '&#39;');
 }
 
-type Body = {
+export type Link = { label: string; url: string };
+
+export type Body = {
 	greeting: string;
 	paragraphs: string[];
-	action?: { label: string; url: string };
+	action?: Link;
 	footnote?: string;
+	/** Small print under the signature, each with its link written out in both parts. */
+	footer?: { text: string; links: Link[] };
 };
 
-/** One layout for every account email: the same words in the HTML and the plain-text part. */
-function compose(to: string, subject: string, body: Body): Email {
+/** One layout for every email: the same words in the HTML and the plain-text part. */
+export function compose(to: string, subject: string, body: Body): Email {
 	const lines = [body.greeting, '', ...body.paragraphs.flatMap((p) => [p, ''])];
 	if (body.action) lines.push(`${body.action.label}: ${body.action.url}`, '');
 	if (body.footnote) lines.push(body.footnote, '');
 	lines.push('— Sessionboard');
+	if (body.footer) {
+		lines.push('', '--', body.footer.text, ...body.footer.links.map((l) => `${l.label}: ${l.url}`));
+	}
 
+	const small = 'margin:0 0 8px;font-size:13px;color:#475569';
 	const paragraph = (text: string) => `<p style="margin:0 0 16px">${escapeHtml(text)}</p>`;
 	const button = body.action
 		? `<p style="margin:24px 0"><a href="${escapeHtml(body.action.url)}" style="background:#1d4ed8;color:#fff;padding:12px 20px;border-radius:8px;text-decoration:none;display:inline-block">${escapeHtml(body.action.label)}</a></p>
 <p style="margin:0 0 16px;font-size:13px;color:#475569">Or paste this link into your browser: ${escapeHtml(body.action.url)}</p>`
 		: '';
+	const footer = body.footer
+		? `<hr style="border:none;border-top:1px solid #e2e8f0;margin:24px 0 16px">
+<p style="${small}">${escapeHtml(body.footer.text)}</p>
+<p style="${small}">${body.footer.links
+				.map(
+					(l) => `<a href="${escapeHtml(l.url)}" style="color:#1d4ed8">${escapeHtml(l.label)}</a>`
+				)
+				.join(' · ')}</p>`
+		: '';
 	const html = `<!doctype html><html><body style="font-family:system-ui,sans-serif;color:#0f172a;line-height:1.5;max-width:560px;margin:0 auto;padding:24px">
 ${paragraph(body.greeting)}${body.paragraphs.map(paragraph).join('')}${button}${body.footnote ? `<p style="margin:0 0 16px;font-size:13px;color:#475569">${escapeHtml(body.footnote)}</p>` : ''}
-<p style="margin:0;color:#475569">— Sessionboard</p></body></html>`;
+<p style="margin:0;color:#475569">— Sessionboard</p>${footer}</body></html>`;
 	return { to, subject, text: lines.join('\n'), html };
 }
 

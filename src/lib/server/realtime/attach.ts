@@ -2,8 +2,8 @@ import { parse as parseCookies } from 'cookie';
 import { Server } from 'socket.io';
 import { AUTH_COOKIE, validateAuthSessionToken } from '../auth/session';
 import { getDb } from '../db';
-import { authSessionRoom, userRoom } from '../../realtime-events';
-import { registerRealtimeServer, type RealtimeServer } from './publish';
+import { authSessionRoom, publicSeriesRoom, userRoom } from '../../realtime-events';
+import { publicNamespace, registerRealtimeServer, type RealtimeServer } from './publish';
 
 /**
  * Puts socket.io on the app's HTTP server. The handshake must carry a valid auth-session cookie;
@@ -30,6 +30,13 @@ export function attachRealtime(httpServer: Parameters<Server['attach']>[0]): Rea
 	});
 	io.on('connection', (socket) => {
 		void socket.join([userRoom(socket.data.userId), authSessionRoom(socket.data.sessionId)]);
+	});
+	publicNamespace(io).on('connection', (socket) => {
+		socket.on('series:watch', (seriesId) => {
+			if (typeof seriesId === 'string' && /^[0-9a-f-]{36}$/.test(seriesId)) {
+				void socket.join(publicSeriesRoom(seriesId));
+			}
+		});
 	});
 	registerRealtimeServer(io);
 	return io;

@@ -1,8 +1,11 @@
-import type { Server } from 'socket.io';
+import type { Namespace, Server } from 'socket.io';
 import {
 	authSessionRoom,
+	publicSeriesRoom,
 	userRoom,
 	type ClientToServerEvents,
+	type PublicClientToServerEvents,
+	type PublicServerToClientEvents,
 	type ServerToClientEvents
 } from '../../realtime-events';
 
@@ -49,4 +52,20 @@ export function endAuthSessionSockets(sessionIds: string[]): void {
 	const rooms = sessionIds.map(authSessionRoom);
 	server.to(rooms).emit('auth:revoked');
 	server.in(rooms).disconnectSockets();
+}
+
+export type PublicNamespace = Namespace<PublicClientToServerEvents, PublicServerToClientEvents>;
+
+/** The unauthenticated namespace of public pages. socket.io types `of()` with the main events. */
+export function publicNamespace(server: RealtimeServer): PublicNamespace {
+	return server.of('/public') as unknown as PublicNamespace;
+}
+
+/** Spots left on a public page: a number for anyone watching, nothing more. */
+export function publishSpotsLeft(seriesId: string, spotsLeft: number): void {
+	const server = io();
+	if (server)
+		publicNamespace(server)
+			.to(publicSeriesRoom(seriesId))
+			.emit('series:spots', { seriesId, spotsLeft });
 }

@@ -1,25 +1,62 @@
+import { error, type RequestEvent } from '@sveltejs/kit';
+import { TRPCError } from '@trpc/server';
+import { getHTTPStatusCodeFromError } from '@trpc/server/http';
 import { accountRouter } from '../account/router';
 import { clientsRouter } from '../clients/router';
 import { dashboardRouter } from '../dashboard/router';
 import { notesRouter } from '../notes/router';
+import { seriesRouter } from '../series/router';
 import { sessionsRouter } from '../sessions/router';
-import { createCallerFactory, router } from './init';
+import { subscribersRouter } from '../subscribers/router';
 import { createContext } from './context';
-import type { RequestEvent } from '@sveltejs/kit';
+import { createCallerFactory, router } from './init';
 
 export const appRouter = router({
 	account: accountRouter,
 	clients: clientsRouter,
 	sessions: sessionsRouter,
 	notes: notesRouter,
-	dashboard: dashboardRouter
+	dashboard: dashboardRouter,
+	series: seriesRouter,
+	subscribers: subscribersRouter
 });
 
 export type AppRouter = typeof appRouter;
 
 export const createCaller = createCallerFactory(appRouter);
 
-/** The same procedures the browser calls over HTTP, for loads and form actions. */
+/**
+ * Errors that mean "this page is not for you": SvelteKit shows its 404 or 403 page. For a page's
+ * load, an address whose id is not an id at all (BAD_REQUEST) is not found either; in a form
+ * action BAD_REQUEST and the rest stay TRPCErrors, shown beside the form's fields.
+ */
+const PAGE_ERRORS = new Set(['NOT_FOUND', 'FORBIDDEN']);
+const LOAD_ERRORS = new Set([...PAGE_ERRORS, 'BAD_REQUEST']);
+
+function asPageErrors<T extends object>(target: T, pageErrors: Set<string>): T {
+	return new Proxy(target, {
+		get: (object, property) => {
+			const value: unknown = Reflect.get(object, property);
+			return typeof value === 'function' ? asPageErrors(value, pageErrors) : value;
+		},
+		apply: (fn, self, args) =>
+			Promise.resolve(Reflect.apply(fn as (...a: unknown[]) => unknown, self, args)).catch(
+				(cause: unknown) => {
+					if (cause instanceof TRPCError && pageErrors.has(cause.code)) {
+						if (cause.code === 'BAD_REQUEST') error(404, 'Not found');
+						error(getHTTPStatusCodeFromError(cause), cause.message);
+					}
+					throw cause;
+				}
+			)
+	});
+}
+
+/**
+ * The same procedures the browser calls over HTTP, for loads and form actions. Missing or foreign
+ * records become SvelteKit's 404 page; other refusals stay TRPCErrors for forms to show.
+ */
 export function serverCaller(event: RequestEvent) {
-	return createCaller(createContext(event));
+	const forLoad = event.request.method === 'GET' || event.request.method === 'HEAD';
+	return asPageErrors(createCaller(createContext(event)), forLoad ? LOAD_ERRORS : PAGE_ERRORS);
 }

@@ -4,3 +4,4 @@ export * from './email';
 export * from './clients';
 export * from './sessions';
 export * from './notes';
+export * from './series';

@@ -27,7 +27,10 @@ export const sessionNotes = pgTable(
 		createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
 		updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow()
 	},
-	(t) => [index('session_notes_owner_updated_idx').on(t.ownerId, t.updatedAt.desc())]
+	(t) => [
+		// `order by updated_at desc` means NULLS FIRST; an index built NULLS LAST cannot serve it.
+		index('session_notes_owner_updated_idx').on(t.ownerId, t.updatedAt.desc().nullsFirst())
+	]
 );
 
 export const noteAddenda = pgTable(

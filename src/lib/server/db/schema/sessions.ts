@@ -84,6 +84,12 @@ export const sessions = pgTable(
 		index('sessions_owner_starts_idx').on(t.ownerId, t.startsAt),
 		index('sessions_client_starts_idx').on(t.clientId, t.startsAt),
 		index('sessions_recurrence_id_idx').on(t.recurrenceId),
+		// What clients owe (dashboard, billing): only unpaid billable rows, summed from the index alone.
+		index('sessions_owner_unpaid_idx')
+			.on(t.ownerId, t.currency, t.feeMinor)
+			.where(
+				sql`${t.paymentStatus} = 'unpaid' and ${t.status} in ('completed', 'late_cancelled', 'no_show') and ${t.feeMinor} <> 0`
+			),
 		check('sessions_ends_after_start', sql`${t.endsAt} > ${t.startsAt}`),
 		check('sessions_fee_not_negative', sql`${t.feeMinor} >= 0`),
 		check('sessions_currency_code', sql`${t.currency} ~ '^[A-Z]{3}$'`),

@@ -2,21 +2,18 @@ import { fail, redirect } from '@sveltejs/kit';
 import type { Actions, PageServerLoad } from './$types';
 import { PRACTICE } from '$lib/dependencies';
 import { attemptButton } from '$lib/server/forms';
-import { renderNote } from '$lib/server/notes/markdown';
+import { editorAddenda, editorNote, noteActions } from '$lib/server/notes/editor';
 import { setPaymentSchema, setStatusSchema } from '$lib/server/sessions/schemas';
 import { serverCaller } from '$lib/server/trpc/router';
 
 export const load: PageServerLoad = async (event) => {
 	event.depends(PRACTICE);
 	const session = await serverCaller(event).sessions.get({ id: event.params.id });
-	return {
-		session,
-		noteHtml: session.note?.signedAt ? renderNote(session.note.body) : null,
-		addenda: session.addenda.map((a) => ({ ...a, html: renderNote(a.body) }))
-	};
+	return { session, note: editorNote(session.note), addenda: editorAddenda(session.addenda) };
 };
 
 export const actions: Actions = {
+	...noteActions,
 	status: async (event) => {
 		const data = Object.fromEntries(await event.request.formData());
 		const input = setStatusSchema.safeParse({ ...data, id: event.params.id });

@@ -1,0 +1,89 @@
+/**
+ * The bare baseline: node:http and postgres.js replaying the SQL the procedures send (captured by
+ * capture-sql.ts), with no framework, no auth and no superjson. Started by practice.ts with
+ * BARE_PLAN_FILE (the captured statements), DATABASE_URL and BARE_PORT.
+ */
+import { readFileSync } from 'node:fs';
+import { createServer, type ServerResponse } from 'node:http';
+import postgres from 'postgres';
+import { searchPattern, type CapturedPlan, type Param, type Statement } from './capture-sql';
+
+const planFile = process.env.BARE_PLAN_FILE;
+const url = process.env.DATABASE_URL;
+const port = Number(process.env.BARE_PORT ?? 4311);
+if (!planFile || !url) throw new Error('bare-server needs BARE_PLAN_FILE and DATABASE_URL.');
+const plan = JSON.parse(readFileSync(planFile, 'utf8')) as CapturedPlan;
+
+// The app's pool: same size, and dates left as PostgreSQL's text, as drizzle configures postgres.js.
+const sql = postgres(url, { max: 10, onnotice: () => {} });
+for (const oid of [1184, 1082, 1083, 1114, 1182, 1185, 1115, 1231]) {
+	sql.options.parsers[oid] = (value: string) => value;
+	sql.options.serializers[oid] = (value: string) => value;
+}
+
+type Row = Record<string, unknown>;
+const run = (s: Statement, placeholder: string, value: string): Promise<Row[]> =>
+	sql.unsafe<Row[]>(
+		s.text,
+		s.params.map((p): Param => (p === placeholder ? value : p))
+	);
+const runGroup = (group: Statement[] | undefined, placeholder: string, value: string) =>
+	Promise.all((group ?? []).map((s) => run(s, placeholder, value)));
+
+async function list(q: string) {
+	const { groups, placeholder } = plan.list;
+	const [rows = []] = await runGroup(groups[0], placeholder, searchPattern(q));
+	return { items: rows.slice(0, plan.listLimit), more: rows.length > plan.listLimit };
+}
+
+async function get(id: string) {
+	const { groups, placeholder } = plan.get;
+	const [[client] = []] = await runGroup(groups[0], placeholder, id);
+	if (!client) return null;
+	const [history, owed] = await runGroup(groups[1], placeholder, id);
+	return { client, sessions: history, owed };
+}
+
+async function dashboard() {
+	const { groups, placeholder } = plan.dashboard;
+	const [[first] = []] = await runGroup(groups[0], placeholder, placeholder);
+	const today = String(first?.today);
+	const [upcoming, [week] = [], owed, notes] = await runGroup(groups[1], placeholder, today);
+	return { today, upcoming, sessionsThisWeek: week?.count ?? 0, owed, recentNotes: notes };
+}
+
+function send(res: ServerResponse, status: number, body: unknown) {
+	const json = JSON.stringify(body);
+	res.writeHead(status, {
+		'content-type': 'application/json',
+		'content-length': Buffer.byteLength(json)
+	});
+	res.end(json);
+}
+
+const server = createServer((req, res) => {
+	const { pathname, searchParams } = new URL(req.url ?? '/', 'http://127.0.0.1');
+	const answer =
+		pathname === '/health'
+			? Promise.resolve({ ok: true })
+			: pathname === '/clients.list'
+				? list(searchParams.get('q') ?? '')
+				: pathname === '/clients.get'
+					? get(searchParams.get('id') ?? '')
+					: pathname === '/dashboard.summary'
+						? dashboard()
+						: Promise.resolve(undefined);
+	answer.then(
+		(body) => (body == null ? send(res, 404, { error: 'not found' }) : send(res, 200, body)),
+		(error: unknown) => send(res, 500, { error: String(error) })
+	);
+});
+
+server.listen(port, '127.0.0.1');
+
+const stop = () => {
+	server.close();
+	void sql.end({ timeout: 1 }).then(() => process.exit(0));
+};
+process.on('SIGTERM', stop);
+process.on('SIGINT', stop);

@@ -1,0 +1,325 @@
+import { createHash } from 'node:crypto';
+import { and, eq, inArray, lt, or, sql } from 'drizzle-orm';
+import { PgTransaction } from 'drizzle-orm/pg-core';
+import { config } from '../config';
+import type { Database, Db } from '../db';
+import { emailDeliveries, type EmailDelivery } from '../db/schema';
+import { enqueueDeliveries, wakeEmailWorkers } from '../jobs/queues';
+import { keepInOutbox, sendSmtp, usesOutbox, type Email } from './mailer';
+
+/**
+ * Every email leaves the app through here. Exactly once rests on two things:
+ * - the key: one row per real email (recipient, purpose, occurrence…), unique in the database, so
+ *   queueing the same email again — a retried request, a second app instance — adds nothing;
+ * - the claim: a worker sends a delivery only after a conditional UPDATE moved it to `sending`
+ *   under a lease, so two workers never send one delivery, and a dead worker's claim runs out.
+ */
+
+export type QueuedEmail = { key: string; purpose: string; email: Email };
+
+const INSERT_CHUNK = 500;
+
+/**
+ * Stores the emails whose keys are new and adds a send job for each, atomically with `db` when it
+ * is a transaction (a savepoint then). Returns the ids of the deliveries that were new.
+ */
+export async function queueEmails(db: Db, emails: QueuedEmail[]): Promise<string[]> {
+	if (emails.length === 0) return [];
+	const ids = await db.transaction(async (tx) => {
+		const created: string[] = [];
+		for (let start = 0; start < emails.length; start += INSERT_CHUNK) {
+			const rows = await tx
+				.insert(emailDeliveries)
+				.values(
+					emails.slice(start, start + INSERT_CHUNK).map(({ key, purpose, email }) => ({
+						key,
+						purpose,
+						recipient: email.to,
+						subject: email.subject,
+						text: email.text,
+						html: email.html,
+						headers: email.headers ?? {},
+						attachments: email.attachments ?? []
+					}))
+				)
+				.onConflictDoNothing({ target: emailDeliveries.key })
+				.returning({ id: emailDeliveries.id });
+			created.push(...rows.map((r) => r.id));
+		}
+		await enqueueDeliveries(tx, created);
+		return created;
+	});
+	if (ids.length > 0) {
+		// A worker woken before the caller's transaction commits finds nothing and sleeps a poll.
+		if (db instanceof PgTransaction) setTimeout(wakeEmailWorkers, 100).unref();
+		else wakeEmailWorkers();
+	}
+	return ids;
+}
+
+/** One email; null when an email with this key was queued before (and so is not sent again). */
+export async function queueEmail(db: Db, email: QueuedEmail): Promise<string | null> {
+	const [id] = await queueEmails(db, [email]);
+	return id ?? null;
+}
+
+export type DeliveryPolicy = {
+	/** How long a claim holds: renewed before each send, and longer than any send can take. */
+	leaseSeconds: number;
+	/** Attempts before a delivery is given up as `failed`. */
+	maxAttempts: number;
+};
+
+export const defaultPolicy: DeliveryPolicy = { leaseSeconds: 120, maxAttempts: 5 };
+
+/**
+ * What happened to a delivery: `sent` now; `settled` already sent or failed (or unknown);
+ * `busy` claimed by another worker whose lease still runs; `retry` this attempt failed and
+ * another will follow; `failed` the last attempt failed.
+ */
+export type DeliveryOutcome =
+	{ status: 'sent' | 'settled' | 'busy' } | { status: 'retry' | 'failed'; error: string };
+
+/** Stable per key: a message that does go out twice can be recognised as one by the receiving side. */
+export function messageIdFor(key: string): string {
+	const domain = /@([^>\s]+)>?\s*$/.exec(config().EMAIL_FROM)?.[1] ?? 'sessionboard.localhost';
+	return `<${createHash('sha256').update(key).digest('hex').slice(0, 40)}@${domain}>`;
+}
+
+const claimable = () =>
+	or(
+		eq(emailDeliveries.status, 'queued'),
+		and(eq(emailDeliveries.status, 'sending'), lt(emailDeliveries.leaseUntil, sql`now()`))
+	);
+
+const claim = (policy: DeliveryPolicy) => ({
+	status: 'sending' as const,
+	attempts: sql`${emailDeliveries.attempts} + 1`,
+	leaseUntil: sql`now() + ${policy.leaseSeconds} * interval '1 second'`
+});
+
+/**
+ * Claims the given deliveries that are free: queued, or sending under a lease that ran out (its
+ * worker died). Concurrent claims of one row serialise on the row lock; the loser re-reads the
+ * row, no longer finds it claimable, and gets nothing.
+ */
+function claimByIds(db: Db, ids: string[], policy: DeliveryPolicy): Promise<EmailDelivery[]> {
+	return db
+		.update(emailDeliveries)
+		.set(claim(policy))
+		.where(and(inArray(emailDeliveries.id, ids), claimable()))
+		.returning();
+}
+
+/**
+ * Claims deliveries no job is going to bring: a lease that ran out, or queued for longer than
+ * pg-boss's whole retry schedule takes (its job was lost, or it was queued before the job
+ * tables existed). SKIP LOCKED lets several workers sweep at once without waiting on each other.
+ */
+function claimStranded(
+	db: Db,
+	policy: DeliveryPolicy,
+	queuedForSeconds: number,
+	limit: number
+): Promise<EmailDelivery[]> {
+	const stranded = sql`select ${emailDeliveries.id} from ${emailDeliveries}
+		where (${emailDeliveries.status} = 'queued'
+				and ${emailDeliveries.createdAt} < now() - ${queuedForSeconds} * interval '1 second')
+			or (${emailDeliveries.status} = 'sending' and ${emailDeliveries.leaseUntil} < now())
+		order by ${emailDeliveries.createdAt}
+		limit ${limit}
+		for update skip locked`;
+	return db
+		.update(emailDeliveries)
+		.set(claim(policy))
+		.where(and(sql`${emailDeliveries.id} in (${stranded})`, claimable()))
+		.returning();
+}
+
+function errorText(error: unknown): string {
+	return (error instanceof Error ? error.message : String(error)).slice(0, 2000);
+}
+
+/** The stored bodies may hold single-use links that the token tables keep only as hashes. */
+const sentColumns = {
+	status: 'sent' as const,
+	sentAt: sql`now()`,
+	leaseUntil: null,
+	lastError: null,
+	text: '',
+	html: '',
+	attachments: []
+};
+
+/** Only while our claim is the current one: `attempts` changes with every claim. */
+const stillOurs = (row: EmailDelivery) =>
+	and(
+		eq(emailDeliveries.id, row.id),
+		eq(emailDeliveries.status, 'sending'),
+		eq(emailDeliveries.attempts, row.attempts)
+	);
+
+function emailOf(row: EmailDelivery): Email {
+	return {
+		to: row.recipient,
+		subject: row.subject,
+		text: row.text,
+		html: row.html,
+		headers: row.headers,
+		attachments: row.attachments
+	};
+}
+
+/**
+ * Sends one claimed delivery and records the result.
+ *
+ * The one window exactly-once cannot close: SMTP accepts the message, and the worker dies before
+ * the row says `sent`. The claim then runs out and another worker sends it again. No protocol
+ * between a database and an SMTP server avoids this; it is kept short (the row is marked the
+ * moment the server answers) and the repeat carries the same Message-ID, so receiving servers and
+ * mail clients that deduplicate by Message-ID show it once. The local outbox has no such window:
+ * the outbox row and `sent` commit together.
+ */
+async function sendClaimed(
+	db: Database,
+	row: EmailDelivery,
+	policy: DeliveryPolicy
+): Promise<DeliveryOutcome> {
+	const messageId = messageIdFor(row.key);
+	try {
+		if (usesOutbox()) {
+			const kept = await db.transaction(async (tx) => {
+				const marked = await tx
+					.update(emailDeliveries)
+					.set(sentColumns)
+					.where(stillOurs(row))
+					.returning({ id: emailDeliveries.id });
+				if (marked.length) await keepInOutbox(tx, emailOf(row), messageId);
+				return marked.length > 0;
+			});
+			return { status: kept ? 'sent' : 'busy' };
+		}
+		if (!(await renewLease(db, row, policy))) return { status: 'busy' };
+		await sendSmtp(emailOf(row), messageId);
+	} catch (error) {
+		return recordFailure(db, row, policy, errorText(error));
+	}
+	await markSent(db, row);
+	return { status: 'sent' };
+}
+
+/**
+ * A batch is claimed at once, and its last emails may wait their turn for a while: the lease is
+ * renewed just before each send, so it always outlasts the send itself. If it ran out meanwhile
+ * and another worker took the delivery over, this one leaves it alone.
+ */
+async function renewLease(db: Db, row: EmailDelivery, policy: DeliveryPolicy): Promise<boolean> {
+	const renewed = await db
+		.update(emailDeliveries)
+		.set({ leaseUntil: claim(policy).leaseUntil })
+		.where(stillOurs(row))
+		.returning({ id: emailDeliveries.id });
+	return renewed.length > 0;
+}
+
+/**
+ * After SMTP accepted the message, the row must say so: a short database hiccup here is retried,
+ * because reporting it as a failed send would queue the message again.
+ */
+async function markSent(db: Database, row: EmailDelivery): Promise<void> {
+	for (let attempt = 1; ; attempt++) {
+		try {
+			await db.update(emailDeliveries).set(sentColumns).where(stillOurs(row));
+			return;
+		} catch (error) {
+			if (attempt === 3) throw error;
+			await new Promise((resolve) => setTimeout(resolve, 250 * attempt));
+		}
+	}
+}
+
+async function recordFailure(
+	db: Database,
+	row: EmailDelivery,
+	policy: DeliveryPolicy,
+	error: string
+): Promise<DeliveryOutcome> {
+	const [after] = await db
+		.update(emailDeliveries)
+		.set({
+			status: sql`case when ${emailDeliveries.attempts} >= ${policy.maxAttempts}
+				then 'failed'::email_delivery_status else 'queued'::email_delivery_status end`,
+			leaseUntil: null,
+			lastError: error
+		})
+		.where(stillOurs(row))
+		.returning({ status: emailDeliveries.status });
+	return { status: after?.status === 'failed' ? 'failed' : 'retry', error };
+}
+
+async function inParallel<T, R>(
+	items: T[],
+	limit: number,
+	run: (item: T) => Promise<R>
+): Promise<R[]> {
+	const results: R[] = new Array(items.length);
+	let next = 0;
+	const lanes = Array.from({ length: Math.min(limit, items.length) }, async () => {
+		while (next < items.length) {
+			const index = next++;
+			results[index] = await run(items[index]!);
+		}
+	});
+	await Promise.all(lanes);
+	return results;
+}
+
+/** As many sends at once as the SMTP pool has connections. */
+const SEND_CONCURRENCY = 5;
+
+/** Claims and sends what it can of these deliveries; says what became of each. */
+export async function deliverMany(
+	db: Database,
+	ids: string[],
+	policy: DeliveryPolicy = defaultPolicy
+): Promise<Map<string, DeliveryOutcome>> {
+	const outcomes = new Map<string, DeliveryOutcome>();
+	if (ids.length === 0) return outcomes;
+	const claimed = await claimByIds(db, ids, policy);
+	const sent = await inParallel(claimed, SEND_CONCURRENCY, (row) => sendClaimed(db, row, policy));
+	claimed.forEach((row, i) => outcomes.set(row.id, sent[i]!));
+
+	const unclaimed = ids.filter((id) => !outcomes.has(id));
+	if (unclaimed.length > 0) {
+		const rows = await db
+			.select({ id: emailDeliveries.id, status: emailDeliveries.status })
+			.from(emailDeliveries)
+			.where(inArray(emailDeliveries.id, unclaimed));
+		// Queued yet not claimed only happens when another claim just gave it back: try again later.
+		const busy = new Set(
+			rows.filter((r) => r.status === 'sending' || r.status === 'queued').map((r) => r.id)
+		);
+		for (const id of unclaimed) outcomes.set(id, { status: busy.has(id) ? 'busy' : 'settled' });
+	}
+	return outcomes;
+}
+
+export async function deliver(
+	db: Database,
+	id: string,
+	policy: DeliveryPolicy = defaultPolicy
+): Promise<DeliveryOutcome> {
+	return (await deliverMany(db, [id], policy)).get(id)!;
+}
+
+/** The safety net behind the jobs: sends what no job will; returns how many it took on. */
+export async function sweepStranded(
+	db: Database,
+	policy: DeliveryPolicy,
+	queuedForSeconds: number,
+	limit = 200
+): Promise<number> {
+	const claimed = await claimStranded(db, policy, queuedForSeconds, limit);
+	await inParallel(claimed, SEND_CONCURRENCY, (row) => sendClaimed(db, row, policy));
+	return claimed.length;
+}

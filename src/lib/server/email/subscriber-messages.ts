@@ -1,0 +1,60 @@
+import type { Email, EmailAttachment } from './mailer';
+import { compose, type Link } from './templates';
+
+/** "Tuesday 3 March, 18:00 (Europe/Berlin)": times in subscriber emails always name the zone. */
+export function whenInZone(instant: Date, timeZone: string): string {
+	const day = new Intl.DateTimeFormat('en-GB', {
+		weekday: 'long',
+		day: 'numeric',
+		month: 'long',
+		timeZone
+	}).format(instant);
+	const time = new Intl.DateTimeFormat('en-GB', {
+		hour: '2-digit',
+		minute: '2-digit',
+		timeZone
+	}).format(instant);
+	return `${day}, ${time} (${timeZone})`;
+}
+
+export type SubscriberMessage = {
+	to: string;
+	seriesTitle: string;
+	subject: string;
+	greeting: string;
+	paragraphs: string[];
+	action?: Link;
+	/** The one-click unsubscribe page, `${origin}/u/<token>`; its POST unsubscribes (RFC 8058). */
+	unsubscribeUrl: string;
+	/** The subscriber's self-service page, `${origin}/m/<token>`. */
+	manageUrl: string;
+	attachments?: EmailAttachment[];
+};
+
+/**
+ * Every email to a subscriber: HTML and text parts with a visible unsubscribe and manage link, and
+ * the List-Unsubscribe headers that let a mail client offer unsubscribing in one click (RFC 8058:
+ * the client POSTs `List-Unsubscribe=One-Click` to the URL, with no page and no cookie).
+ */
+export function subscriberMessage(message: SubscriberMessage): Email {
+	const email = compose(message.to, message.subject, {
+		greeting: message.greeting,
+		paragraphs: message.paragraphs,
+		action: message.action,
+		footer: {
+			text: `You get this email because you signed up for “${message.seriesTitle}”.`,
+			links: [
+				{ label: 'Manage your place', url: message.manageUrl },
+				{ label: 'Unsubscribe from these emails', url: message.unsubscribeUrl }
+			]
+		}
+	});
+	return {
+		...email,
+		headers: {
+			'List-Unsubscribe': `<${message.unsubscribeUrl}>`,
+			'List-Unsubscribe-Post': 'List-Unsubscribe=One-Click'
+		},
+		...(message.attachments?.length ? { attachments: message.attachments } : {})
+	};
+}

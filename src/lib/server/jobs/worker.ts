@@ -1,0 +1,176 @@
+import PgBoss from 'pg-boss';
+import { createDatabase, type Database } from '../db';
+import {
+	defaultPolicy,
+	deliverMany,
+	sweepStranded,
+	type DeliveryOutcome,
+	type DeliveryPolicy
+} from '../email/deliveries';
+import { closeTransports } from '../email/mailer';
+import { queueDueReminders } from '../series/reminders';
+import { extendAllSeries } from '../series/service';
+import { emailWakers, JOB_SCHEMA, QUEUES, type EmailSendJob } from './queues';
+
+export type WorkerOptions = {
+	/** Delivery claims and attempts; see DeliveryPolicy. */
+	policy?: Partial<DeliveryPolicy>;
+	/** First retry of a failed send after about this long, doubling each time (with jitter). */
+	retryDelaySeconds?: number;
+	/** How often this worker looks for deliveries no job will bring (see sweepStranded). */
+	sweepIntervalSeconds?: number;
+	/** A queued delivery this old has outlived its job's whole retry schedule. */
+	strandedAfterSeconds?: number;
+	/** How often an idle worker asks for email jobs; queueing in this process wakes it at once. */
+	pollingIntervalSeconds?: number;
+	/** Email jobs taken at a time. */
+	batchSize?: number;
+	/** Run the reminder and extension crons (tests drive them by hand). */
+	crons?: boolean;
+	log?: (message: string) => void;
+};
+
+export type RunningWorker = {
+	boss: PgBoss;
+	db: Database;
+	policy: DeliveryPolicy;
+	stop: () => Promise<void>;
+};
+
+export function createBoss(url: string): PgBoss {
+	return new PgBoss({
+		connectionString: url,
+		schema: JOB_SCHEMA,
+		application_name: 'sessionboard-jobs',
+		max: 4
+	});
+}
+
+/**
+ * Creates the queues, or brings an existing queue's settings in line with this code's. Jobs
+ * outlive their expiry only when a worker died holding them: pg-boss then retries them.
+ */
+async function defineQueues(
+	boss: PgBoss,
+	policy: DeliveryPolicy,
+	retryDelaySeconds: number
+): Promise<void> {
+	const queues: PgBoss.Queue[] = [
+		{
+			name: QUEUES.emailSend,
+			retryLimit: policy.maxAttempts - 1,
+			retryDelay: retryDelaySeconds,
+			retryBackoff: true,
+			expireInSeconds: 10 * 60
+		},
+		// singleton: one run at a time, should a run ever take longer than the cron's minute.
+		{ name: QUEUES.seriesReminders, policy: 'singleton', retryLimit: 0, expireInSeconds: 10 * 60 },
+		{ name: QUEUES.seriesExtend, policy: 'singleton', retryLimit: 1, expireInSeconds: 30 * 60 }
+	];
+	for (const queue of queues) {
+		await boss.createQueue(queue.name, queue);
+		await boss.updateQueue(queue.name, queue);
+	}
+}
+
+const running = new Set<RunningWorker>();
+
+/**
+ * Starts pg-boss on the app's database (installing or migrating its schema) and works every job:
+ * email sends, the minute's reminders, the hourly extension of series. Several workers — in app
+ * instances or `npm run worker` — share the work through the database.
+ */
+export async function startWorker(
+	url: string,
+	options: WorkerOptions = {}
+): Promise<RunningWorker> {
+	const log = options.log ?? ((message: string) => console.log(`[jobs] ${message}`));
+	const policy: DeliveryPolicy = { ...defaultPolicy, ...options.policy };
+	const batchSize = options.batchSize ?? 50;
+	const sweepSeconds = options.sweepIntervalSeconds ?? 60;
+	const strandedAfter = options.strandedAfterSeconds ?? 15 * 60;
+
+	const db = createDatabase(url, { max: 6 });
+	const boss = createBoss(url);
+	let stopping = false;
+	// On shutdown the embedded database may stop first; pg-boss's complaints about that are noise.
+	boss.on('error', (error) => stopping || log(`pg-boss: ${error.message}`));
+	await boss.start();
+	await defineQueues(boss, policy, options.retryDelaySeconds ?? 10);
+
+	if (options.crons ?? true) {
+		await boss.schedule(QUEUES.seriesReminders, '* * * * *');
+		await boss.schedule(QUEUES.seriesExtend, '0 * * * *');
+	}
+
+	let emailWorkerId = '';
+	emailWorkerId = await boss.work<EmailSendJob>(
+		QUEUES.emailSend,
+		{ batchSize, pollingIntervalSeconds: options.pollingIntervalSeconds ?? 1 },
+		async (jobs) => {
+			const outcomes = await deliverMany(
+				db,
+				jobs.map((job) => job.data.deliveryId),
+				policy
+			);
+			// Failing single jobs leaves the rest of the batch to complete (pg-boss completes
+			// only jobs still active when the handler returns).
+			const again = jobs.flatMap((job) => {
+				const outcome = outcomes.get(job.data.deliveryId);
+				return outcome && needsAnotherTry(outcome) ? [{ job, outcome }] : [];
+			});
+			for (const { job, outcome } of again) {
+				await boss.fail(QUEUES.emailSend, job.id, {
+					message: 'error' in outcome ? outcome.error : 'claimed by another worker'
+				});
+			}
+			// A full batch suggests more are waiting: skip the polling pause.
+			if (jobs.length === batchSize) boss.notifyWorker(emailWorkerId);
+		}
+	);
+
+	await boss.work(QUEUES.seriesReminders, { pollingIntervalSeconds: 5 }, async () => {
+		const queued = await queueDueReminders(db);
+		if (queued > 0) log(`queued ${queued} reminder${queued === 1 ? '' : 's'}`);
+	});
+	await boss.work(QUEUES.seriesExtend, { pollingIntervalSeconds: 10 }, async () => {
+		await extendAllSeries(db);
+	});
+
+	let sweeping: Promise<void> = Promise.resolve();
+	const sweep = () => {
+		sweeping = sweepStranded(db, policy, strandedAfter)
+			.then((taken) => {
+				if (taken > 0) log(`took over ${taken} stranded deliver${taken === 1 ? 'y' : 'ies'}`);
+			})
+			.catch((error: unknown) => log(`sweep failed: ${String(error)}`));
+	};
+	const sweepTimer = setInterval(sweep, sweepSeconds * 1000);
+	sweep();
+
+	const wake = () => boss.notifyWorker(emailWorkerId);
+	emailWakers().add(wake);
+
+	const worker: RunningWorker = {
+		boss,
+		db,
+		policy,
+		async stop() {
+			if (!running.delete(worker)) return;
+			stopping = true;
+			emailWakers().delete(wake);
+			clearInterval(sweepTimer);
+			await sweeping;
+			await boss.stop({ graceful: true, timeout: 15_000 });
+			await db.$client.end({ timeout: 5 });
+			if (running.size === 0) closeTransports();
+		}
+	};
+	running.add(worker);
+	log('worker started');
+	return worker;
+}
+
+function needsAnotherTry(outcome: DeliveryOutcome): boolean {
+	return outcome.status === 'retry' || outcome.status === 'busy' || outcome.status === 'failed';
+}

@@ -1,0 +1,113 @@
+import { z } from 'zod';
+import { isTimeZone } from '../account/schemas';
+import { localDate } from '../sessions/schemas';
+
+export const slugPattern = /^[a-z0-9]+(-[a-z0-9]+)*$/;
+
+const checkbox = z.preprocess((v) => v === true || v === 'on' || v === 'true', z.boolean());
+
+/** Everything a practitioner sets on a series; shared by the form and the procedures. */
+export const seriesFields = z
+	.object({
+		title: z
+			.string()
+			.trim()
+			.min(1, 'Give the series a title.')
+			.max(120, 'Use at most 120 characters.'),
+		slug: z
+			.string()
+			.trim()
+			.toLowerCase()
+			.max(60, 'Use at most 60 characters.')
+			.refine(
+				(v) => v === '' || (v.length >= 3 && slugPattern.test(v)),
+				'Use 3–60 lower-case letters, digits and single hyphens.'
+			)
+			.default(''),
+		description: z.string().max(20_000, 'Use at most 20,000 characters.').default(''),
+		timeZone: z.string().refine(isTimeZone, 'Choose a valid time zone.'),
+		mon: checkbox.default(false),
+		tue: checkbox.default(false),
+		wed: checkbox.default(false),
+		thu: checkbox.default(false),
+		fri: checkbox.default(false),
+		sat: checkbox.default(false),
+		sun: checkbox.default(false),
+		startTime: z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'Choose a time.'),
+		startDate: localDate,
+		endKind: z.enum(['never', 'date', 'count']).default('never'),
+		endDate: z.string().default(''),
+		occurrenceCount: z.coerce.number().int().min(1).max(500).default(10),
+		durationMinutes: z.coerce
+			.number()
+			.int()
+			.min(5, 'At least 5 minutes.')
+			.max(720, 'At most 12 hours.')
+			.default(60),
+		capacity: z.coerce.number().int().min(1, 'At least 1 place.').max(10_000).default(12),
+		locationKind: z.enum(['in_person', 'online']).default('in_person'),
+		locationDetail: z.string().trim().max(500).default(''),
+		remind24h: checkbox.default(true),
+		remind1h: checkbox.default(true)
+	})
+	.superRefine((value, ctx) => {
+		if (!weekdaysOf(value).length)
+			ctx.addIssue({ code: 'custom', path: ['mon'], message: 'Choose at least one weekday.' });
+		if (
+			value.endKind === 'date' &&
+			(!localDate.safeParse(value.endDate).success || value.endDate < value.startDate)
+		) {
+			ctx.addIssue({
+				code: 'custom',
+				path: ['endDate'],
+				message: 'Choose an end date on or after the start date.'
+			});
+		}
+		if (
+			value.locationKind === 'online' &&
+			value.locationDetail &&
+			!/^https:\/\/\S+$/.test(value.locationDetail)
+		) {
+			ctx.addIssue({
+				code: 'custom',
+				path: ['locationDetail'],
+				message: 'Paste the https:// link of the meeting, or leave it empty.'
+			});
+		}
+		if (value.locationKind === 'in_person' && !value.locationDetail) {
+			ctx.addIssue({
+				code: 'custom',
+				path: ['locationDetail'],
+				message: 'Where does it take place?'
+			});
+		}
+	});
+
+export type SeriesFields = z.output<typeof seriesFields>;
+
+const DAYS = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'] as const;
+
+/** The ticked weekday boxes as ISO weekday numbers, Monday = 1. */
+export function weekdaysOf(value: Pick<SeriesFields, (typeof DAYS)[number]>): number[] {
+	return DAYS.flatMap((day, i) => (value[day] ? [i + 1] : []));
+}
+
+export function weekdayFields(weekdays: number[]): Record<(typeof DAYS)[number], boolean> {
+	return Object.fromEntries(DAYS.map((day, i) => [day, weekdays.includes(i + 1)])) as Record<
+		(typeof DAYS)[number],
+		boolean
+	>;
+}
+
+export const seriesId = z.object({ id: z.uuid() });
+export const updateSeriesSchema = z.object({ id: z.uuid(), fields: seriesFields });
+export const seriesStatusSchema = z.object({
+	id: z.uuid(),
+	status: z.enum(['draft', 'published', 'archived'])
+});
+export const cancelOccurrenceSchema = z.object({ occurrenceId: z.uuid() });
+export const moveOccurrenceSchema = z.object({
+	occurrenceId: z.uuid(),
+	date: localDate,
+	startTime: z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'Choose a time.')
+});

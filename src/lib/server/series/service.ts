@@ -1,0 +1,315 @@
+import { and, asc, desc, eq, gt, inArray, isNull, lt, or, sql } from 'drizzle-orm';
+import type { Db } from '../db';
+import {
+	emailDeliveries,
+	series,
+	seriesOccurrences,
+	subscribers,
+	type SeriesRow
+} from '../db/schema';
+import { UNIQUE_VIOLATION, pgErrorCode } from '../pg-errors';
+import { notFound } from '../practice-errors';
+import { TRPCError } from '@trpc/server';
+import { fieldError } from '../trpc/errors';
+import { weekdaysOf, type SeriesFields } from './schemas';
+
+/** How far ahead occurrences exist; the hourly job keeps moving this window forward. */
+export const HORIZON_DAYS = 90;
+
+/** drizzle spreads JS arrays into parameter lists; an array literal stays one parameter. */
+const intArray = (values: number[]) => `{${values.map((v) => Math.trunc(v)).join(',')}}`;
+
+function columnsFrom(fields: SeriesFields) {
+	return {
+		title: fields.title,
+		description: fields.description,
+		timeZone: fields.timeZone,
+		weekdays: weekdaysOf(fields),
+		localStartTime: fields.startTime,
+		startDate: fields.startDate,
+		endDate: fields.endKind === 'date' ? fields.endDate : null,
+		occurrenceCount: fields.endKind === 'count' ? fields.occurrenceCount : null,
+		durationMinutes: fields.durationMinutes,
+		capacity: fields.capacity,
+		locationKind: fields.locationKind,
+		locationDetail: fields.locationDetail,
+		reminderOffsets: [...(fields.remind24h ? [1440] : []), ...(fields.remind1h ? [60] : [])]
+	};
+}
+
+function slugify(title: string): string {
+	const base = title
+		.normalize('NFKD')
+		.replace(/[\u0300-\u036f]/g, '')
+		.toLowerCase()
+		.replace(/[^a-z0-9]+/g, '-')
+		.replace(/^-+|-+$/g, '')
+		.slice(0, 50)
+		.replace(/-+$/, '');
+	return base.length >= 3 ? base : `series-${base || 'new'}`.replace(/-$/, '');
+}
+
+const slugTaken = () => {
+	const message = 'That address is taken; choose another.';
+	return new TRPCError({ code: 'CONFLICT', message, cause: fieldError('slug', message) });
+};
+
+/**
+ * Creates occurrences from the series' rule up to the horizon, in PostgreSQL so each local date
+ * and time becomes the right instant across daylight-saving changes. Dates before today are
+ * skipped, a count limit is respected, and existing dates (also moved ones) are never duplicated.
+ */
+export async function materialize(
+	db: Db,
+	row: SeriesRow,
+	horizonDays = HORIZON_DAYS
+): Promise<void> {
+	await db.execute(sql`
+		with bounds as (
+			select greatest(${row.startDate}::date,
+					coalesce(${row.materializedUntil}::date + 1, (now() at time zone ${row.timeZone})::date)) as first_day,
+				least(coalesce(${row.endDate}::date, 'infinity'::date),
+					(now() at time zone ${row.timeZone})::date + ${horizonDays}::int) as last_day
+		), days as (
+			select day::date as day, row_number() over (order by day) as k
+			from bounds, generate_series(bounds.first_day, bounds.last_day, interval '1 day') as day
+			where extract(isodow from day)::int = any(${intArray(row.weekdays)}::int[])
+		), existing as (
+			select count(*)::int as n from ${seriesOccurrences} where ${seriesOccurrences.seriesId} = ${row.id}
+		)
+		insert into ${seriesOccurrences} (series_id, owner_id, original_starts_at, starts_at, ends_at)
+		select ${row.id}, ${row.ownerId}, slot, slot, slot + make_interval(mins => ${row.durationMinutes})
+		from days, existing,
+			lateral (select (days.day + ${row.localStartTime}::time) at time zone ${row.timeZone} as slot) s
+		where ${row.occurrenceCount}::int is null or existing.n + days.k <= ${row.occurrenceCount}::int
+		on conflict (series_id, original_starts_at) do nothing`);
+	await db
+		.update(series)
+		.set({
+			materializedUntil: sql`(now() at time zone ${row.timeZone})::date + ${horizonDays}::int`
+		})
+		.where(eq(series.id, row.id));
+}
+
+/** The hourly job: move every live series' window forward. */
+export async function extendAllSeries(db: Db, horizonDays = HORIZON_DAYS): Promise<void> {
+	const due = await db
+		.select()
+		.from(series)
+		.where(
+			and(
+				inArray(series.status, ['draft', 'published']),
+				or(
+					isNull(series.materializedUntil),
+					lt(
+						series.materializedUntil,
+						sql`(now() at time zone ${series.timeZone})::date + ${horizonDays}::int`
+					)
+				)
+			)
+		);
+	for (const row of due) await db.transaction((tx) => materialize(tx, row, horizonDays));
+}
+
+export async function createSeries(db: Db, ownerId: string, fields: SeriesFields) {
+	const wanted = fields.slug || slugify(fields.title);
+	for (let attempt = 0; attempt < 5; attempt++) {
+		const slug = attempt === 0 ? wanted : `${wanted}-${Math.random().toString(36).slice(2, 6)}`;
+		try {
+			return await db.transaction(async (tx) => {
+				const [row] = await tx
+					.insert(series)
+					.values({ ownerId, slug, ...columnsFrom(fields) })
+					.returning();
+				await materialize(tx, row!);
+				return { id: row!.id, slug };
+			});
+		} catch (error) {
+			if (pgErrorCode(error) !== UNIQUE_VIOLATION) throw error;
+			if (fields.slug) throw slugTaken();
+		}
+	}
+	throw slugTaken();
+}
+
+async function ownedSeries(db: Db, ownerId: string, id: string) {
+	const [row] = await db
+		.select()
+		.from(series)
+		.where(and(eq(series.id, id), eq(series.ownerId, ownerId)));
+	if (!row) throw notFound('series');
+	return row;
+}
+
+/**
+ * Saves new settings. When the schedule changed, upcoming dates that were not moved by hand are
+ * dropped and laid out again from the new rule; past dates stay as they were.
+ */
+export async function updateSeries(db: Db, ownerId: string, id: string, fields: SeriesFields) {
+	const before = await ownedSeries(db, ownerId, id);
+	const columns = columnsFrom(fields);
+	const rescheduled =
+		before.timeZone !== columns.timeZone ||
+		before.localStartTime.slice(0, 5) !== columns.localStartTime ||
+		before.startDate !== columns.startDate ||
+		before.endDate !== columns.endDate ||
+		before.occurrenceCount !== columns.occurrenceCount ||
+		before.durationMinutes !== columns.durationMinutes ||
+		intArray(before.weekdays) !== intArray(columns.weekdays);
+	try {
+		return await db.transaction(async (tx) => {
+			const [row] = await tx
+				.update(series)
+				.set({
+					...columns,
+					slug: fields.slug || before.slug,
+					updatedAt: new Date(),
+					...(rescheduled ? { materializedUntil: null } : {})
+				})
+				.where(eq(series.id, id))
+				.returning();
+			if (rescheduled) {
+				await tx
+					.delete(seriesOccurrences)
+					.where(
+						and(
+							eq(seriesOccurrences.seriesId, id),
+							gt(seriesOccurrences.startsAt, sql`now()`),
+							eq(seriesOccurrences.startsAt, seriesOccurrences.originalStartsAt),
+							eq(seriesOccurrences.status, 'scheduled')
+						)
+					);
+				await materialize(tx, row!);
+			}
+			return { id, slug: row!.slug, rescheduled };
+		});
+	} catch (error) {
+		if (pgErrorCode(error) === UNIQUE_VIOLATION) throw slugTaken();
+		throw error;
+	}
+}
+
+export async function setSeriesStatus(
+	db: Db,
+	ownerId: string,
+	id: string,
+	status: SeriesRow['status']
+) {
+	const [row] = await db
+		.update(series)
+		.set({ status, updatedAt: new Date() })
+		.where(and(eq(series.id, id), eq(series.ownerId, ownerId)))
+		.returning({ id: series.id, slug: series.slug, status: series.status });
+	if (!row) throw notFound('series');
+	return row;
+}
+
+/**
+ * Deletes the series with its dates and every subscriber's data (cascading keys), including the
+ * record of emails sent to them, whose keys name the subscriber.
+ */
+export async function deleteSeries(db: Db, ownerId: string, id: string) {
+	return db.transaction(async (tx) => {
+		await tx.execute(sql`
+			delete from ${emailDeliveries} d using ${subscribers} s
+			where s.series_id = ${id} and s.owner_id = ${ownerId} and d.key like '%' || s.id::text || '%'`);
+		const [row] = await tx
+			.delete(series)
+			.where(and(eq(series.id, id), eq(series.ownerId, ownerId)))
+			.returning({ id: series.id, slug: series.slug });
+		if (!row) throw notFound('series');
+		return row;
+	});
+}
+
+// In a single-table select drizzle leaves column names unqualified, which inside a subquery would
+// bind to the subquery's own table; these correlated subqueries spell the names out.
+const countOf = (status: 'active' | 'waitlisted' | 'pending') =>
+	sql<number>`(select count(*)::int from subscribers s where s.series_id = "series"."id" and s.status = ${status})`;
+
+export function listSeries(db: Db, ownerId: string) {
+	return db
+		.select({
+			id: series.id,
+			slug: series.slug,
+			title: series.title,
+			status: series.status,
+			capacity: series.capacity,
+			timeZone: series.timeZone,
+			active: countOf('active'),
+			waitlisted: countOf('waitlisted'),
+			pending: countOf('pending'),
+			nextStartsAt: sql<Date | null>`(select min(o.starts_at) from series_occurrences o
+				where o.series_id = "series"."id" and o.status = 'scheduled' and o.starts_at > now())`.mapWith(
+				(v: string | null) => (v ? new Date(v) : null)
+			)
+		})
+		.from(series)
+		.where(eq(series.ownerId, ownerId))
+		.orderBy(desc(series.createdAt));
+}
+
+/** The series page: settings, upcoming dates and counts. */
+export async function getSeries(db: Db, ownerId: string, id: string) {
+	const row = await ownedSeries(db, ownerId, id);
+	const [occurrences, [counts]] = await Promise.all([
+		db
+			.select()
+			.from(seriesOccurrences)
+			.where(and(eq(seriesOccurrences.seriesId, id), gt(seriesOccurrences.endsAt, sql`now()`)))
+			.orderBy(asc(seriesOccurrences.startsAt))
+			.limit(60),
+		db
+			.select({
+				active: countOf('active'),
+				waitlisted: countOf('waitlisted'),
+				pending: countOf('pending')
+			})
+			.from(series)
+			.where(eq(series.id, id))
+	]);
+	return { series: row, occurrences, counts: counts! };
+}
+
+async function ownedOccurrence(db: Db, ownerId: string, occurrenceId: string) {
+	const [row] = await db
+		.select()
+		.from(seriesOccurrences)
+		.where(and(eq(seriesOccurrences.id, occurrenceId), eq(seriesOccurrences.ownerId, ownerId)));
+	if (!row) throw notFound('date');
+	return row;
+}
+
+export async function cancelOccurrence(db: Db, ownerId: string, occurrenceId: string) {
+	const occurrence = await ownedOccurrence(db, ownerId, occurrenceId);
+	await db
+		.update(seriesOccurrences)
+		.set({ status: 'cancelled', updatedAt: new Date() })
+		.where(eq(seriesOccurrences.id, occurrence.id));
+	return { ...occurrence, status: 'cancelled' as const };
+}
+
+/** Moves one date to another local date and time in the series' zone, keeping its length. */
+export async function moveOccurrence(
+	db: Db,
+	ownerId: string,
+	input: { occurrenceId: string; date: string; startTime: string }
+) {
+	const occurrence = await ownedOccurrence(db, ownerId, input.occurrenceId);
+	const [row] = await db
+		.select({ timeZone: series.timeZone })
+		.from(series)
+		.where(eq(series.id, occurrence.seriesId));
+	const length = occurrence.endsAt.getTime() - occurrence.startsAt.getTime();
+	const [moved] = await db
+		.update(seriesOccurrences)
+		.set({
+			startsAt: sql`(${input.date}::date + ${input.startTime}::time) at time zone ${row!.timeZone}`,
+			endsAt: sql`(${input.date}::date + ${input.startTime}::time) at time zone ${row!.timeZone} + make_interval(secs => ${length / 1000})`,
+			status: 'scheduled',
+			updatedAt: new Date()
+		})
+		.where(eq(seriesOccurrences.id, occurrence.id))
+		.returning();
+	return { before: occurrence, after: moved! };
+}

@@ -1,0 +1,52 @@
+import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import { eq } from 'drizzle-orm';
+import { config } from './config';
+import type { Db } from './db';
+import { appSecrets } from './db/schema';
+
+let cached: Promise<Buffer> | undefined;
+
+/**
+ * The key for signed links: APP_SECRET, or else one generated on first use and stored in the
+ * database, so every instance signs and checks with the same key without any configuration.
+ */
+function linkKey(db: Db): Promise<Buffer> {
+	const fromEnvironment = config().APP_SECRET;
+	if (fromEnvironment) return Promise.resolve(Buffer.from(fromEnvironment));
+	cached ??= (async () => {
+		await db
+			.insert(appSecrets)
+			.values({ name: 'link-key', value: randomBytes(32).toString('base64url') })
+			.onConflictDoNothing();
+		const [row] = await db.select().from(appSecrets).where(eq(appSecrets.name, 'link-key'));
+		return Buffer.from(row!.value);
+	})().catch((error) => {
+		cached = undefined;
+		throw error;
+	});
+	return cached;
+}
+
+export type LinkPurpose = 'manage' | 'unsubscribe' | 'confirm';
+
+function mac(key: Buffer, purpose: LinkPurpose, id: string): string {
+	return createHmac('sha256', key).update(`${purpose}:${id}`).digest('base64url').slice(0, 32);
+}
+
+/** `<id>.<signature>`: proves the link was made by us for this id and purpose; needs no storage. */
+export async function signLink(db: Db, purpose: LinkPurpose, id: string): Promise<string> {
+	return `${id}.${mac(await linkKey(db), purpose, id)}`;
+}
+
+/** The id a signed link is for, or null when it was not made by us for this purpose. */
+export async function verifyLink(
+	db: Db,
+	purpose: LinkPurpose,
+	token: string
+): Promise<string | null> {
+	const [id, signature, extra] = token.split('.');
+	if (!id || !signature || extra !== undefined || !/^[0-9a-f-]{36}$/.test(id)) return null;
+	const expected = Buffer.from(mac(await linkKey(db), purpose, id));
+	const given = Buffer.from(signature);
+	return given.length === expected.length && timingSafeEqual(given, expected) ? id : null;
+}

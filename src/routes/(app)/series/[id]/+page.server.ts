@@ -1,0 +1,58 @@
+import { fail, redirect } from '@sveltejs/kit';
+import { z } from 'zod';
+import type { Actions, PageServerLoad } from './$types';
+import { PRACTICE } from '$lib/dependencies';
+import { attemptButton } from '$lib/server/forms';
+import { renderNote } from '$lib/server/notes/markdown';
+import { moveOccurrenceSchema } from '$lib/server/series/schemas';
+import { serverCaller } from '$lib/server/trpc/router';
+
+export const load: PageServerLoad = async (event) => {
+	event.depends(PRACTICE);
+	const caller = serverCaller(event);
+	const q = event.url.searchParams.get('q') ?? '';
+	const [detail, subscribers] = await Promise.all([
+		caller.series.get({ id: event.params.id }),
+		caller.subscribers.list({ seriesId: event.params.id, q: q.slice(0, 100) })
+	]);
+	return { ...detail, descriptionHtml: renderNote(detail.series.description), subscribers, q };
+};
+
+const status = z.object({ status: z.enum(['draft', 'published', 'archived']) });
+const occurrence = z.object({ occurrenceId: z.uuid() });
+const subscriber = z.object({ subscriberId: z.uuid() });
+
+async function fields<T extends z.ZodType>(request: Request, schema: T) {
+	return schema.safeParse(Object.fromEntries(await request.formData()));
+}
+
+export const actions: Actions = {
+	status: async (event) => {
+		const input = await fields(event.request, status);
+		if (!input.success) return fail(400, { problem: 'Choose a status.' });
+		return attemptButton(() =>
+			serverCaller(event).series.setStatus({ id: event.params.id, ...input.data })
+		);
+	},
+	cancelOccurrence: async (event) => {
+		const input = await fields(event.request, occurrence);
+		if (!input.success) return fail(400, { problem: 'Choose a date.' });
+		return attemptButton(() => serverCaller(event).series.cancelOccurrence(input.data));
+	},
+	moveOccurrence: async (event) => {
+		const input = await fields(event.request, moveOccurrenceSchema);
+		if (!input.success) return fail(400, { problem: 'Choose the new date and time.' });
+		return attemptButton(() => serverCaller(event).series.moveOccurrence(input.data));
+	},
+	removeSubscriber: async (event) => {
+		const input = await fields(event.request, subscriber);
+		if (!input.success) return fail(400, { problem: 'Choose a subscriber.' });
+		return attemptButton(() =>
+			serverCaller(event).subscribers.remove({ id: input.data.subscriberId })
+		);
+	},
+	delete: async (event) => {
+		await serverCaller(event).series.delete({ id: event.params.id });
+		redirect(303, '/series');
+	}
+};

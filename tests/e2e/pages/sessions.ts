@@ -1,0 +1,108 @@
+import { expect, type Locator, type Page } from '@playwright/test';
+
+/** /sessions: the agenda by day or week. */
+export class AgendaPage {
+	readonly agenda: Locator;
+
+	constructor(readonly page: Page) {
+		this.agenda = page.getByTestId('agenda');
+	}
+
+	async goto(date?: string, view: 'day' | 'week' = 'week'): Promise<void> {
+		await this.page.goto(date ? `/sessions?date=${date}&view=${view}` : '/sessions');
+		await expect(this.page.getByRole('heading', { name: 'Sessions', level: 1 })).toBeVisible();
+		await expect(this.agenda).toBeVisible();
+	}
+
+	/** The agenda's entries for one client. */
+	sessionsWith(clientName: string): Locator {
+		return this.agenda.getByRole('link').filter({ hasText: clientName });
+	}
+}
+
+export type SessionFields = {
+	clientName: string;
+	/** YYYY-MM-DD */
+	date: string;
+	/** HH:MM */
+	startTime: string;
+	durationMinutes?: number;
+	fee?: string;
+};
+
+/** /sessions/new */
+export class NewSessionPage {
+	readonly startTime: Locator;
+	/** The error shown beside Start time, which the field names as its description. */
+	readonly startTimeError: Locator;
+
+	constructor(readonly page: Page) {
+		this.startTime = page.getByLabel('Start time', { exact: true });
+		this.startTimeError = page.locator('#field-startTime-error');
+	}
+
+	async goto(query = ''): Promise<void> {
+		await this.page.goto(`/sessions/new${query}`);
+		await expect(this.page.getByRole('heading', { name: 'New session', level: 1 })).toBeVisible();
+	}
+
+	async fill(session: SessionFields): Promise<void> {
+		const { page } = this;
+		await page.getByLabel('Client', { exact: true }).selectOption({ label: session.clientName });
+		await page.getByLabel('Date', { exact: true }).fill(session.date);
+		await this.startTime.fill(session.startTime);
+		if (session.durationMinutes !== undefined) {
+			await page.getByLabel('Length (minutes)').fill(String(session.durationMinutes));
+		}
+		if (session.fee !== undefined) await page.getByLabel('Fee', { exact: true }).fill(session.fee);
+		await page.getByRole('radio', { name: 'Once' }).check();
+	}
+
+	async submit(): Promise<void> {
+		await this.page.getByRole('button', { name: 'Create', exact: true }).click();
+	}
+}
+
+export const STATUS_LABELS = [
+	'Completed',
+	'No-show',
+	'Late cancellation',
+	'Cancelled',
+	'Scheduled'
+] as const;
+export type StatusLabel = (typeof STATUS_LABELS)[number];
+
+/** /sessions/<id> */
+export class SessionPage {
+	constructor(readonly page: Page) {}
+
+	async goto(id: string): Promise<void> {
+		await this.page.goto(`/sessions/${id}`);
+		await expect(
+			this.page.getByRole('heading', { name: /^Session with /, level: 1 })
+		).toBeVisible();
+	}
+
+	statusButton(label: StatusLabel): Locator {
+		return this.page
+			.getByRole('group', { name: 'Set the status' })
+			.getByRole('button', { name: label, exact: true });
+	}
+
+	/** The status the page shows as current: the one pressed button. */
+	async expectStatus(label: StatusLabel, options: { timeout?: number } = {}): Promise<void> {
+		await expect(this.statusButton(label)).toHaveAttribute('aria-pressed', 'true', options);
+		for (const other of STATUS_LABELS.filter((l) => l !== label)) {
+			await expect(this.statusButton(other)).toHaveAttribute('aria-pressed', 'false', options);
+		}
+	}
+
+	/** Taps (on a touch screen) or clicks a status and waits until the page shows it. */
+	async setStatus(label: StatusLabel): Promise<void> {
+		const button = this.statusButton(label);
+		const touch = await this.page.evaluate(() => navigator.maxTouchPoints > 0);
+		if (touch) await button.tap();
+		else await button.click();
+		await this.expectStatus(label);
+	}
+}

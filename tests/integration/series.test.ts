@@ -1,0 +1,424 @@
+import { TRPCError } from '@trpc/server';
+import { and, asc, eq, like, sql } from 'drizzle-orm';
+import { beforeAll, describe, expect, it } from 'vitest';
+import type { Database } from '../../src/lib/server/db';
+import { emailDeliveries, seriesOccurrences, subscribers } from '../../src/lib/server/db/schema';
+import { extendAllSeries } from '../../src/lib/server/series/service';
+import { ORIGIN, signedUpPractitioner, TestBrowser } from './support/browser';
+import { useTestDatabase } from './support/database';
+
+let db: Database;
+beforeAll(async () => {
+	({ db } = await useTestDatabase());
+});
+
+type Api = Awaited<ReturnType<TestBrowser['api']>>;
+
+async function failure(promise: Promise<unknown>): Promise<TRPCError> {
+	const error = await promise.then(
+		() => undefined,
+		(e: unknown) => e
+	);
+	if (!(error instanceof TRPCError)) throw new Error(`Expected a TRPCError, got ${String(error)}`);
+	return error;
+}
+
+const days = { mon: false, tue: false, wed: false, thu: false, fri: false, sat: false, sun: false };
+
+function seriesInput(fields: Partial<Parameters<Api['series']['create']>[0]> = {}) {
+	return {
+		title: 'Evening yoga',
+		slug: '',
+		description: 'Gentle **flow**.',
+		timeZone: 'Europe/Berlin',
+		...days,
+		tue: true,
+		startTime: '18:00',
+		startDate: '2099-01-01',
+		endKind: 'never' as const,
+		endDate: '',
+		occurrenceCount: 10,
+		durationMinutes: 60,
+		capacity: 20,
+		locationKind: 'in_person' as const,
+		locationDetail: 'Studio 2, Hauptstraße 5',
+		remind24h: true,
+		remind1h: true,
+		...fields
+	};
+}
+
+async function publishedSeries(
+	api: Api,
+	fields: Partial<Parameters<Api['series']['create']>[0]> = {}
+) {
+	const created = await api.series.create(seriesInput({ startDate: '2026-01-01', ...fields }));
+	await api.series.setStatus({ id: created.id, status: 'published' });
+	return created;
+}
+
+/** A visitor signs up on the public page and clicks the link in the confirmation email. */
+async function signUpAndConfirm(slug: string, n: number) {
+	const visitor = await new TestBrowser(db).api();
+	const email = `visitor${n}-${slug}@example.com`;
+	await visitor.subscribers.signUp({
+		slug,
+		fields: { name: `Visitor ${n}`, email, phone: '', consent: true, website: '' }
+	});
+	const [mail] = await db
+		.select({ text: emailDeliveries.text })
+		.from(emailDeliveries)
+		.where(
+			and(eq(emailDeliveries.recipient, email), like(emailDeliveries.key, 'series-confirm:%'))
+		);
+	const token = mail!.text.match(new RegExp(`${ORIGIN}/s/${slug}/confirm/(\\S+)`))![1]!;
+	return visitor.subscribers.confirm({ token });
+}
+
+describe('series schedule', () => {
+	it.each([
+		['America/New_York', '2027-03-01'],
+		['Europe/Berlin', '2027-03-15']
+	])('keeps 18:00 local across the DST change in %s', async (timeZone, startDate) => {
+		const { browser } = await signedUpPractitioner(db);
+		const api = await browser.api();
+		const { id } = await api.series.create(
+			seriesInput({
+				timeZone,
+				startDate,
+				...days,
+				mon: true,
+				thu: true,
+				endKind: 'count',
+				occurrenceCount: 6
+			})
+		);
+		// The change is further ahead than the rolling window: widen it, as the hourly job would later.
+		await extendAllSeries(db, 500);
+		const dates = await db
+			.select()
+			.from(seriesOccurrences)
+			.where(eq(seriesOccurrences.seriesId, id))
+			.orderBy(asc(seriesOccurrences.startsAt));
+		expect(dates).toHaveLength(6);
+		const local = dates.map((d) =>
+			new Intl.DateTimeFormat('en-GB', {
+				weekday: 'short',
+				hour: '2-digit',
+				minute: '2-digit',
+				timeZone
+			}).format(d.startsAt)
+		);
+		expect(local).toEqual([
+			'Mon 18:00',
+			'Thu 18:00',
+			'Mon 18:00',
+			'Thu 18:00',
+			'Mon 18:00',
+			'Thu 18:00'
+		]);
+		const utcHours = new Set(dates.map((d) => d.startsAt.getUTCHours()));
+		expect(utcHours.size).toBe(2);
+	});
+
+	it('extends the rolling window without duplicating, and a moved date is not recreated', async () => {
+		const { browser } = await signedUpPractitioner(db);
+		const api = await browser.api();
+		const { id } = await api.series.create(seriesInput({ startDate: '2026-01-01' }));
+		const before = await db
+			.select()
+			.from(seriesOccurrences)
+			.where(eq(seriesOccurrences.seriesId, id));
+		expect(before.length).toBeGreaterThanOrEqual(12);
+		const first = before.sort((a, b) => a.startsAt.getTime() - b.startsAt.getTime())[0]!;
+		await api.series.moveOccurrence({
+			occurrenceId: first.id,
+			date: '2099-12-31',
+			startTime: '09:00'
+		});
+		await db.execute(sql`update series set materialized_until = null where id = ${id}`);
+		await extendAllSeries(db);
+		const after = await db
+			.select()
+			.from(seriesOccurrences)
+			.where(eq(seriesOccurrences.seriesId, id));
+		expect(after).toHaveLength(before.length);
+	});
+});
+
+describe('capacity and waitlist', () => {
+	it('takes 200 parallel signups for 20 places: exactly 20 active, 180 waitlisted in arrival order', async () => {
+		const { browser } = await signedUpPractitioner(db);
+		const { id, slug } = await publishedSeries(await browser.api(), { capacity: 20 });
+		const results = await Promise.allSettled(
+			Array.from({ length: 200 }, (_, n) => signUpAndConfirm(slug, n))
+		);
+		expect(results.filter((r) => r.status === 'rejected')).toEqual([]);
+		const rows = await db
+			.select()
+			.from(subscribers)
+			.where(eq(subscribers.seriesId, id))
+			.orderBy(asc(subscribers.arrival));
+		expect(rows.filter((r) => r.status === 'active')).toHaveLength(20);
+		expect(rows.filter((r) => r.status === 'waitlisted')).toHaveLength(180);
+		// Everyone admitted arrived before everyone waiting, and arrival numbers are distinct.
+		expect(rows.slice(0, 20).every((r) => r.status === 'active')).toBe(true);
+		expect(new Set(rows.map((r) => r.arrival)).size).toBe(200);
+	}, 120_000);
+
+	it('a leave promotes exactly the longest-waiting person, and they are emailed', async () => {
+		const { browser } = await signedUpPractitioner(db);
+		const { id, slug } = await publishedSeries(await browser.api(), { capacity: 2 });
+		for (let n = 0; n < 5; n++) await signUpAndConfirm(slug, n);
+		const [leaver] = await db
+			.select()
+			.from(subscribers)
+			.where(and(eq(subscribers.seriesId, id), eq(subscribers.status, 'active')))
+			.orderBy(asc(subscribers.arrival))
+			.limit(1);
+		const [manage] = await db
+			.select({ text: emailDeliveries.text })
+			.from(emailDeliveries)
+			.where(like(emailDeliveries.key, `series-admitted:${leaver!.id}:%`));
+		const token = manage!.text.match(new RegExp(`${ORIGIN}/m/(\\S+)`))![1]!;
+		await (await new TestBrowser(db).api()).subscribers.leave({ token });
+		const rows = await db
+			.select()
+			.from(subscribers)
+			.where(eq(subscribers.seriesId, id))
+			.orderBy(asc(subscribers.arrival));
+		expect(rows.map((r) => r.status)).toEqual([
+			'left',
+			'active',
+			'active',
+			'waitlisted',
+			'waitlisted'
+		]);
+		const promoted = rows[2]!;
+		const [mail] = await db
+			.select()
+			.from(emailDeliveries)
+			.where(like(emailDeliveries.key, `series-admitted:${promoted.id}:%`));
+		expect(mail?.purpose).toBe('series-promoted');
+		// Leaving twice changes nothing more.
+		await (await new TestBrowser(db).api()).subscribers.leave({ token });
+		const again = await db
+			.select()
+			.from(subscribers)
+			.where(eq(subscribers.seriesId, id))
+			.orderBy(asc(subscribers.arrival));
+		expect(again.map((r) => r.status)).toEqual([
+			'left',
+			'active',
+			'active',
+			'waitlisted',
+			'waitlisted'
+		]);
+	});
+
+	it('refuses signups for drafts (not found) and archived series (ended)', async () => {
+		const { browser } = await signedUpPractitioner(db);
+		const api = await browser.api();
+		const draft = await api.series.create(seriesInput());
+		const visitor = await new TestBrowser(db).api();
+		const fields = { name: 'V', email: 'v@example.com', phone: '', consent: true, website: '' };
+		expect((await failure(visitor.subscribers.signUp({ slug: draft.slug, fields }))).code).toBe(
+			'NOT_FOUND'
+		);
+		expect((await failure(visitor.subscribers.publicSeries({ slug: draft.slug }))).code).toBe(
+			'NOT_FOUND'
+		);
+		await api.series.setStatus({ id: draft.id, status: 'archived' });
+		expect((await failure(visitor.subscribers.signUp({ slug: draft.slug, fields }))).code).toBe(
+			'BAD_REQUEST'
+		);
+	});
+
+	it('keeps only name, email and phone, and a bot filling the hidden field creates nothing', async () => {
+		const { browser } = await signedUpPractitioner(db);
+		const { id, slug } = await publishedSeries(await browser.api());
+		const visitor = await new TestBrowser(db).api();
+		await visitor.subscribers.signUp({
+			slug,
+			fields: {
+				name: 'Bot',
+				email: 'bot@example.com',
+				phone: '',
+				consent: true,
+				website: 'http://spam'
+			}
+		});
+		expect(await db.select().from(subscribers).where(eq(subscribers.seriesId, id))).toHaveLength(0);
+		await visitor.subscribers.signUp({
+			slug,
+			fields: {
+				name: 'Real',
+				email: 'Real@Example.com',
+				phone: '+1 555 0100',
+				consent: true,
+				website: ''
+			}
+		});
+		const [row] = await db.select().from(subscribers).where(eq(subscribers.seriesId, id));
+		expect(row).toMatchObject({
+			name: 'Real',
+			email: 'real@example.com',
+			phone: '+1 555 0100',
+			status: 'pending'
+		});
+		const personal = Object.keys(row!).filter(
+			(k) =>
+				![
+					'id',
+					'seriesId',
+					'ownerId',
+					'status',
+					'arrival',
+					'consentedAt',
+					'confirmedAt',
+					'unsubscribedAt',
+					'leftAt',
+					'createdAt',
+					'updatedAt'
+				].includes(k)
+		);
+		expect(personal.sort()).toEqual(['email', 'name', 'phone']);
+	});
+});
+
+describe('subscriber emails', () => {
+	it('puts RFC 8058 headers and a visible unsubscribe link in every subscriber email, and the link unsubscribes', async () => {
+		const { browser } = await signedUpPractitioner(db);
+		const { id, slug } = await publishedSeries(await browser.api(), { capacity: 5 });
+		await signUpAndConfirm(slug, 1);
+		const mails = await db
+			.select()
+			.from(emailDeliveries)
+			.where(like(emailDeliveries.recipient, `visitor1-${slug}@example.com`));
+		expect(mails.map((m) => m.purpose).sort()).toEqual(['series-admitted', 'series-confirm']);
+		for (const mail of mails) {
+			expect(mail.headers['List-Unsubscribe-Post']).toBe('List-Unsubscribe=One-Click');
+			expect(mail.headers['List-Unsubscribe']).toMatch(new RegExp(`^<${ORIGIN}/u/\\S+>$`));
+			expect(mail.text).toContain(`${ORIGIN}/u/`);
+			expect(mail.html).toContain(`${ORIGIN}/u/`);
+		}
+		const admitted = mails.find((m) => m.purpose === 'series-admitted')!;
+		expect(JSON.stringify(admitted)).toContain('BEGIN:VCALENDAR');
+		const token = admitted.headers['List-Unsubscribe']!.match(/\/u\/([^>]+)>/)![1]!;
+		await (await new TestBrowser(db).api()).subscribers.unsubscribe({ token });
+		const [row] = await db.select().from(subscribers).where(eq(subscribers.seriesId, id));
+		expect(row?.unsubscribedAt).toBeInstanceOf(Date);
+		expect(row?.status).toBe('active');
+		expect(
+			(
+				await failure(
+					(await new TestBrowser(db).api()).subscribers.unsubscribe({ token: `${row!.id}.forged` })
+				)
+			).code
+		).toBe('BAD_REQUEST');
+	});
+
+	it('tells subscribers when a date is cancelled or moved, once per change', async () => {
+		const { browser } = await signedUpPractitioner(db);
+		const api = await browser.api();
+		const { id, slug } = await publishedSeries(api, { capacity: 5 });
+		await signUpAndConfirm(slug, 1);
+		await signUpAndConfirm(slug, 2);
+		const [first, second] = await db
+			.select()
+			.from(seriesOccurrences)
+			.where(eq(seriesOccurrences.seriesId, id))
+			.orderBy(asc(seriesOccurrences.startsAt))
+			.limit(2);
+		await api.series.cancelOccurrence({ occurrenceId: first!.id });
+		await api.series.cancelOccurrence({ occurrenceId: first!.id });
+		await api.series.moveOccurrence({
+			occurrenceId: second!.id,
+			date: '2099-06-01',
+			startTime: '19:30'
+		});
+		const cancelled = await db
+			.select()
+			.from(emailDeliveries)
+			.where(like(emailDeliveries.key, `occurrence-cancelled:${first!.id}:%`));
+		const moved = await db
+			.select()
+			.from(emailDeliveries)
+			.where(like(emailDeliveries.key, `occurrence-moved:${second!.id}:%`));
+		expect(cancelled).toHaveLength(2);
+		expect(moved).toHaveLength(2);
+		expect(moved[0]!.text).toContain('19:30 (Europe/Berlin)');
+	});
+});
+
+describe('deleting a series', () => {
+	it('removes its dates, its subscribers and the record of every email sent to them', async () => {
+		const { browser } = await signedUpPractitioner(db);
+		const api = await browser.api();
+		const { id, slug } = await publishedSeries(api, { capacity: 5 });
+		await signUpAndConfirm(slug, 1);
+		const [person] = await db.select().from(subscribers).where(eq(subscribers.seriesId, id));
+		const mentions = () =>
+			db
+				.select()
+				.from(emailDeliveries)
+				.where(like(emailDeliveries.key, `%${person!.id}%`));
+		expect((await mentions()).length).toBeGreaterThan(0);
+		await api.series.delete({ id });
+		expect(await db.select().from(subscribers).where(eq(subscribers.seriesId, id))).toEqual([]);
+		expect(
+			await db.select().from(seriesOccurrences).where(eq(seriesOccurrences.seriesId, id))
+		).toEqual([]);
+		expect(await mentions()).toEqual([]);
+	});
+});
+
+describe('tenant isolation', () => {
+	it('gives another practitioner NOT_FOUND for every series procedure and changes nothing', async () => {
+		const owner = await signedUpPractitioner(db, 'Owner');
+		const other = await signedUpPractitioner(db, 'Other');
+		const mine = await owner.browser.api();
+		const theirs = await other.browser.api();
+		const { id, slug } = await publishedSeries(mine, { capacity: 3 });
+		await signUpAndConfirm(slug, 1);
+		const [occurrence] = await db
+			.select()
+			.from(seriesOccurrences)
+			.where(eq(seriesOccurrences.seriesId, id))
+			.limit(1);
+		const [person] = await db.select().from(subscribers).where(eq(subscribers.seriesId, id));
+		const snapshot = async () =>
+			JSON.stringify(
+				await db.execute(
+					sql`select (select json_agg(s order by id) from series s) as s, (select json_agg(o order by id) from series_occurrences o) as o, (select json_agg(p order by id) from subscribers p) as p`
+				)
+			);
+		const before = await snapshot();
+		const attempts: [string, () => Promise<unknown>][] = [
+			['series.get', () => theirs.series.get({ id })],
+			['series.update', () => theirs.series.update({ id, fields: seriesInput() })],
+			['series.setStatus', () => theirs.series.setStatus({ id, status: 'archived' })],
+			['series.delete', () => theirs.series.delete({ id })],
+			[
+				'series.cancelOccurrence',
+				() => theirs.series.cancelOccurrence({ occurrenceId: occurrence!.id })
+			],
+			[
+				'series.moveOccurrence',
+				() =>
+					theirs.series.moveOccurrence({
+						occurrenceId: occurrence!.id,
+						date: '2099-01-01',
+						startTime: '10:00'
+					})
+			],
+			['subscribers.list', () => theirs.subscribers.list({ seriesId: id, q: '' })],
+			['subscribers.remove', () => theirs.subscribers.remove({ id: person!.id })]
+		];
+		for (const [name, attempt] of attempts) {
+			expect(`${name}: ${(await failure(attempt())).code}`).toBe(`${name}: NOT_FOUND`);
+		}
+		expect(await theirs.series.list()).toEqual([]);
+		expect(await snapshot()).toBe(before);
+	});
+});
