@@ -2,8 +2,8 @@ import { and, eq, isNull, inArray } from 'drizzle-orm';
 import type { Db } from '../db';
 import { series, subscribers, type OccurrenceRow } from '../db/schema';
 import { queueEmail } from '../email/deliveries';
-import { subscriberMessage } from '../email/subscriber-messages';
-import { subscriberLinks, whenInZone } from '../subscribers/service';
+import { subscriberMessage, whenInZone } from '../email/subscriber-messages';
+import { subscriberLinks } from '../subscribers/service';
 
 type Change =
 	| { kind: 'cancelled'; occurrence: OccurrenceRow }

@@ -12,25 +12,12 @@ import {
 	type SubscriberRow
 } from '../db/schema';
 import { queueEmail } from '../email/deliveries';
-import { subscriberMessage } from '../email/subscriber-messages';
+import { subscriberMessage, whenInZone } from '../email/subscriber-messages';
 import { renderNote } from '../notes/markdown';
 import { notFound } from '../practice-errors';
 import { icsCalendar } from '../series/ics';
 import { signLink, verifyLink } from '../signed-links';
 import type { publicSignupSchema } from './schemas';
-
-/** "Tuesday 3 March, 18:00 (Europe/Berlin)": times in emails always name the series' zone. */
-export function whenInZone(instant: Date, timeZone: string): string {
-	const text = new Intl.DateTimeFormat('en-GB', {
-		weekday: 'long',
-		day: 'numeric',
-		month: 'long',
-		hour: '2-digit',
-		minute: '2-digit',
-		timeZone
-	}).format(instant);
-	return `${text} (${timeZone})`;
-}
 
 export const subscriberLinks = async (db: Db, origin: string, subscriberId: string) => ({
 	manageUrl: `${origin}/m/${await signLink(db, 'manage', subscriberId)}`,
