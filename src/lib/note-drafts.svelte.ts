@@ -110,6 +110,7 @@ export function refusalMessage(error: unknown): string {
  * and never reopened). Conflicts and refusals stay kept until the person opens that note.
  */
 export async function sendKeptDrafts(): Promise<void> {
+	if (typeof navigator !== 'undefined' && !navigator.onLine) return;
 	for (const sessionId of keptDraftSessionIds()) {
 		if (openEditors.has(sessionId)) continue;
 		const draft = readDraft(sessionId);
@@ -233,6 +234,11 @@ export class NoteDraft {
 			return this.#inFlight;
 		}
 		if (!this.unsent || this.conflict) return Promise.resolve();
+		// The browser knows it has no network: keep the draft; the `online` event sends it.
+		if (typeof navigator !== 'undefined' && !navigator.onLine) {
+			this.online = false;
+			return Promise.resolve();
+		}
 		this.#inFlight = this.#send().finally(() => {
 			this.#inFlight = null;
 			if (this.#sendAgain) {
