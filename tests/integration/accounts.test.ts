@@ -1,4 +1,3 @@
-import { TRPCError } from '@trpc/server';
 import { eq, sql } from 'drizzle-orm';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { hashSecret } from '../../src/lib/server/auth/tokens';
@@ -12,20 +11,12 @@ import {
 	tokenFromEmail
 } from './support/browser';
 import { useTestDatabase } from './support/database';
+import { failure } from './support/errors';
 
 let db: Database;
 beforeAll(async () => {
 	({ db } = await useTestDatabase());
 });
-
-async function failure(promise: Promise<unknown>): Promise<TRPCError> {
-	const error = await promise.then(
-		() => undefined,
-		(e: unknown) => e
-	);
-	if (!(error instanceof TRPCError)) throw new Error(`Expected a TRPCError, got ${String(error)}`);
-	return error;
-}
 
 async function eventKinds(userId: string) {
 	const rows = await db

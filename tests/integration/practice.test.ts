@@ -1,4 +1,4 @@
-import { TRPCError } from '@trpc/server';
+import type { TRPCError } from '@trpc/server';
 import { eq, sql } from 'drizzle-orm';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { Database } from '../../src/lib/server/db';
@@ -6,21 +6,13 @@ import { clients, sessionNotes, sessions } from '../../src/lib/server/db/schema'
 import { renderNote } from '../../src/lib/server/notes/markdown';
 import { signedUpPractitioner } from './support/browser';
 import { useTestDatabase } from './support/database';
+import { failure } from './support/errors';
 import { makeClient, makeSessions } from './support/practice';
 
 let db: Database;
 beforeAll(async () => {
 	({ db } = await useTestDatabase());
 });
-
-async function failure(promise: Promise<unknown>): Promise<TRPCError> {
-	const error = await promise.then(
-		() => undefined,
-		(e: unknown) => e
-	);
-	if (!(error instanceof TRPCError)) throw new Error(`Expected a TRPCError, got ${String(error)}`);
-	return error;
-}
 
 /** Local wall-clock time of an instant in a zone, e.g. "18:00". */
 function localTime(instant: Date, timeZone: string): string {

@@ -10,9 +10,14 @@ import {
 	registerRealtimeServer,
 	type RealtimeServer
 } from '../../src/lib/server/realtime/publish';
-import type { ServerToClientEvents } from '../../src/lib/realtime-events';
+import type {
+	PublicClientToServerEvents,
+	PublicServerToClientEvents,
+	ServerToClientEvents
+} from '../../src/lib/realtime-events';
 import { signedUpPractitioner, TestBrowser } from './support/browser';
 import { useTestDatabase } from './support/database';
+import { publishedSeries, signUpAndConfirm } from './support/series';
 
 let db: Database;
 let http: Server;
@@ -54,7 +59,7 @@ function outcome(socket: Socket): Promise<'connected' | string> {
 }
 
 /** Collects a socket's events by name, to assert both what arrived and what did not. */
-function record(socket: Socket<ServerToClientEvents>) {
+function record(socket: Pick<Socket, 'onAny'>) {
 	const seen: { event: string; args: unknown[] }[] = [];
 	socket.onAny((event: string, ...args: unknown[]) => seen.push({ event, args }));
 	return seen;
@@ -126,5 +131,52 @@ describe('rooms', () => {
 		expect(endedSeen.map((e) => e.event)).toEqual(['auth:revoked']);
 		expect(keptSeen).toEqual([]);
 		expect(kept.connected).toBe(true);
+	});
+});
+
+describe('series events', () => {
+	function openPublic(): Socket<PublicServerToClientEvents, PublicClientToServerEvents> {
+		const socket: Socket<PublicServerToClientEvents, PublicClientToServerEvents> = connect(
+			`${url}/public`,
+			{ path: '/socket.io', transports: ['websocket'], reconnection: false }
+		);
+		sockets.push(socket);
+		return socket;
+	}
+
+	it('tells only the owner who signed up, and the public page only how many spots are left', async () => {
+		const owner = await signedUpPractitioner(db, 'Owner');
+		const other = await signedUpPractitioner(db, 'Other');
+		const { id, slug } = await publishedSeries(await owner.browser.api(), { capacity: 2 });
+		const ownerDesk = open(owner.browser.token);
+		const otherDesk = open(other.browser.token);
+		const watcher = openPublic();
+		const bystander = openPublic();
+		for (const socket of [ownerDesk, otherDesk, watcher, bystander])
+			expect(await outcome(socket)).toBe('connected');
+		const [ownerSeen, otherSeen, watcherSeen, bystanderSeen] = [
+			record(ownerDesk),
+			record(otherDesk),
+			record(watcher),
+			record(bystander)
+		];
+		watcher.emit('series:watch', id);
+		// A room name that is not a series id joins nothing.
+		bystander.emit('series:watch', `${id}:evil` as string);
+		await new Promise((r) => setTimeout(r, 100));
+
+		await signUpAndConfirm(db, slug, 1);
+		await until(() => watcherSeen.length > 0 && ownerSeen.length >= 2);
+		await new Promise((r) => setTimeout(r, 200));
+
+		// The pending signup, then the confirmation: ids of the series, never who it was.
+		const changed = { event: 'practice:changed', args: [{ entity: 'subscriber', ids: [id] }] };
+		expect(ownerSeen).toEqual([changed, changed]);
+		expect(watcherSeen).toEqual([
+			{ event: 'series:spots', args: [{ seriesId: id, spotsLeft: 1 }] }
+		]);
+		expect(JSON.stringify([...ownerSeen, ...watcherSeen])).not.toMatch(/visitor1|Visitor 1/i);
+		expect(otherSeen).toEqual([]);
+		expect(bystanderSeen).toEqual([]);
 	});
 });

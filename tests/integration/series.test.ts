@@ -1,4 +1,3 @@
-import { TRPCError } from '@trpc/server';
 import { and, asc, eq, like, sql } from 'drizzle-orm';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { Database } from '../../src/lib/server/db';
@@ -6,74 +5,13 @@ import { emailDeliveries, seriesOccurrences, subscribers } from '../../src/lib/s
 import { extendAllSeries } from '../../src/lib/server/series/service';
 import { ORIGIN, signedUpPractitioner, TestBrowser } from './support/browser';
 import { useTestDatabase } from './support/database';
+import { failure } from './support/errors';
+import { noWeekdays, publishedSeries, seriesInput, signUpAndConfirm } from './support/series';
 
 let db: Database;
 beforeAll(async () => {
 	({ db } = await useTestDatabase());
 });
-
-type Api = Awaited<ReturnType<TestBrowser['api']>>;
-
-async function failure(promise: Promise<unknown>): Promise<TRPCError> {
-	const error = await promise.then(
-		() => undefined,
-		(e: unknown) => e
-	);
-	if (!(error instanceof TRPCError)) throw new Error(`Expected a TRPCError, got ${String(error)}`);
-	return error;
-}
-
-const days = { mon: false, tue: false, wed: false, thu: false, fri: false, sat: false, sun: false };
-
-function seriesInput(fields: Partial<Parameters<Api['series']['create']>[0]> = {}) {
-	return {
-		title: 'Evening yoga',
-		slug: '',
-		description: 'Gentle **flow**.',
-		timeZone: 'Europe/Berlin',
-		...days,
-		tue: true,
-		startTime: '18:00',
-		startDate: '2099-01-01',
-		endKind: 'never' as const,
-		endDate: '',
-		occurrenceCount: 10,
-		durationMinutes: 60,
-		capacity: 20,
-		locationKind: 'in_person' as const,
-		locationDetail: 'Studio 2, Hauptstraße 5',
-		remind24h: true,
-		remind1h: true,
-		...fields
-	};
-}
-
-async function publishedSeries(
-	api: Api,
-	fields: Partial<Parameters<Api['series']['create']>[0]> = {}
-) {
-	const created = await api.series.create(seriesInput({ startDate: '2026-01-01', ...fields }));
-	await api.series.setStatus({ id: created.id, status: 'published' });
-	return created;
-}
-
-/** A visitor signs up on the public page and clicks the link in the confirmation email. */
-async function signUpAndConfirm(slug: string, n: number) {
-	const visitor = await new TestBrowser(db).api();
-	const email = `visitor${n}-${slug}@example.com`;
-	await visitor.subscribers.signUp({
-		slug,
-		fields: { name: `Visitor ${n}`, email, phone: '', consent: true, website: '' }
-	});
-	const [mail] = await db
-		.select({ text: emailDeliveries.text })
-		.from(emailDeliveries)
-		.where(
-			and(eq(emailDeliveries.recipient, email), like(emailDeliveries.key, 'series-confirm:%'))
-		);
-	const token = mail!.text.match(new RegExp(`${ORIGIN}/s/${slug}/confirm/(\\S+)`))![1]!;
-	return visitor.subscribers.confirm({ token });
-}
 
 describe('series schedule', () => {
 	it.each([
@@ -86,7 +24,7 @@ describe('series schedule', () => {
 			seriesInput({
 				timeZone,
 				startDate,
-				...days,
+				...noWeekdays,
 				mon: true,
 				thu: true,
 				endKind: 'count',
@@ -151,7 +89,7 @@ describe('capacity and waitlist', () => {
 		const { browser } = await signedUpPractitioner(db);
 		const { id, slug } = await publishedSeries(await browser.api(), { capacity: 20 });
 		const results = await Promise.allSettled(
-			Array.from({ length: 200 }, (_, n) => signUpAndConfirm(slug, n))
+			Array.from({ length: 200 }, (_, n) => signUpAndConfirm(db, slug, n))
 		);
 		expect(results.filter((r) => r.status === 'rejected')).toEqual([]);
 		const rows = await db
@@ -169,7 +107,7 @@ describe('capacity and waitlist', () => {
 	it('a leave promotes exactly the longest-waiting person, and they are emailed', async () => {
 		const { browser } = await signedUpPractitioner(db);
 		const { id, slug } = await publishedSeries(await browser.api(), { capacity: 2 });
-		for (let n = 0; n < 5; n++) await signUpAndConfirm(slug, n);
+		for (let n = 0; n < 5; n++) await signUpAndConfirm(db, slug, n);
 		const [leaver] = await db
 			.select()
 			.from(subscribers)
@@ -290,7 +228,7 @@ describe('subscriber emails', () => {
 	it('puts RFC 8058 headers and a visible unsubscribe link in every subscriber email, and the link unsubscribes', async () => {
 		const { browser } = await signedUpPractitioner(db);
 		const { id, slug } = await publishedSeries(await browser.api(), { capacity: 5 });
-		await signUpAndConfirm(slug, 1);
+		await signUpAndConfirm(db, slug, 1);
 		const mails = await db
 			.select()
 			.from(emailDeliveries)
@@ -322,8 +260,8 @@ describe('subscriber emails', () => {
 		const { browser } = await signedUpPractitioner(db);
 		const api = await browser.api();
 		const { id, slug } = await publishedSeries(api, { capacity: 5 });
-		await signUpAndConfirm(slug, 1);
-		await signUpAndConfirm(slug, 2);
+		await signUpAndConfirm(db, slug, 1);
+		await signUpAndConfirm(db, slug, 2);
 		const [first, second] = await db
 			.select()
 			.from(seriesOccurrences)
@@ -356,7 +294,7 @@ describe('deleting a series', () => {
 		const { browser } = await signedUpPractitioner(db);
 		const api = await browser.api();
 		const { id, slug } = await publishedSeries(api, { capacity: 5 });
-		await signUpAndConfirm(slug, 1);
+		await signUpAndConfirm(db, slug, 1);
 		const [person] = await db.select().from(subscribers).where(eq(subscribers.seriesId, id));
 		const mentions = () =>
 			db
@@ -380,7 +318,7 @@ describe('tenant isolation', () => {
 		const mine = await owner.browser.api();
 		const theirs = await other.browser.api();
 		const { id, slug } = await publishedSeries(mine, { capacity: 3 });
-		await signUpAndConfirm(slug, 1);
+		await signUpAndConfirm(db, slug, 1);
 		const [occurrence] = await db
 			.select()
 			.from(seriesOccurrences)

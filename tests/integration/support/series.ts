@@ -1,0 +1,66 @@
+import { and, eq, like } from 'drizzle-orm';
+import type { Database } from '../../../src/lib/server/db';
+import { emailDeliveries } from '../../../src/lib/server/db/schema';
+import { ORIGIN, TestBrowser } from './browser';
+
+type Api = Awaited<ReturnType<TestBrowser['api']>>;
+type SeriesFields = Parameters<Api['series']['create']>[0];
+
+export const noWeekdays = {
+	mon: false,
+	tue: false,
+	wed: false,
+	thu: false,
+	fri: false,
+	sat: false,
+	sun: false
+};
+
+/** A weekly Tuesday-evening series in Berlin, far in the future unless told otherwise. */
+export function seriesInput(fields: Partial<SeriesFields> = {}): SeriesFields {
+	return {
+		title: 'Evening yoga',
+		slug: '',
+		description: 'Gentle **flow**.',
+		timeZone: 'Europe/Berlin',
+		...noWeekdays,
+		tue: true,
+		startTime: '18:00',
+		startDate: '2099-01-01',
+		endKind: 'never',
+		endDate: '',
+		occurrenceCount: 10,
+		durationMinutes: 60,
+		capacity: 20,
+		locationKind: 'in_person',
+		locationDetail: 'Studio 2, Hauptstraße 5',
+		remind24h: true,
+		remind1h: true,
+		...fields
+	};
+}
+
+/** A series that started this year and is open for signups. */
+export async function publishedSeries(api: Api, fields: Partial<SeriesFields> = {}) {
+	const created = await api.series.create(seriesInput({ startDate: '2026-01-01', ...fields }));
+	await api.series.setStatus({ id: created.id, status: 'published' });
+	return created;
+}
+
+/** Visitor `n` signs up on the public page and clicks the link in the confirmation email. */
+export async function signUpAndConfirm(db: Database, slug: string, n: number) {
+	const visitor = await new TestBrowser(db).api();
+	const email = `visitor${n}-${slug}@example.com`;
+	await visitor.subscribers.signUp({
+		slug,
+		fields: { name: `Visitor ${n}`, email, phone: '', consent: true, website: '' }
+	});
+	const [mail] = await db
+		.select({ text: emailDeliveries.text })
+		.from(emailDeliveries)
+		.where(
+			and(eq(emailDeliveries.recipient, email), like(emailDeliveries.key, 'series-confirm:%'))
+		);
+	const token = mail!.text.match(new RegExp(`${ORIGIN}/s/${slug}/confirm/(\\S+)`))![1]!;
+	return visitor.subscribers.confirm({ token });
+}
