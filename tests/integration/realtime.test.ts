@@ -166,15 +166,20 @@ describe('series events', () => {
 		await new Promise((r) => setTimeout(r, 100));
 
 		await signUpAndConfirm(db, slug, 1);
-		await until(() => watcherSeen.length > 0 && ownerSeen.length >= 2);
-		await new Promise((r) => setTimeout(r, 200));
+		const final = { event: 'series:spots', args: [{ seriesId: id, spotsLeft: 1 }] };
+		await until(() => JSON.stringify(watcherSeen.at(-1)) === JSON.stringify(final));
+		await new Promise((r) => setTimeout(r, 300));
 
-		// The pending signup, then the confirmation: ids of the series, never who it was.
+		// The signup and its confirmation, announced together or apart: ids, never who it was.
 		const changed = { event: 'practice:changed', args: [{ entity: 'subscriber', ids: [id] }] };
-		expect(ownerSeen).toEqual([changed, changed]);
-		expect(watcherSeen).toEqual([
-			{ event: 'series:spots', args: [{ seriesId: id, spotsLeft: 1 }] }
-		]);
+		expect(ownerSeen.length).toBeGreaterThan(0);
+		expect(ownerSeen.length).toBeLessThanOrEqual(2);
+		for (const seen of ownerSeen) expect(seen).toEqual(changed);
+		expect(watcherSeen.at(-1)).toEqual(final);
+		for (const seen of watcherSeen) {
+			expect(seen.event).toBe('series:spots');
+			expect(Object.keys(seen.args[0] as object).sort()).toEqual(['seriesId', 'spotsLeft']);
+		}
 		expect(JSON.stringify([...ownerSeen, ...watcherSeen])).not.toMatch(/visitor1|Visitor 1/i);
 		expect(otherSeen).toEqual([]);
 		expect(bystanderSeen).toEqual([]);

@@ -6,7 +6,13 @@ import { extendAllSeries } from '../../src/lib/server/series/service';
 import { ORIGIN, signedUpPractitioner, TestBrowser } from './support/browser';
 import { useTestDatabase } from './support/database';
 import { failure } from './support/errors';
-import { noWeekdays, publishedSeries, seriesInput, signUpAndConfirm } from './support/series';
+import {
+	noWeekdays,
+	publishedSeries,
+	seriesInput,
+	signUp,
+	signUpAndConfirm
+} from './support/series';
 
 let db: Database;
 beforeAll(async () => {
@@ -103,6 +109,36 @@ describe('capacity and waitlist', () => {
 		expect(rows.slice(0, 20).every((r) => r.status === 'active')).toBe(true);
 		expect(new Set(rows.map((r) => r.arrival)).size).toBe(200);
 	}, 120_000);
+
+	it('confirms a link clicked twice at once once, and refuses confirming once the series ended', async () => {
+		const { browser } = await signedUpPractitioner(db);
+		const api = await browser.api();
+		const { id, slug } = await publishedSeries(api, { capacity: 5 });
+		const twice = await signUp(db, slug, 1);
+		const other = await signUp(db, slug, 2);
+		const late = await signUp(db, slug, 3);
+		const [a, b, c] = await Promise.all([
+			twice.visitor.subscribers.confirm({ token: twice.token }),
+			twice.visitor.subscribers.confirm({ token: twice.token }),
+			other.visitor.subscribers.confirm({ token: other.token })
+		]);
+		expect([a.status, b.status, c.status]).toEqual(['active', 'active', 'active']);
+		const admittedMails = await db
+			.select({ key: emailDeliveries.key })
+			.from(emailDeliveries)
+			.where(
+				and(
+					eq(emailDeliveries.recipient, `visitor1-${slug}@example.com`),
+					like(emailDeliveries.key, 'series-admitted:%')
+				)
+			);
+		expect(admittedMails).toHaveLength(1);
+
+		await api.series.setStatus({ id, status: 'archived' });
+		const refused = await failure(late.visitor.subscribers.confirm({ token: late.token }));
+		expect(refused.code).toBe('BAD_REQUEST');
+		expect(refused.message).toMatch(/takes no new signups/);
+	});
 
 	it('a leave promotes exactly the longest-waiting person, and they are emailed', async () => {
 		const { browser } = await signedUpPractitioner(db);

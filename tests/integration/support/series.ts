@@ -47,8 +47,8 @@ export async function publishedSeries(api: Api, fields: Partial<SeriesFields> = 
 	return created;
 }
 
-/** Visitor `n` signs up on the public page and clicks the link in the confirmation email. */
-export async function signUpAndConfirm(db: Database, slug: string, n: number) {
+/** Visitor `n` signs up on the public page; returns their browser and the link's token. */
+export async function signUp(db: Database, slug: string, n: number) {
 	const visitor = await new TestBrowser(db).api();
 	const email = `visitor${n}-${slug}@example.com`;
 	await visitor.subscribers.signUp({
@@ -62,5 +62,11 @@ export async function signUpAndConfirm(db: Database, slug: string, n: number) {
 			and(eq(emailDeliveries.recipient, email), like(emailDeliveries.key, 'series-confirm:%'))
 		);
 	const token = mail!.text.match(new RegExp(`${ORIGIN}/s/${slug}/confirm/(\\S+)`))![1]!;
+	return { visitor, token };
+}
+
+/** Visitor `n` signs up and clicks the link in the confirmation email. */
+export async function signUpAndConfirm(db: Database, slug: string, n: number) {
+	const { visitor, token } = await signUp(db, slug, n);
 	return visitor.subscribers.confirm({ token });
 }

@@ -5,10 +5,26 @@ import { authedProcedure, publicProcedure, router } from '../trpc/init';
 import { listSubscribersSchema, publicSignupSchema, signedToken, subscriberId } from './schemas';
 import * as service from './service';
 
-/** After a change to who holds a place: the owner's pages refetch, the public count follows. */
-async function announce(db: Db, ownerId: string, seriesId: string) {
-	publishToUser(ownerId, 'practice:changed', { entity: 'subscriber', ids: [seriesId] });
-	publishSpotsLeft(seriesId, await service.spotsLeft(db, seriesId));
+/** How long a change waits for others to the same series, so that a crowd is announced once. */
+const ANNOUNCE_AFTER_MS = 100;
+const announcing = new Set<string>();
+
+/**
+ * After a change to a series' subscribers: the owner's pages refetch, the public count follows.
+ * Changes within ANNOUNCE_AFTER_MS of each other go out as one announcement, which counts them all
+ * (the count is read after the wait, and a change committed during the read schedules another).
+ */
+function announce(db: Db, ownerId: string, seriesId: string) {
+	if (announcing.has(seriesId)) return;
+	announcing.add(seriesId);
+	setTimeout(() => {
+		announcing.delete(seriesId);
+		publishToUser(ownerId, 'practice:changed', { entity: 'subscriber', ids: [seriesId] });
+		service
+			.spotsLeft(db, seriesId)
+			.then((left) => publishSpotsLeft(seriesId, left))
+			.catch((error: unknown) => console.error('Could not count the spots left', error));
+	}, ANNOUNCE_AFTER_MS).unref();
 }
 
 export const subscribersRouter = router({
@@ -21,18 +37,13 @@ export const subscribersRouter = router({
 		.mutation(async ({ ctx, input }) => {
 			const result = await service.signUp(ctx.db, input.slug, input.fields, ctx.client, ctx.origin);
 			// A pending signup shows on the practitioner's list at once.
-			if (result.subscriberId) {
-				publishToUser(result.ownerId, 'practice:changed', {
-					entity: 'subscriber',
-					ids: [result.seriesId]
-				});
-			}
+			if (result.subscriberId) announce(ctx.db, result.ownerId, result.seriesId);
 			return { email: input.fields.email };
 		}),
 
 	confirm: publicProcedure.input(signedToken).mutation(async ({ ctx, input }) => {
 		const result = await service.confirm(ctx.db, input.token, ctx.origin);
-		if (result.changed) await announce(ctx.db, result.series.ownerId, result.series.id);
+		if (result.changed) announce(ctx.db, result.series.ownerId, result.series.id);
 		return {
 			status: result.subscriber.status,
 			seriesTitle: result.series.title,
@@ -46,12 +57,12 @@ export const subscribersRouter = router({
 
 	leave: publicProcedure.input(signedToken).mutation(async ({ ctx, input }) => {
 		const result = await service.leaveByLink(ctx.db, input.token, ctx.origin);
-		await announce(ctx.db, result.ownerId, result.seriesId);
+		announce(ctx.db, result.ownerId, result.seriesId);
 	}),
 
 	unsubscribe: publicProcedure.input(signedToken).mutation(async ({ ctx, input }) => {
 		const row = await service.unsubscribeByLink(ctx.db, input.token);
-		publishToUser(row.ownerId, 'practice:changed', { entity: 'subscriber', ids: [row.seriesId] });
+		announce(ctx.db, row.ownerId, row.seriesId);
 	}),
 
 	list: authedProcedure
@@ -62,6 +73,6 @@ export const subscribersRouter = router({
 
 	remove: authedProcedure.input(subscriberId).mutation(async ({ ctx, input }) => {
 		const result = await service.removeSubscriber(ctx.db, ctx.user.id, input.id, ctx.origin);
-		await announce(ctx.db, result.ownerId, result.seriesId);
+		announce(ctx.db, result.ownerId, result.seriesId);
 	})
 });

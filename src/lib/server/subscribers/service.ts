@@ -1,5 +1,5 @@
 import { TRPCError } from '@trpc/server';
-import { and, asc, eq, gt, ilike, or, sql } from 'drizzle-orm';
+import { and, asc, eq, gt, ilike, inArray, or, sql } from 'drizzle-orm';
 import type { z } from 'zod';
 import { hit, limits } from '../auth/rate-limit';
 import type { Client } from '../auth/session';
@@ -11,9 +11,10 @@ import {
 	type SeriesRow,
 	type SubscriberRow
 } from '../db/schema';
-import { queueEmail } from '../email/deliveries';
+import { queueEmail, queueEmails, type QueuedEmail } from '../email/deliveries';
 import { subscriberMessage, whenInZone } from '../email/subscriber-messages';
 import { renderNote } from '../notes/markdown';
+import { keyedBatches, type ItemOutcome } from '../keyed-batches';
 import { notFound } from '../practice-errors';
 import { icsCalendar } from '../series/ics';
 import { signLink, verifyLink } from '../signed-links';
@@ -83,7 +84,8 @@ type Mail = {
 	action?: { label: string; url: string };
 };
 
-async function mailSubscriber(
+/** One email to a subscriber, with their manage and unsubscribe links, ready to queue. */
+async function subscriberEmail(
 	db: Db,
 	origin: string,
 	key: string,
@@ -92,10 +94,10 @@ async function mailSubscriber(
 	seriesTitle: string,
 	mail: Mail,
 	attachments?: { filename: string; content: string; contentType: string }[]
-) {
+): Promise<QueuedEmail> {
 	const links = await subscriberLinks(db, origin, subscriber.id);
 	const email = subscriberMessage({ to: subscriber.email, seriesTitle, ...mail, ...links });
-	await queueEmail(db, { key, purpose, email: attachments ? { ...email, attachments } : email });
+	return { key, purpose, email: attachments ? { ...email, attachments } : email };
 }
 
 /**
@@ -147,39 +149,45 @@ export async function signUp(
 		const minute = new Date().toISOString().slice(0, 16);
 		if (subscriber.status === 'pending') {
 			const token = await signLink(tx, 'confirm', subscriber.id);
-			await mailSubscriber(
+			await queueEmail(
 				tx,
-				origin,
-				`series-confirm:${subscriber.id}:${minute}`,
-				'series-confirm',
-				subscriber,
-				row.title,
-				{
-					subject: `Confirm your place: ${row.title}`,
-					greeting: `Hello ${subscriber.name},`,
-					paragraphs: [
-						`Please confirm that you want to join “${row.title}”. Until you do, nothing is booked.`
-					],
-					action: { label: 'Confirm my place', url: `${origin}/s/${row.slug}/confirm/${token}` }
-				}
+				await subscriberEmail(
+					tx,
+					origin,
+					`series-confirm:${subscriber.id}:${minute}`,
+					'series-confirm',
+					subscriber,
+					row.title,
+					{
+						subject: `Confirm your place: ${row.title}`,
+						greeting: `Hello ${subscriber.name},`,
+						paragraphs: [
+							`Please confirm that you want to join “${row.title}”. Until you do, nothing is booked.`
+						],
+						action: { label: 'Confirm my place', url: `${origin}/s/${row.slug}/confirm/${token}` }
+					}
+				)
 			);
 		} else {
-			await mailSubscriber(
+			await queueEmail(
 				tx,
-				origin,
-				`series-already:${subscriber.id}:${minute.slice(0, 10)}`,
-				'series-already',
-				subscriber,
-				row.title,
-				{
-					subject: `You are already signed up: ${row.title}`,
-					greeting: `Hello ${subscriber.name},`,
-					paragraphs: [
-						subscriber.status === 'active'
-							? `You already have a place in “${row.title}”.`
-							: `You are already on the waitlist for “${row.title}”; we will email you when a place opens.`
-					]
-				}
+				await subscriberEmail(
+					tx,
+					origin,
+					`series-already:${subscriber.id}:${minute.slice(0, 10)}`,
+					'series-already',
+					subscriber,
+					row.title,
+					{
+						subject: `You are already signed up: ${row.title}`,
+						greeting: `Hello ${subscriber.name},`,
+						paragraphs: [
+							subscriber.status === 'active'
+								? `You already have a place in “${row.title}”.`
+								: `You are already on the waitlist for “${row.title}”; we will email you when a place opens.`
+						]
+					}
+				)
 			);
 		}
 		return { seriesId: row.id, ownerId: row.ownerId, subscriberId: subscriber.id };
@@ -193,14 +201,17 @@ async function lockSeries(db: Db, seriesId: string): Promise<SeriesRow> {
 	return row;
 }
 
-async function welcome(
+type Dates = Awaited<ReturnType<typeof upcoming>>;
+
+/** "You are in" (or "a place opened up"), with the coming dates as an .ics invite. */
+function welcomeEmail(
 	db: Db,
 	origin: string,
 	row: SeriesRow,
+	dates: Dates,
 	subscriber: SubscriberRow,
 	promoted: boolean
-) {
-	const dates = await upcoming(db, row.id, 12);
+): Promise<QueuedEmail> {
 	const where =
 		row.locationKind === 'online'
 			? 'Online — the join link comes with each reminder.'
@@ -219,7 +230,7 @@ async function welcome(
 		}))
 	);
 	const next = dates[0];
-	await mailSubscriber(
+	return subscriberEmail(
 		db,
 		origin,
 		`series-admitted:${subscriber.id}:${subscriber.arrival}`,
@@ -250,55 +261,140 @@ async function welcome(
 	);
 }
 
+function waitlistedEmail(
+	db: Db,
+	origin: string,
+	row: SeriesRow,
+	subscriber: SubscriberRow
+): Promise<QueuedEmail> {
+	return subscriberEmail(
+		db,
+		origin,
+		`series-waitlisted:${subscriber.id}:${subscriber.arrival}`,
+		'series-waitlisted',
+		subscriber,
+		row.title,
+		{
+			subject: `You are on the waitlist: ${row.title}`,
+			greeting: `Hello ${subscriber.name},`,
+			paragraphs: [
+				`“${row.title}” is full right now. You are on the waitlist, and we will email you the moment a place is yours.`
+			]
+		}
+	);
+}
+
+/** `count` fresh arrival numbers, ascending: the order in which people were admitted. */
+async function nextArrivals(db: Db, count: number): Promise<string[]> {
+	const rows = await db.execute<{ n: string }>(sql`
+		select value::text as n from (
+			select nextval('subscriber_arrival_seq') as value from generate_series(1, ${count}::int)
+		) as reserved order by value`);
+	return rows.map((r) => r.n);
+}
+
+/** A SQL array literal's elements, one parameter each. */
+const elements = (values: string[]) =>
+	sql.join(
+		values.map((v) => sql`${v}`),
+		sql`, `
+	);
+
+type Confirmed = { subscriber: SubscriberRow; series: SeriesRow; changed: boolean };
+type Confirmation = { id: string; origin: string };
+
 /**
- * Confirms a signup. Under the series' row lock, the person takes a free place or, when the series
- * is full, joins the waitlist; concurrent confirmations can never put more people in than places.
+ * Admits confirmed signups of one series in the order they came. Under the series' row lock each
+ * takes a free place or, once the series is full, joins the waitlist: concurrent confirmations can
+ * never put more people in than there are places. A whole batch shares one transaction.
  */
-export async function confirm(db: Db, token: string, origin: string) {
+async function admit(
+	db: Db,
+	seriesId: string,
+	confirmations: Confirmation[]
+): Promise<ItemOutcome<Confirmed>[]> {
+	return db.transaction(async (tx) => {
+		const row = await lockSeries(tx, seriesId);
+		const ids = confirmations.map((c) => c.id);
+		const found = await tx.select().from(subscribers).where(inArray(subscribers.id, ids));
+		const current = new Map(found.map((s) => [s.id, s]));
+		const waiting = [...new Set(ids)].filter((id) => current.get(id)?.status === 'pending');
+		const admitted = new Map<string, SubscriberRow>();
+		if (waiting.length > 0 && row.status === 'published') {
+			const free = row.capacity - (await activeCount(tx, row.id));
+			const statuses = waiting.map((_, i) => (i < free ? 'active' : 'waitlisted'));
+			const arrivals = await nextArrivals(tx, waiting.length);
+			const position = sql`array_position(array[${elements(waiting)}]::uuid[], ${subscribers.id})`;
+			const updated = await tx
+				.update(subscribers)
+				.set({
+					status: sql`(array[${elements(statuses)}]::subscriber_status[])[${position}]`,
+					arrival: sql`(array[${elements(arrivals)}]::bigint[])[${position}]`,
+					confirmedAt: new Date(),
+					updatedAt: new Date()
+				})
+				.where(inArray(subscribers.id, waiting))
+				.returning();
+			for (const subscriber of updated) admitted.set(subscriber.id, subscriber);
+			const dates = statuses.includes('active') ? await upcoming(tx, row.id, 12) : [];
+			const origins = new Map(confirmations.map((c) => [c.id, c.origin]));
+			const emails = await Promise.all(
+				waiting.map((id) => {
+					const subscriber = admitted.get(id)!;
+					const origin = origins.get(id)!;
+					return subscriber.status === 'active'
+						? welcomeEmail(tx, origin, row, dates, subscriber, false)
+						: waitlistedEmail(tx, origin, row, subscriber);
+				})
+			);
+			await queueEmails(tx, emails);
+		}
+		return ids.map((id): ItemOutcome<Confirmed> => {
+			const subscriber = admitted.get(id) ?? current.get(id);
+			if (!subscriber) return { ok: false, error: notFound('signup') };
+			if (subscriber.status === 'pending') {
+				return {
+					ok: false,
+					error: new TRPCError({
+						code: 'BAD_REQUEST',
+						message: 'This series takes no new signups.'
+					})
+				};
+			}
+			return { ok: true, value: { subscriber, series: row, changed: admitted.has(id) } };
+		});
+	});
+}
+
+/** Confirmations in batches per series, one batch at a time; one batcher per database handle. */
+const admitters = new WeakMap<
+	Db,
+	(seriesId: string, confirmation: Confirmation) => Promise<Confirmed>
+>();
+const ADMIT_BATCH = 500;
+
+/**
+ * Confirms a signup (the link in the confirmation email). A crowd confirming at once is admitted
+ * in batches, so they share a few commits instead of queueing one by one on the series' lock.
+ */
+export async function confirm(db: Db, token: string, origin: string): Promise<Confirmed> {
 	const id = await verifyLink(db, 'confirm', token);
 	if (!id)
 		throw new TRPCError({ code: 'BAD_REQUEST', message: 'This confirmation link is not valid.' });
-	return db.transaction(async (tx) => {
-		const [pending] = await tx.select().from(subscribers).where(eq(subscribers.id, id));
-		if (!pending) throw notFound('signup');
-		const row = await lockSeries(tx, pending.seriesId);
-		const [subscriber] = await tx.select().from(subscribers).where(eq(subscribers.id, id));
-		if (subscriber!.status !== 'pending')
-			return { subscriber: subscriber!, series: row, changed: false };
-		if (row.status !== 'published') {
-			throw new TRPCError({ code: 'BAD_REQUEST', message: 'This series takes no new signups.' });
-		}
-		const status = (await activeCount(tx, row.id)) < row.capacity ? 'active' : 'waitlisted';
-		const [admitted] = await tx
-			.update(subscribers)
-			.set({
-				status,
-				arrival: sql`nextval('subscriber_arrival_seq')`,
-				confirmedAt: new Date(),
-				updatedAt: new Date()
-			})
-			.where(eq(subscribers.id, id))
-			.returning();
-		if (status === 'active') await welcome(tx, origin, row, admitted!, false);
-		else {
-			await mailSubscriber(
-				tx,
-				origin,
-				`series-waitlisted:${id}:${admitted!.arrival}`,
-				'series-waitlisted',
-				admitted!,
-				row.title,
-				{
-					subject: `You are on the waitlist: ${row.title}`,
-					greeting: `Hello ${admitted!.name},`,
-					paragraphs: [
-						`“${row.title}” is full right now. You are on the waitlist, and we will email you the moment a place is yours.`
-					]
-				}
-			);
-		}
-		return { subscriber: admitted!, series: row, changed: true };
-	});
+	const [signup] = await db
+		.select({ seriesId: subscribers.seriesId })
+		.from(subscribers)
+		.where(eq(subscribers.id, id));
+	if (!signup) throw notFound('signup');
+	let admitter = admitters.get(db);
+	if (!admitter) {
+		admitter = keyedBatches(
+			(seriesId, batch: Confirmation[]) => admit(db, seriesId, batch),
+			ADMIT_BATCH
+		);
+		admitters.set(db, admitter);
+	}
+	return admitter(signup.seriesId, { id, origin });
 }
 
 /** Gives a freed place to the longest-waiting person; call under the series' row lock. */
@@ -314,7 +410,10 @@ async function promoteNext(db: Db, origin: string, row: SeriesRow): Promise<Subs
 			)
 		)
 		.returning();
-	if (next) await welcome(db, origin, row, next, true);
+	if (next) {
+		const dates = await upcoming(db, row.id, 12);
+		await queueEmail(db, await welcomeEmail(db, origin, row, dates, next, true));
+	}
 	return next ?? null;
 }
 
