@@ -20,15 +20,23 @@ const schema = z.object({
 
 export type Config = z.infer<typeof schema> & { production: boolean };
 
+const NAMES = Object.keys(schema.shape) as (keyof typeof schema.shape)[];
+let cached: { fingerprint: string; config: Config } | undefined;
+
 /**
- * Reads the environment each call: the embedded database sets DATABASE_URL at start-up, after modules
- * are imported, and tests change SMTP_URL per file.
+ * Follows the environment: the embedded database sets DATABASE_URL at start-up, after modules are
+ * imported, and tests change SMTP_URL per file. It is parsed again only when one of its variables
+ * changed, since this runs several times in every request.
  */
 export function config(): Config {
+	const fingerprint = NAMES.map((name) => process.env[name] ?? '\u0000').join('\u0001');
+	if (cached?.fingerprint === fingerprint) return cached.config;
 	const parsed = schema.safeParse(process.env);
 	if (!parsed.success) {
 		const problems = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`);
 		throw new Error(`Invalid configuration:\n  ${problems.join('\n  ')}`);
 	}
-	return { ...parsed.data, production: parsed.data.NODE_ENV === 'production' };
+	const fresh = { ...parsed.data, production: parsed.data.NODE_ENV === 'production' };
+	cached = { fingerprint, config: fresh };
+	return fresh;
 }

@@ -20,12 +20,13 @@ export type QueuedEmail = { key: string; purpose: string; email: Email };
 const INSERT_CHUNK = 500;
 
 /**
- * Stores the emails whose keys are new and adds a send job for each, atomically with `db` when it
- * is a transaction (a savepoint then). Returns the ids of the deliveries that were new.
+ * Stores the emails whose keys are new and adds a send job for each, atomically: in `db` when it
+ * is a transaction already, else in one of its own. Returns the ids of the deliveries that were new.
  */
 export async function queueEmails(db: Db, emails: QueuedEmail[]): Promise<string[]> {
 	if (emails.length === 0) return [];
-	const ids = await db.transaction(async (tx) => {
+	const inTransaction = db instanceof PgTransaction;
+	const store = async (tx: Db) => {
 		const created: string[] = [];
 		for (let start = 0; start < emails.length; start += INSERT_CHUNK) {
 			const rows = await tx
@@ -48,10 +49,11 @@ export async function queueEmails(db: Db, emails: QueuedEmail[]): Promise<string
 		}
 		await enqueueDeliveries(tx, created);
 		return created;
-	});
+	};
+	const ids = inTransaction ? await store(db) : await db.transaction(store);
 	if (ids.length > 0) {
 		// A worker woken before the caller's transaction commits finds nothing and sleeps a poll.
-		if (db instanceof PgTransaction) setTimeout(wakeEmailWorkers, 100).unref();
+		if (inTransaction) setTimeout(wakeEmailWorkers, 100).unref();
 		else wakeEmailWorkers();
 	}
 	return ids;
@@ -183,7 +185,9 @@ function emailOf(row: EmailDelivery): Email {
 async function sendClaimed(
 	db: Database,
 	row: EmailDelivery,
-	policy: DeliveryPolicy
+	policy: DeliveryPolicy,
+	/** performance.now() just before the claim. */
+	claimedAt: number
 ): Promise<DeliveryOutcome> {
 	const messageId = messageIdFor(row.key);
 	try {
@@ -199,7 +203,7 @@ async function sendClaimed(
 			});
 			return { status: kept ? 'sent' : 'busy' };
 		}
-		if (!(await renewLease(db, row, policy))) return { status: 'busy' };
+		if (!(await leaseStillLong(db, row, claimedAt, policy))) return { status: 'busy' };
 		await sendSmtp(emailOf(row), messageId);
 	} catch (error) {
 		return recordFailure(db, row, policy, errorText(error));
@@ -209,11 +213,18 @@ async function sendClaimed(
 }
 
 /**
- * A batch is claimed at once, and its last emails may wait their turn for a while: the lease is
- * renewed just before each send, so it always outlasts the send itself. If it ran out meanwhile
- * and another worker took the delivery over, this one leaves it alone.
+ * A batch is claimed at once, and its last emails may wait their turn for a while. Before each
+ * send the lease must have most of its time left, so that it outlasts the send itself: a claim
+ * younger than a third of the lease has; an older one is renewed first. If the lease ran out
+ * meanwhile and another worker took the delivery over, this one leaves it alone.
  */
-async function renewLease(db: Db, row: EmailDelivery, policy: DeliveryPolicy): Promise<boolean> {
+async function leaseStillLong(
+	db: Db,
+	row: EmailDelivery,
+	claimedAt: number,
+	policy: DeliveryPolicy
+): Promise<boolean> {
+	if (performance.now() - claimedAt < (policy.leaseSeconds * 1000) / 3) return true;
 	const renewed = await db
 		.update(emailDeliveries)
 		.set({ leaseUntil: claim(policy).leaseUntil })
@@ -285,8 +296,11 @@ export async function deliverMany(
 ): Promise<Map<string, DeliveryOutcome>> {
 	const outcomes = new Map<string, DeliveryOutcome>();
 	if (ids.length === 0) return outcomes;
+	const claimedAt = performance.now();
 	const claimed = await claimByIds(db, ids, policy);
-	const sent = await inParallel(claimed, SEND_CONCURRENCY, (row) => sendClaimed(db, row, policy));
+	const sent = await inParallel(claimed, SEND_CONCURRENCY, (row) =>
+		sendClaimed(db, row, policy, claimedAt)
+	);
 	claimed.forEach((row, i) => outcomes.set(row.id, sent[i]!));
 
 	const unclaimed = ids.filter((id) => !outcomes.has(id));
@@ -319,7 +333,8 @@ export async function sweepStranded(
 	queuedForSeconds: number,
 	limit = 200
 ): Promise<number> {
+	const claimedAt = performance.now();
 	const claimed = await claimStranded(db, policy, queuedForSeconds, limit);
-	await inParallel(claimed, SEND_CONCURRENCY, (row) => sendClaimed(db, row, policy));
+	await inParallel(claimed, SEND_CONCURRENCY, (row) => sendClaimed(db, row, policy, claimedAt));
 	return claimed.length;
 }

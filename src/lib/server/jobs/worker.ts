@@ -42,7 +42,11 @@ export function createBoss(url: string): PgBoss {
 		connectionString: url,
 		schema: JOB_SCHEMA,
 		application_name: 'sessionboard-jobs',
-		max: 4
+		max: 4,
+		// A minute's cron job is created within seconds of the minute, not up to half a minute late
+		// (pg-boss's defaults: 30 s and 5 s): reminders are due to the minute.
+		cronMonitorIntervalSeconds: 2,
+		cronWorkerIntervalSeconds: 1
 	});
 }
 
@@ -129,7 +133,7 @@ export async function startWorker(
 		}
 	);
 
-	await boss.work(QUEUES.seriesReminders, { pollingIntervalSeconds: 5 }, async () => {
+	await boss.work(QUEUES.seriesReminders, { pollingIntervalSeconds: 1 }, async () => {
 		const queued = await queueDueReminders(db);
 		if (queued > 0) log(`queued ${queued} reminder${queued === 1 ? '' : 's'}`);
 	});
