@@ -4,9 +4,8 @@
  * same SQL. Needs the seeded bench database (`npm run bench:seed`) and a build (`npm run build`).
  * Every request goes to 127.0.0.1; every loop has a fixed count; what it starts, it stops.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { Agent, request } from 'node:http';
+import { Agent } from 'node:http';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -19,15 +18,18 @@ import {
 import { createDatabase } from '../src/lib/server/db';
 import { BENCH_PRACTITIONER, benchDatabaseUrl } from './bench-config';
 import { captureStatements, LIST_INPUT } from './capture-sql';
-
-function intSetting(name: string, fallback: number, min: number, max: number): number {
-	const raw = process.env[name];
-	const value = raw === undefined || raw === '' ? fallback : Number(raw);
-	if (!Number.isInteger(value) || value < min || value > max) {
-		throw new Error(`${name} must be a whole number from ${min} to ${max}, got "${raw}".`);
-	}
-	return value;
-}
+import {
+	assertPortFree,
+	type Answer,
+	type HttpTarget,
+	intSetting,
+	LOCALHOST,
+	printTable,
+	send,
+	startProcess,
+	stopAllProcesses,
+	waitUntilUp
+} from './support';
 
 const settings = {
 	warmup: intSetting('BENCH_WARMUP', 50, 0, 10_000),
@@ -39,99 +41,23 @@ const settings = {
 };
 const TARGET_P95_MS = 30;
 const TARGET_RATIO = 0.5;
-const REQUEST_TIMEOUT_MS = 10_000;
-const START_TIMEOUT_MS = 60_000;
-const LOCALHOST = '127.0.0.1';
 /** USER_HZ: 100 on every mainstream Linux build. */
 const CLOCK_TICKS_PER_SECOND = 100;
 
-type Started = { name: string; child: ChildProcess; output: string[] };
-const started: Started[] = [];
-
-function startProcess(name: string, args: string[], env: NodeJS.ProcessEnv): Started {
-	const child = spawn(process.execPath, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
-	const entry: Started = { name, child, output: [] };
-	const keep = (chunk: Buffer) => {
-		entry.output.push(chunk.toString());
-		if (entry.output.length > 200) entry.output.shift();
-	};
-	child.stdout?.on('data', keep);
-	child.stderr?.on('data', keep);
-	started.push(entry);
-	return entry;
-}
-
-async function stopProcess({ child }: Started): Promise<void> {
-	if (child.exitCode !== null || child.signalCode !== null) return;
-	const exited = new Promise<void>((done) => child.once('exit', () => done()));
-	child.kill('SIGTERM');
-	const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
-	await exited;
-	clearTimeout(timer);
-}
-
-type Target = {
+type Target = HttpTarget & {
 	label: 'ours' | 'bare';
-	port: number;
-	headers: Record<string, string>;
-	agent: Agent;
 	/** The server's process, when this script started it: its CPU time is read from /proc. */
 	pid?: number;
 };
-type Answer = { status: number; body: string; ms: number };
-
-function get(target: Target, path: string): Promise<Answer> {
-	return new Promise((done, fail) => {
-		const startedAt = performance.now();
-		const req = request(
-			{ host: LOCALHOST, port: target.port, path, headers: target.headers, agent: target.agent },
-			(res) => {
-				const chunks: Buffer[] = [];
-				res.on('data', (chunk: Buffer) => chunks.push(chunk));
-				res.on('end', () =>
-					done({
-						status: res.statusCode ?? 0,
-						body: Buffer.concat(chunks).toString(),
-						ms: performance.now() - startedAt
-					})
-				);
-				res.on('error', fail);
-			}
-		);
-		req.setTimeout(REQUEST_TIMEOUT_MS, () => req.destroy(new Error(`timed out: ${path}`)));
-		req.on('error', fail);
-		req.end();
-	});
-}
 
 async function getOk(target: Target, path: string): Promise<Answer> {
-	const answer = await get(target, path);
+	const answer = await send(target, path);
 	if (answer.status !== 200) {
 		throw new Error(
 			`${target.label} ${path} answered ${answer.status}: ${answer.body.slice(0, 300)}`
 		);
 	}
 	return answer;
-}
-
-/** Refuses a port something else already answers on, so we never measure a stranger's server. */
-async function assertPortFree(port: number): Promise<void> {
-	const probe: Target = { label: 'ours', port, headers: {}, agent: new Agent() };
-	const answer = await get(probe, '/').catch(() => null);
-	probe.agent.destroy();
-	if (answer)
-		throw new Error(`Port ${port} is already in use; choose another (see bench/README.md).`);
-}
-
-async function waitUntilUp(target: Target, path: string, server: Started): Promise<void> {
-	const deadline = Date.now() + START_TIMEOUT_MS;
-	while (Date.now() < deadline) {
-		if (server.child.exitCode !== null) break;
-		const answer = await get(target, path).catch(() => null);
-		if (answer?.status === 200) return;
-		await new Promise((wake) => setTimeout(wake, 250));
-	}
-	throw new Error(`${server.name} did not start:\n${server.output.join('').slice(-3000)}`);
 }
 
 type Operation = {
@@ -333,11 +259,7 @@ async function main() {
 			ORIGIN: `http://${LOCALHOST}:${appPort}`,
 			DATABASE_URL: url
 		});
-		await waitUntilUp(
-			{ label: 'ours', port: appPort, headers: {}, agent: ourAgent },
-			'/healthz',
-			app
-		);
+		await waitUntilUp(appPort, '/healthz', app);
 		appPid = app.child.pid;
 	}
 	await assertPortFree(settings.barePort);
@@ -366,7 +288,7 @@ async function main() {
 		agent: bareAgent,
 		pid: bare.child.pid
 	};
-	await waitUntilUp(bareTarget, '/health', bare);
+	await waitUntilUp(settings.barePort, '/health', bare);
 
 	const trpc = (procedure: string, input?: unknown) =>
 		`/api/trpc/${procedure}` +
@@ -458,22 +380,11 @@ async function main() {
 	);
 }
 
-function printTable(header: string[], rows: string[][]) {
-	const widths = header.map((h, c) => Math.max(h.length, ...rows.map((r) => (r[c] ?? '').length)));
-	const line = (cells: string[]) =>
-		`| ${cells.map((cell, c) => (c === 0 ? cell.padEnd(widths[c]!) : cell.padStart(widths[c]!))).join(' | ')} |`;
-	console.log(line(header));
-	console.log(
-		`|${widths.map((w, c) => (c === 0 ? '-'.repeat(w + 2) : `${'-'.repeat(w + 1)}:`)).join('|')}|`
-	);
-	for (const row of rows) console.log(line(row));
-}
-
 let cleaned = false;
 async function cleanUp() {
 	if (cleaned) return;
 	cleaned = true;
-	await Promise.all(started.map(stopProcess));
+	await stopAllProcesses();
 	ourAgent.destroy();
 	bareAgent.destroy();
 	if (authSessionId) await invalidateAuthSession(db, authSessionId).catch(() => {});

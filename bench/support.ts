@@ -1,0 +1,127 @@
+/** What the bench scripts share: bounded settings, child servers they start and stop, HTTP, tables. */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { Agent, request } from 'node:http';
+
+export const LOCALHOST = '127.0.0.1';
+const START_TIMEOUT_MS = 60_000;
+
+/** A whole-number setting from the environment, refused when outside its bounds. */
+export function intSetting(name: string, fallback: number, min: number, max: number): number {
+	const raw = process.env[name];
+	const value = raw === undefined || raw === '' ? fallback : Number(raw);
+	if (!Number.isInteger(value) || value < min || value > max) {
+		throw new Error(`${name} must be a whole number from ${min} to ${max}, got "${raw}".`);
+	}
+	return value;
+}
+
+export type Started = { name: string; child: ChildProcess; output: string[] };
+const started: Started[] = [];
+
+/** A Node.js child process whose last output is kept, to show when it fails to start. */
+export function startProcess(name: string, args: string[], env: NodeJS.ProcessEnv): Started {
+	const child = spawn(process.execPath, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
+	const entry: Started = { name, child, output: [] };
+	const keep = (chunk: Buffer) => {
+		entry.output.push(chunk.toString());
+		if (entry.output.length > 200) entry.output.shift();
+	};
+	child.stdout?.on('data', keep);
+	child.stderr?.on('data', keep);
+	started.push(entry);
+	return entry;
+}
+
+async function stopProcess({ child }: Started): Promise<void> {
+	if (child.exitCode !== null || child.signalCode !== null) return;
+	const exited = new Promise<void>((done) => child.once('exit', () => done()));
+	child.kill('SIGTERM');
+	const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
+	await exited;
+	clearTimeout(timer);
+}
+
+export function stopAllProcesses(): Promise<void[]> {
+	return Promise.all(started.map(stopProcess));
+}
+
+export type HttpTarget = { port: number; agent: Agent; headers?: Record<string, string> };
+export type Answer = { status: number; body: string; ms: number };
+
+/** One request to 127.0.0.1, given up after `timeoutMs` (10 s unless told). */
+export function send(
+	target: HttpTarget,
+	path: string,
+	options: {
+		method?: string;
+		headers?: Record<string, string>;
+		body?: string;
+		timeoutMs?: number;
+	} = {}
+): Promise<Answer> {
+	return new Promise((done, fail) => {
+		const startedAt = performance.now();
+		const req = request(
+			{
+				host: LOCALHOST,
+				port: target.port,
+				path,
+				method: options.method ?? 'GET',
+				headers: { ...target.headers, ...options.headers },
+				agent: target.agent
+			},
+			(res) => {
+				const chunks: Buffer[] = [];
+				res.on('data', (chunk: Buffer) => chunks.push(chunk));
+				res.on('end', () =>
+					done({
+						status: res.statusCode ?? 0,
+						body: Buffer.concat(chunks).toString(),
+						ms: performance.now() - startedAt
+					})
+				);
+				res.on('error', fail);
+			}
+		);
+		req.setTimeout(options.timeoutMs ?? 10_000, () => req.destroy(new Error(`timed out: ${path}`)));
+		req.on('error', fail);
+		req.end(options.body);
+	});
+}
+
+/** Refuses a port something else already answers on, so we never measure a stranger's server. */
+export async function assertPortFree(port: number): Promise<void> {
+	const agent = new Agent();
+	const answer = await send({ port, agent }, '/').catch(() => null);
+	agent.destroy();
+	if (answer)
+		throw new Error(`Port ${port} is already in use; choose another (see bench/README.md).`);
+}
+
+export async function waitUntilUp(port: number, path: string, server: Started): Promise<void> {
+	const agent = new Agent();
+	try {
+		const deadline = Date.now() + START_TIMEOUT_MS;
+		while (Date.now() < deadline) {
+			if (server.child.exitCode !== null) break;
+			const answer = await send({ port, agent }, path).catch(() => null);
+			if (answer?.status === 200) return;
+			await new Promise((wake) => setTimeout(wake, 250));
+		}
+	} finally {
+		agent.destroy();
+	}
+	throw new Error(`${server.name} did not start:\n${server.output.join('').slice(-3000)}`);
+}
+
+/** A markdown table: the first column left-aligned, the others right-aligned. */
+export function printTable(header: string[], rows: string[][]): void {
+	const widths = header.map((h, c) => Math.max(h.length, ...rows.map((r) => (r[c] ?? '').length)));
+	const line = (cells: string[]) =>
+		`| ${cells.map((cell, c) => (c === 0 ? cell.padEnd(widths[c]!) : cell.padStart(widths[c]!))).join(' | ')} |`;
+	console.log(line(header));
+	console.log(
+		`|${widths.map((w, c) => (c === 0 ? '-'.repeat(w + 2) : `${'-'.repeat(w + 1)}:`)).join('|')}|`
+	);
+	for (const row of rows) console.log(line(row));
+}
