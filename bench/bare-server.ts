@@ -48,8 +48,19 @@ async function dashboard() {
 	const { groups, placeholder } = plan.dashboard;
 	const [[first] = []] = await runGroup(groups[0], placeholder, placeholder);
 	const today = String(first?.today);
-	const [upcoming, [week] = [], owed, notes] = await runGroup(groups[1], placeholder, today);
-	return { today, upcoming, sessionsThisWeek: week?.count ?? 0, owed, recentNotes: notes };
+	const [upcoming, [week] = [], owed, notes, series = []] = await runGroup(
+		groups[1],
+		placeholder,
+		today
+	);
+	return {
+		today,
+		upcoming,
+		sessionsThisWeek: week?.count ?? 0,
+		owed,
+		recentNotes: notes,
+		series: series.filter((s) => s.status === 'published')
+	};
 }
 
 function send(res: ServerResponse, status: number, body: unknown) {
