@@ -25,6 +25,7 @@ import {
 	intSetting,
 	LOCALHOST,
 	printTable,
+	runBench,
 	send,
 	startProcess,
 	stopAllProcesses,
@@ -393,15 +394,4 @@ async function cleanUp() {
 	rmSync(temporary, { recursive: true, force: true });
 }
 
-process.once('SIGINT', () => {
-	void cleanUp().then(() => process.exit(130));
-});
-
-try {
-	await main();
-} catch (error) {
-	console.error(`\n${error instanceof Error ? error.message : String(error)}`);
-	process.exitCode = 1;
-} finally {
-	await cleanUp();
-}
+await runBench(main, cleanUp);

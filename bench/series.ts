@@ -36,6 +36,7 @@ import {
 	intSetting,
 	LOCALHOST,
 	printTable,
+	runBench,
 	send,
 	startProcess,
 	stopAllProcesses,
@@ -413,15 +414,4 @@ async function cleanUp() {
 	await db.$client.end({ timeout: 1 });
 }
 
-process.once('SIGINT', () => {
-	void cleanUp().then(() => process.exit(130));
-});
-
-try {
-	await main();
-} catch (error) {
-	console.error(`\n${error instanceof Error ? error.message : String(error)}`);
-	process.exitCode = 1;
-} finally {
-	await cleanUp();
-}
+await runBench(main, cleanUp);

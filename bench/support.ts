@@ -125,3 +125,21 @@ export function printTable(header: string[], rows: string[][]): void {
 	);
 	for (const row of rows) console.log(line(row));
 }
+
+/**
+ * Runs a bench script's main, printing a failure as a message (exit code 1) rather than a stack,
+ * and always cleaning up, also on Ctrl-C.
+ */
+export async function runBench(main: () => Promise<void>, cleanUp: () => Promise<void>) {
+	process.once('SIGINT', () => {
+		void cleanUp().then(() => process.exit(130));
+	});
+	try {
+		await main();
+	} catch (error) {
+		console.error(`\n${error instanceof Error ? error.message : String(error)}`);
+		process.exitCode = 1;
+	} finally {
+		await cleanUp();
+	}
+}

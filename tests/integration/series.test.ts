@@ -2,17 +2,12 @@ import { and, asc, eq, like, sql } from 'drizzle-orm';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { Database } from '../../src/lib/server/db';
 import { emailDeliveries, seriesOccurrences, subscribers } from '../../src/lib/server/db/schema';
+import { weekdayFields } from '../../src/lib/server/series/schemas';
 import { extendAllSeries } from '../../src/lib/server/series/service';
 import { ORIGIN, signedUpPractitioner, TestBrowser } from './support/browser';
 import { useTestDatabase } from './support/database';
 import { failure } from './support/errors';
-import {
-	noWeekdays,
-	publishedSeries,
-	seriesInput,
-	signUp,
-	signUpAndConfirm
-} from './support/series';
+import { publishedSeries, seriesInput, signUp, signUpAndConfirm } from './support/series';
 
 let db: Database;
 beforeAll(async () => {
@@ -30,9 +25,7 @@ describe('series schedule', () => {
 			seriesInput({
 				timeZone,
 				startDate,
-				...noWeekdays,
-				mon: true,
-				thu: true,
+				...weekdayFields([1, 4]),
 				endKind: 'count',
 				occurrenceCount: 6
 			})

@@ -2,6 +2,7 @@ import { eq, sql } from 'drizzle-orm';
 import { hashPassword } from './auth/password';
 import type { Db } from './db';
 import { clients, series, subscribers, users } from './db/schema';
+import { weekdayFields } from './series/schemas';
 import { createSeries } from './series/service';
 
 export const DEMO_PRACTITIONER = {
@@ -160,21 +161,12 @@ const SERIES = [
 /** Two published series; the first is full with a waitlist. Subscribers are seeded as confirmed. */
 async function seedSeries(db: Db, ownerId: string, timeZone: string): Promise<void> {
 	for (const [index, item] of SERIES.entries()) {
-		const days = {
-			mon: false,
-			tue: false,
-			wed: false,
-			thu: false,
-			fri: false,
-			sat: false,
-			sun: false
-		};
 		const { id } = await createSeries(db, ownerId, {
 			title: item.title,
 			slug: '',
 			description: item.description,
 			timeZone,
-			...days,
+			...weekdayFields([]),
 			[item.weekday]: true,
 			startTime: item.startTime,
 			startDate: new Date().toISOString().slice(0, 10),

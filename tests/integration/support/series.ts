@@ -1,20 +1,11 @@
 import { and, eq, like } from 'drizzle-orm';
 import type { Database } from '../../../src/lib/server/db';
 import { emailDeliveries } from '../../../src/lib/server/db/schema';
+import { weekdayFields } from '../../../src/lib/server/series/schemas';
 import { ORIGIN, TestBrowser } from './browser';
 
 type Api = Awaited<ReturnType<TestBrowser['api']>>;
 type SeriesFields = Parameters<Api['series']['create']>[0];
-
-export const noWeekdays = {
-	mon: false,
-	tue: false,
-	wed: false,
-	thu: false,
-	fri: false,
-	sat: false,
-	sun: false
-};
 
 /** A weekly Tuesday-evening series in Berlin, far in the future unless told otherwise. */
 export function seriesInput(fields: Partial<SeriesFields> = {}): SeriesFields {
@@ -23,8 +14,7 @@ export function seriesInput(fields: Partial<SeriesFields> = {}): SeriesFields {
 		slug: '',
 		description: 'Gentle **flow**.',
 		timeZone: 'Europe/Berlin',
-		...noWeekdays,
-		tue: true,
+		...weekdayFields([2]),
 		startTime: '18:00',
 		startDate: '2099-01-01',
 		endKind: 'never',
