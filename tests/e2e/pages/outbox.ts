@@ -11,18 +11,36 @@ function exactly(text: string): RegExp {
 export class Outbox {
 	constructor(readonly page: Page) {}
 
+	/** Reloads the outbox until `locator` shows: email leaves through a background job. */
+	private async waitFor(locator: Locator): Promise<void> {
+		await expect(async () => {
+			await this.page.goto('/dev/outbox');
+			await expect(locator).toBeVisible({ timeout: 1_000 });
+		}).toPass({ timeout: 15_000 });
+	}
+
+	/** Every email to `to` in the outbox as it is now, or only those whose subject matches. */
+	emailsTo(to: string, subject?: string | RegExp): Locator {
+		const { page } = this;
+		const emails = page
+			.getByTestId('outbox-email')
+			.filter({ has: page.getByTestId('outbox-to').filter({ hasText: exactly(to) }) });
+		if (subject === undefined) return emails;
+		const name = typeof subject === 'string' ? exactly(subject) : subject;
+		return emails.filter({ has: page.getByRole('heading', { level: 2, name }) });
+	}
+
+	/** The newest email to `to` with this subject, reloading the outbox until it arrives. */
+	async email(to: string, subject: string | RegExp): Promise<Locator> {
+		const email = this.emailsTo(to, subject).first();
+		await this.waitFor(email);
+		return email;
+	}
+
 	/** The link to `path` in the newest email to `to`, reloading the outbox until it arrives. */
 	async link(to: string, path: LinkPath): Promise<Locator> {
-		const { page } = this;
-		const link = page
-			.getByTestId('outbox-email')
-			.filter({ has: page.getByTestId('outbox-to').filter({ hasText: exactly(to) }) })
-			.locator(`a[href*="${path}?token="]`)
-			.first();
-		await expect(async () => {
-			await page.goto('/dev/outbox');
-			await expect(link).toBeVisible({ timeout: 1_000 });
-		}).toPass({ timeout: 15_000 });
+		const link = this.emailsTo(to).locator(`a[href*="${path}?token="]`).first();
+		await this.waitFor(link);
 		return link;
 	}
 
