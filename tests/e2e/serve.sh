@@ -56,5 +56,8 @@ fi
 # Outbox email, never real email; the embedded database, never DATABASE_URL's.
 unset DATABASE_URL SMTP_URL NODE_ENV ORIGIN
 export PORT DATA_DIR
+# A browser context may present an address of its own in X-Forwarded-For (see signUpAndConfirm in
+# support/accounts.ts); without the header the app sees no address, as before.
+export ADDRESS_HEADER=x-forwarded-for XFF_DEPTH=1
 echo "Serving on http://localhost:$PORT (server log: $OUTPUT/server.log)" >&2
 exec node build/server.js >>"$OUTPUT/server.log"
