@@ -360,6 +360,7 @@ test.describe('Series: public signup with double opt-in', () => {
 				expect(response?.status()).toBe(404);
 				await expect(phone.getByRole('heading', { name: '404', level: 1 })).toBeVisible();
 				await expect(phone.getByText('That series does not exist.')).toBeVisible();
+				expect(await seriousViolations(phone), 'not-found page').toEqual([]);
 				await expect(phone.getByText(title)).toHaveCount(0);
 				await expect(publicPage.email).toHaveCount(0);
 				await expect(publicPage.signUpButton).toHaveCount(0);
