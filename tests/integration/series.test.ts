@@ -338,6 +338,33 @@ describe('deleting a series', () => {
 		).toEqual([]);
 		expect(await mentions()).toEqual([]);
 	});
+
+	it('removing one subscriber deletes their record of emails too, and the others keep theirs', async () => {
+		const { browser } = await signedUpPractitioner(db);
+		const api = await browser.api();
+		const { id, slug } = await publishedSeries(api, { capacity: 5 });
+		await signUpAndConfirm(db, slug, 1);
+		await signUpAndConfirm(db, slug, 2);
+		const people = await db
+			.select()
+			.from(subscribers)
+			.where(eq(subscribers.seriesId, id))
+			.orderBy(asc(subscribers.arrival));
+		const mentions = (person: (typeof people)[number]) =>
+			db
+				.select()
+				.from(emailDeliveries)
+				.where(like(emailDeliveries.key, `%${person.id}%`));
+		const [removed, kept] = people;
+		const keptBefore = await mentions(kept!);
+		expect((await mentions(removed!)).length).toBeGreaterThan(0);
+		await api.subscribers.remove({ id: removed!.id });
+		expect(await mentions(removed!)).toEqual([]);
+		expect(
+			await db.select().from(emailDeliveries).where(eq(emailDeliveries.recipient, removed!.email))
+		).toEqual([]);
+		expect(await mentions(kept!)).toEqual(keptBefore);
+	});
 });
 
 describe('tenant isolation', () => {

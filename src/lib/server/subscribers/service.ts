@@ -1,10 +1,11 @@
 import { TRPCError } from '@trpc/server';
-import { and, asc, eq, gt, ilike, inArray, or, sql } from 'drizzle-orm';
+import { and, asc, eq, gt, ilike, inArray, like, or, sql } from 'drizzle-orm';
 import type { z } from 'zod';
 import { hit, limits } from '../auth/rate-limit';
 import type { Client } from '../auth/session';
 import type { Db } from '../db';
 import {
+	emailDeliveries,
 	series,
 	seriesOccurrences,
 	subscribers,
@@ -424,8 +425,12 @@ async function release(db: Db, origin: string, subscriberId: string, remove: boo
 		if (!found) throw notFound('subscriber');
 		const row = await lockSeries(tx, found.seriesId);
 		const [current] = await tx.select().from(subscribers).where(eq(subscribers.id, subscriberId));
-		if (remove) await tx.delete(subscribers).where(eq(subscribers.id, subscriberId));
-		else if (current!.status !== 'left') {
+		if (remove) {
+			// Their data goes with them: also the record of emails to them (the keys name the
+			// subscriber), and with it any email still queued for them.
+			await tx.delete(emailDeliveries).where(like(emailDeliveries.key, `%:${subscriberId}%`));
+			await tx.delete(subscribers).where(eq(subscribers.id, subscriberId));
+		} else if (current!.status !== 'left') {
 			await tx
 				.update(subscribers)
 				.set({ status: 'left', leftAt: new Date(), updatedAt: new Date() })
