@@ -1,4 +1,4 @@
-import { and, eq, ne } from 'drizzle-orm';
+import { and, eq, ne, sql } from 'drizzle-orm';
 import type { Db } from '../db';
 import { authSessions, users, type AuthSession, type User } from '../db/schema';
 import { issueToken, secretMatches, splitToken } from './tokens';
@@ -38,14 +38,8 @@ export async function createAuthSession(
 	return { token, session: session! };
 }
 
-export async function validateAuthSessionToken(
-	db: Db,
-	token: string,
-	client?: Client
-): Promise<ValidatedAuthSession | null> {
-	const parts = splitToken(token);
-	if (!parts) return null;
-	const [row] = await db
+function lookupQuery(db: Db) {
+	return db
 		.select({
 			session: authSessions,
 			user: {
@@ -59,7 +53,33 @@ export async function validateAuthSessionToken(
 		})
 		.from(authSessions)
 		.innerJoin(users, eq(users.id, authSessions.userId))
-		.where(eq(authSessions.id, parts.id));
+		.where(eq(authSessions.id, sql.placeholder('id')))
+		.prepare('auth_session_lookup');
+}
+
+const lookups = new WeakMap<Db, ReturnType<typeof lookupQuery>>();
+
+/**
+ * The sign-in and its user, by the session id: the one query every signed-in request makes, so
+ * it is built once per database handle and prepared on the server.
+ */
+function sessionLookup(db: Db): ReturnType<typeof lookupQuery> {
+	let lookup = lookups.get(db);
+	if (!lookup) {
+		lookup = lookupQuery(db);
+		lookups.set(db, lookup);
+	}
+	return lookup;
+}
+
+export async function validateAuthSessionToken(
+	db: Db,
+	token: string,
+	client?: Client
+): Promise<ValidatedAuthSession | null> {
+	const parts = splitToken(token);
+	if (!parts) return null;
+	const [row] = await sessionLookup(db).execute({ id: parts.id });
 	if (!row || !secretMatches(parts.secret, row.session.secretHash)) return null;
 
 	const { session } = row;
