@@ -78,3 +78,15 @@ export function formatClock(instant: Date, timeZone: string): string {
 		instant
 	);
 }
+
+/** "Tuesday 24 November at 18:30" in the given zone: a series date as subscribers see it. */
+export function formatSeriesDate(instant: Date, timeZone: string): string {
+	return new Intl.DateTimeFormat('en-GB', {
+		weekday: 'long',
+		day: 'numeric',
+		month: 'long',
+		hour: '2-digit',
+		minute: '2-digit',
+		timeZone
+	}).format(instant);
+}
