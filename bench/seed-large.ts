@@ -260,6 +260,14 @@ const tz = BENCH_PRACTITIONER.timeZone;
 const ownerId = await sql.begin(async (tx) => {
 	// Same seed, same data: random() below is repeatable within this transaction.
 	await tx`select setseed(0.2026)`;
+	// A session's location (loc.kind, loc.detail) from its random number r_loc.
+	const location = tx`cross join lateral (select
+			case when r_loc < 0.55 then 'in_person' when r_loc < 0.85 then 'zoom'
+				when r_loc < 0.9 then 'link' else 'phone' end::location_kind as kind,
+			case when r_loc < 0.55 then 'Praxis, Raum ' || (1 + floor(r_loc * 6))::int::text
+				when r_loc < 0.85 then 'https://zoom.us/j/' || (8000000000 + floor(r_loc * 1e9))::bigint::text
+				when r_loc < 0.9 then 'https://meet.jit.si/sessionboard-' || floor(r_loc * 1e6)::int::text
+				else '' end as detail) loc`;
 	await tx`delete from users where lower(email) = ${BENCH_PRACTITIONER.email}`;
 	const [owner] = await tx<{ id: string }[]>`
 		insert into users (email, name, password_hash, email_verified_at, age_confirmed_at, time_zone, currency)
@@ -381,13 +389,7 @@ const ownerId = await sql.begin(async (tx) => {
 			case when status = 'completed' then starts_at + interval '50 minutes' end,
 			starts_at - interval '21 days', least(now(), starts_at + interval '1 hour')
 		from picked
-		cross join lateral (select
-			case when r_loc < 0.55 then 'in_person' when r_loc < 0.85 then 'zoom'
-				when r_loc < 0.9 then 'link' else 'phone' end::location_kind as kind,
-			case when r_loc < 0.55 then 'Praxis, Raum ' || (1 + floor(r_loc * 6))::int::text
-				when r_loc < 0.85 then 'https://zoom.us/j/' || (8000000000 + floor(r_loc * 1e9))::bigint::text
-				when r_loc < 0.9 then 'https://meet.jit.si/sessionboard-' || floor(r_loc * 1e6)::int::text
-				else '' end as detail) loc
+		${location}
 		order by starts_at`;
 	const [{ upcoming } = { upcoming: 0 }] = await tx<{ upcoming: number }[]>`
 		select count(*)::int as upcoming from sessions where owner_id = ${owner_id}`;
@@ -439,13 +441,7 @@ const ownerId = await sql.begin(async (tx) => {
 			case when status = 'completed' then starts_at + interval '25 minutes' end,
 			starts_at - interval '14 days', starts_at + interval '1 hour'
 		from priced
-		cross join lateral (select
-			case when r_loc < 0.55 then 'in_person' when r_loc < 0.85 then 'zoom'
-				when r_loc < 0.9 then 'link' else 'phone' end::location_kind as kind,
-			case when r_loc < 0.55 then 'Praxis, Raum ' || (1 + floor(r_loc * 6))::int::text
-				when r_loc < 0.85 then 'https://zoom.us/j/' || (8000000000 + floor(r_loc * 1e9))::bigint::text
-				when r_loc < 0.9 then 'https://meet.jit.si/sessionboard-' || floor(r_loc * 1e6)::int::text
-				else '' end as detail) loc
+		${location}
 		order by starts_at`;
 
 	// Notes on most completed sessions: SOAP, DAP or free; signed a week after, a few with addenda.

@@ -148,49 +148,42 @@ export async function signUp(
 			.returning();
 		const subscriber = saved!;
 		const minute = new Date().toISOString().slice(0, 16);
-		if (subscriber.status === 'pending') {
-			const token = await signLink(tx, 'confirm', subscriber.id);
-			await queueEmail(
-				tx,
-				await subscriberEmail(
-					tx,
-					origin,
-					`series-confirm:${subscriber.id}:${minute}`,
-					'series-confirm',
-					subscriber,
-					row.title,
-					{
-						subject: `Confirm your place: ${row.title}`,
-						greeting: `Hello ${subscriber.name},`,
-						paragraphs: [
-							`Please confirm that you want to join “${row.title}”. Until you do, nothing is booked.`
-						],
-						action: { label: 'Confirm my place', url: `${origin}/s/${row.slug}/confirm/${token}` }
-					}
-				)
-			);
-		} else {
-			await queueEmail(
-				tx,
-				await subscriberEmail(
-					tx,
-					origin,
-					`series-already:${subscriber.id}:${minute.slice(0, 10)}`,
-					'series-already',
-					subscriber,
-					row.title,
-					{
-						subject: `You are already signed up: ${row.title}`,
-						greeting: `Hello ${subscriber.name},`,
-						paragraphs: [
-							subscriber.status === 'active'
-								? `You already have a place in “${row.title}”.`
-								: `You are already on the waitlist for “${row.title}”; we will email you when a place opens.`
-						]
-					}
-				)
-			);
-		}
+		// New (or back after leaving): confirm first. Already in: a reminder of where they stand.
+		const mail: [key: string, purpose: string, content: Mail] =
+			subscriber.status === 'pending'
+				? [
+						`series-confirm:${subscriber.id}:${minute}`,
+						'series-confirm',
+						{
+							subject: `Confirm your place: ${row.title}`,
+							greeting: `Hello ${subscriber.name},`,
+							paragraphs: [
+								`Please confirm that you want to join “${row.title}”. Until you do, nothing is booked.`
+							],
+							action: {
+								label: 'Confirm my place',
+								url: `${origin}/s/${row.slug}/confirm/${await signLink(tx, 'confirm', subscriber.id)}`
+							}
+						}
+					]
+				: [
+						`series-already:${subscriber.id}:${minute.slice(0, 10)}`,
+						'series-already',
+						{
+							subject: `You are already signed up: ${row.title}`,
+							greeting: `Hello ${subscriber.name},`,
+							paragraphs: [
+								subscriber.status === 'active'
+									? `You already have a place in “${row.title}”.`
+									: `You are already on the waitlist for “${row.title}”; we will email you when a place opens.`
+							]
+						}
+					];
+		const [key, purpose, content] = mail;
+		await queueEmail(
+			tx,
+			await subscriberEmail(tx, origin, key, purpose, subscriber, row.title, content)
+		);
 		return { seriesId: row.id, ownerId: row.ownerId, subscriberId: subscriber.id };
 	});
 }
