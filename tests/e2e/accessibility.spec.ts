@@ -1,18 +1,7 @@
-import AxeBuilder from '@axe-core/playwright';
-import { expect, test, type Page } from '@playwright/test';
+import { expect, test } from '@playwright/test';
 import { AppShell } from './pages/app-shell';
 import { newAccount, signUpAndConfirm } from './support/accounts';
-
-/** axe's serious and critical findings on the page as it is now, one readable line each. */
-async function seriousViolations(page: Page): Promise<string[]> {
-	const { violations } = await new AxeBuilder({ page }).analyze();
-	return violations
-		.filter((violation) => violation.impact === 'serious' || violation.impact === 'critical')
-		.map((violation) => {
-			const where = violation.nodes.map((node) => node.target.join(' ')).join(', ');
-			return `${violation.id} (${violation.impact}): ${violation.help} at ${where}`;
-		});
-}
+import { seriousViolations } from './support/axe';
 
 test.describe('Accessibility (axe)', () => {
 	test('the pages before signing in have no serious or critical violations', async ({ page }) => {
