@@ -10,9 +10,50 @@ export type Db = Pick<
 	'select' | 'insert' | 'update' | 'delete' | 'execute' | 'query' | 'transaction'
 >;
 
+type Sql = postgres.Sql | postgres.TransactionSql;
+type Run = (sql: postgres.TransactionSql) => unknown;
+/** `begin` and `savepoint`: an optional name or mode, then the function to run in the scope. */
+type Scoped = (...args: [Run] | [string, Run]) => Promise<unknown>;
+
+/**
+ * Makes every statement drizzle sends through `sql` a prepared one, in its transactions and
+ * savepoints too. postgres.js sends an unprepared statement that has parameters in two round trips
+ * (describe, then bind and execute) and pipelines nothing behind it; a statement already prepared
+ * on the connection takes one. Drizzle asks for unprepared statements unless each query calls
+ * `.prepare()`, so the default is turned here, once.
+ */
+function preparingEveryStatement<S extends Sql>(sql: S): S {
+	const { unsafe } = sql;
+	sql.unsafe = ((query, parameters, options) =>
+		unsafe(query, parameters, { ...options, prepare: true })) as typeof unsafe;
+	const scoped =
+		(open: Scoped): Scoped =>
+		(...args) => {
+			const run = args.pop() as Run;
+			const within: Run = (inner) => run(preparingEveryStatement(inner));
+			return open(...((args as string[]).length ? [args[0] as string, within] : [within]));
+		};
+	if ('savepoint' in sql) {
+		const savepoint = sql.savepoint.bind(sql) as Scoped;
+		sql.savepoint = scoped(savepoint) as typeof sql.savepoint;
+	} else {
+		const begin = sql.begin.bind(sql) as Scoped;
+		sql.begin = scoped(begin) as typeof sql.begin;
+	}
+	return sql;
+}
+
 export function createDatabase(url: string, options: { max?: number } = {}): Database {
-	const client = postgres(url, { max: options.max ?? 10, onnotice: () => {} });
-	return drizzle(client, { schema, casing: 'snake_case' });
+	const client = postgres(url, {
+		max: options.max ?? 10,
+		onnotice: () => {},
+		// Every execution is planned for its own parameters, as an unprepared statement is: a
+		// generic plan never stands in for them (a search term's selectivity matters).
+		connection: { plan_cache_mode: 'force_custom_plan' }
+	});
+	// Each connection's prepared statements go when postgres.js retires it (after 30–60 minutes),
+	// which bounds their number even for statements whose text varies with a list's length.
+	return drizzle(preparingEveryStatement(client), { schema, casing: 'snake_case' });
 }
 
 const handle = Symbol.for('sessionboard.db');
