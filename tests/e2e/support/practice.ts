@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { expect, type APIRequestContext } from '@playwright/test';
 
 /**
- * Quick set-up through the app's own tRPC procedures over HTTP (superjson's `{ json }` envelope).
+ * Quick set-up through the app's own tRPC procedures over HTTP (the `{ json }` envelope of `$lib/wire-format`).
  * `request` is a browser context's, so it carries that context's sign-in cookie: whatever it
  * creates belongs to whoever is signed in there, and is published live like a change from the UI.
  */

@@ -1,11 +1,11 @@
 import { initTRPC, TRPCError } from '@trpc/server';
-import superjson from 'superjson';
+import { wireFormat } from '../../wire-format';
 import { z, ZodError } from 'zod';
 import { RateLimited } from '../auth/rate-limit';
 import type { Context } from './context';
 
 const t = initTRPC.context<Context>().create({
-	transformer: superjson,
+	transformer: wireFormat,
 	errorFormatter({ shape, error }) {
 		return {
 			...shape,
