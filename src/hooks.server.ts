@@ -33,7 +33,8 @@ export const handle: Handle = async ({ event, resolve }) => {
 		if (validated) {
 			event.locals.user = validated.user;
 			event.locals.authSession = validated.session;
-			cookie.set(token, validated.session.expiresAt);
+			// The cookie expires with the sign-in: it is sent again only when that moves.
+			if (validated.renewed) cookie.set(token, validated.session.expiresAt);
 		} else {
 			cookie.clear();
 		}

@@ -1,5 +1,6 @@
 import { eq, sql } from 'drizzle-orm';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { validateAuthSessionToken } from '../../src/lib/server/auth/session';
 import { hashSecret } from '../../src/lib/server/auth/tokens';
 import type { Database } from '../../src/lib/server/db';
 import { authSessions, emailTokens, securityEvents, users } from '../../src/lib/server/db/schema';
@@ -144,11 +145,15 @@ describe('auth sessions', () => {
 	it('slides the expiry forward when a session is used in its second half', async () => {
 		const { browser } = await signedUpPractitioner(db);
 		const [id] = browser.token!.split('.');
+		// Fresh: nothing moves, so the cookie need not be sent again.
+		expect((await validateAuthSessionToken(db, browser.token!))?.renewed).toBe(false);
 		const soon = new Date(Date.now() + 5 * 24 * 60 * 60 * 1000);
 		await db.update(authSessions).set({ expiresAt: soon }).where(eq(authSessions.id, id!));
-		await (await browser.api()).account.me();
+		const validated = await validateAuthSessionToken(db, browser.token!);
+		expect(validated?.renewed).toBe(true);
 		const [row] = await db.select().from(authSessions).where(eq(authSessions.id, id!));
 		expect(row!.expiresAt.getTime()).toBeGreaterThan(Date.now() + 29 * 24 * 60 * 60 * 1000);
+		expect(validated?.session.expiresAt).toEqual(row!.expiresAt);
 	});
 
 	it('signing out of all other devices ends every other sign-in and keeps this one', async () => {

@@ -16,7 +16,8 @@ export type SessionUser = Pick<
 	User,
 	'id' | 'email' | 'name' | 'emailVerifiedAt' | 'timeZone' | 'currency'
 >;
-export type ValidatedAuthSession = { session: AuthSession; user: SessionUser };
+/** `renewed`: the expiry moved, so the browser's cookie must be sent again with the new one. */
+export type ValidatedAuthSession = { session: AuthSession; user: SessionUser; renewed: boolean };
 
 export async function createAuthSession(
 	db: Db,
@@ -107,7 +108,7 @@ export async function validateAuthSessionToken(
 			})
 			.where(eq(authSessions.id, session.id));
 	}
-	return { session, user: row.user };
+	return { session, user: row.user, renewed: renew };
 }
 
 export async function invalidateAuthSession(db: Db, sessionId: string): Promise<void> {
