@@ -93,8 +93,9 @@ async function ownedClient(db: Db, ownerId: string, id: string) {
 
 /** The client page: details, every session with its note, and what the client owes. */
 export async function getClient(db: Db, ownerId: string, id: string) {
-	const client = await ownedClient(db, ownerId, id);
-	const [history, owed] = await Promise.all([
+	// All three at once, in one round trip: each is limited to the owner's rows by itself.
+	const [client, history, owed] = await Promise.all([
+		ownedClient(db, ownerId, id),
 		db
 			.select({
 				id: sessions.id,
