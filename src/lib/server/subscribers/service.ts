@@ -112,8 +112,11 @@ export async function signUp(
 	client: Client,
 	origin: string
 ): Promise<{ seriesId: string; ownerId: string; subscriberId: string | null }> {
-	await hit(db, limits.publicSignupPerIp, client.ip ?? 'unknown');
-	const [row] = await db.select().from(series).where(eq(series.slug, slug));
+	// One round trip for both; an address over its limit is refused before anything else is said.
+	const [, [row]] = await Promise.all([
+		hit(db, limits.publicSignupPerIp, client.ip ?? 'unknown'),
+		db.select().from(series).where(eq(series.slug, slug))
+	]);
 	if (!row || row.status === 'draft') throw notFound('series');
 	if (row.status !== 'published') {
 		throw new TRPCError({
