@@ -163,7 +163,8 @@ test.describe('The practice pages, at desktop and tablet size', () => {
 		page,
 		context
 	}) => {
-		test.setTimeout(120_000);
+		// A sweep of every page at two sizes: about a minute alone, twice that beside another test.
+		test.setTimeout(240_000);
 		await signUpAndConfirm(page, newAccount('practice-axe'));
 		const { request } = context;
 		const client = await createClient(request, {
