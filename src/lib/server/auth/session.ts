@@ -1,5 +1,6 @@
 import { and, eq, ne, sql } from 'drizzle-orm';
 import type { Db } from '../db';
+import { perDatabase } from '../db/per-database';
 import { authSessions, users, type AuthSession, type User } from '../db/schema';
 import { issueToken, secretMatches, splitToken } from './tokens';
 
@@ -58,20 +59,11 @@ function lookupQuery(db: Db) {
 		.prepare('auth_session_lookup');
 }
 
-const lookups = new WeakMap<Db, ReturnType<typeof lookupQuery>>();
-
 /**
  * The sign-in and its user, by the session id: the one query every signed-in request makes, so
- * it is built once per database handle and prepared on the server.
+ * it is built once per database handle.
  */
-function sessionLookup(db: Db): ReturnType<typeof lookupQuery> {
-	let lookup = lookups.get(db);
-	if (!lookup) {
-		lookup = lookupQuery(db);
-		lookups.set(db, lookup);
-	}
-	return lookup;
-}
+const sessionLookup = perDatabase(lookupQuery);
 
 export async function validateAuthSessionToken(
 	db: Db,

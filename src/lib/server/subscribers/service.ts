@@ -4,6 +4,7 @@ import type { z } from 'zod';
 import { hit, limits } from '../auth/rate-limit';
 import type { Client } from '../auth/session';
 import type { Db } from '../db';
+import { perDatabase } from '../db/per-database';
 import {
 	emailDeliveries,
 	series,
@@ -363,12 +364,12 @@ async function admit(
 	});
 }
 
-/** Confirmations in batches per series, one batch at a time; one batcher per database handle. */
-const admitters = new WeakMap<
-	Db,
-	(seriesId: string, confirmation: Confirmation) => Promise<Confirmed>
->();
 const ADMIT_BATCH = 500;
+
+/** Confirmations in batches per series, one batch at a time; one batcher per database handle. */
+const admitter = perDatabase((db) =>
+	keyedBatches((seriesId, batch: Confirmation[]) => admit(db, seriesId, batch), ADMIT_BATCH)
+);
 
 /**
  * Confirms a signup (the link in the confirmation email). A crowd confirming at once is admitted
@@ -383,15 +384,7 @@ export async function confirm(db: Db, token: string, origin: string): Promise<Co
 		.from(subscribers)
 		.where(eq(subscribers.id, id));
 	if (!signup) throw notFound('signup');
-	let admitter = admitters.get(db);
-	if (!admitter) {
-		admitter = keyedBatches(
-			(seriesId, batch: Confirmation[]) => admit(db, seriesId, batch),
-			ADMIT_BATCH
-		);
-		admitters.set(db, admitter);
-	}
-	return admitter(signup.seriesId, { id, origin });
+	return admitter(db)(signup.seriesId, { id, origin });
 }
 
 /** Gives a freed place to the longest-waiting person; call under the series' row lock. */
