@@ -38,10 +38,8 @@ async function list(q: string) {
 
 async function get(id: string) {
 	const { groups, placeholder } = plan.get;
-	const [[client] = []] = await runGroup(groups[0], placeholder, id);
-	if (!client) return null;
-	const [history, owed] = await runGroup(groups[1], placeholder, id);
-	return { client, sessions: history, owed };
+	const [[client] = [], history, owed] = await runGroup(groups[0], placeholder, id);
+	return client ? { client, sessions: history, owed } : null;
 }
 
 async function dashboard() {

@@ -1,6 +1,7 @@
 import { and, asc, desc, eq, gt, isNotNull, isNull, or, sql } from 'drizzle-orm';
 import type { z } from 'zod';
 import type { Db } from '../db';
+import { perDatabase } from '../db/per-database';
 import { clients, noteAddenda, sessionNotes, sessions } from '../db/schema';
 import { notFound } from '../practice-errors';
 import { owedByCurrency } from '../sessions/service';
@@ -33,39 +34,58 @@ function decodeCursor(value: string | undefined): Cursor | null {
 /** `%` and `_` typed by a person are literal characters, not patterns. */
 const likeLiteral = (value: string) => value.replace(/[\\%_]/g, (c) => `\\${c}`);
 
-/**
- * One page of clients in name order. The trigram index answers the search; the keyset cursor
- * (lower(name), id) keeps later pages as fast as the first.
- */
-export async function listClients(
-	db: Db,
-	ownerId: string,
-	input: z.output<typeof listClientsSchema>
-) {
-	const cursor = decodeCursor(input.cursor);
-	const lowerName = sql<string>`lower(${clients.name})`;
-	const rows = await db
+type ListInput = z.output<typeof listClientsSchema>;
+type ListShape = Pick<ListInput, 'show'> & { q: boolean; tag: boolean; cursor: boolean };
+const lowerName = sql<string>`lower(${clients.name})`;
+
+/** The page query for one combination of filters, with every value left as a placeholder. */
+function listQuery(db: Db, shape: ListShape) {
+	const value = (name: string) => sql.placeholder(name);
+	return db
 		.select({ ...listColumns, sortName: lowerName })
 		.from(clients)
 		.where(
 			and(
-				eq(clients.ownerId, ownerId),
-				input.q
-					? sql`${clients.searchText} like ${`%${likeLiteral(input.q.toLowerCase())}%`}`
-					: undefined,
-				input.tag ? sql`${clients.tags} @> array[${input.tag}]::text[]` : undefined,
-				input.show === 'active' ? isNull(clients.archivedAt) : undefined,
-				input.show === 'archived' ? isNotNull(clients.archivedAt) : undefined,
-				cursor
+				eq(clients.ownerId, value('ownerId')),
+				shape.q ? sql`${clients.searchText} like ${value('pattern')}` : undefined,
+				shape.tag ? sql`${clients.tags} @> array[${value('tag')}]::text[]` : undefined,
+				shape.show === 'active' ? isNull(clients.archivedAt) : undefined,
+				shape.show === 'archived' ? isNotNull(clients.archivedAt) : undefined,
+				shape.cursor
 					? or(
-							gt(lowerName, cursor.name),
-							and(eq(lowerName, cursor.name), gt(clients.id, cursor.id))
+							gt(lowerName, value('afterName')),
+							and(eq(lowerName, value('afterName')), gt(clients.id, value('afterId')))
 						)
 					: undefined
 			)
 		)
 		.orderBy(asc(lowerName), asc(clients.id))
-		.limit(input.limit + 1);
+		.limit(value('limit'))
+		.prepare('clients_list');
+}
+
+/** Built once per database handle and combination of filters: searching is what people do most. */
+const listQueries = perDatabase(() => new Map<string, ReturnType<typeof listQuery>>());
+
+/**
+ * One page of clients in name order. The trigram index answers the search; the keyset cursor
+ * (lower(name), id) keeps later pages as fast as the first.
+ */
+export async function listClients(db: Db, ownerId: string, input: ListInput) {
+	const cursor = decodeCursor(input.cursor);
+	const shape: ListShape = { q: !!input.q, tag: !!input.tag, show: input.show, cursor: !!cursor };
+	const key = JSON.stringify(shape);
+	const queries = listQueries(db);
+	let query = queries.get(key);
+	if (!query) queries.set(key, (query = listQuery(db, shape)));
+	const rows = await query.execute({
+		ownerId,
+		pattern: `%${likeLiteral(input.q.toLowerCase())}%`,
+		tag: input.tag,
+		afterName: cursor?.name,
+		afterId: cursor?.id,
+		limit: input.limit + 1
+	});
 	const page = rows.slice(0, input.limit);
 	const last = page.at(-1);
 	return {
