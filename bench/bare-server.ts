@@ -14,8 +14,13 @@ const port = Number(process.env.BARE_PORT ?? 4311);
 if (!planFile || !url) throw new Error('bare-server needs BARE_PLAN_FILE and DATABASE_URL.');
 const plan = JSON.parse(readFileSync(planFile, 'utf8')) as CapturedPlan;
 
-// The app's pool: same size, and dates left as PostgreSQL's text, as drizzle configures postgres.js.
-const sql = postgres(url, { max: 10, onnotice: () => {} });
+// The app's pool: same size, every execution planned afresh, and dates left as PostgreSQL's text,
+// as drizzle configures postgres.js.
+const sql = postgres(url, {
+	max: 10,
+	onnotice: () => {},
+	connection: { plan_cache_mode: 'force_custom_plan' }
+});
 for (const oid of [1184, 1082, 1083, 1114, 1182, 1185, 1115, 1231]) {
 	sql.options.parsers[oid] = (value: string) => value;
 	sql.options.serializers[oid] = (value: string) => value;
@@ -25,7 +30,9 @@ type Row = Record<string, unknown>;
 const run = (s: Statement, placeholder: string, value: string): Promise<Row[]> =>
 	sql.unsafe<Row[]>(
 		s.text,
-		s.params.map((p): Param => (p === placeholder ? value : p))
+		s.params.map((p): Param => (p === placeholder ? value : p)),
+		// Prepared on its connection, as the app's database handle sends every statement.
+		{ prepare: true }
 	);
 const runGroup = (group: Statement[] | undefined, placeholder: string, value: string) =>
 	Promise.all((group ?? []).map((s) => run(s, placeholder, value)));
