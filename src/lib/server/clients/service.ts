@@ -102,21 +102,17 @@ export async function clientTags(db: Db, ownerId: string): Promise<string[]> {
 	return rows.map((r) => r.tag);
 }
 
-async function ownedClient(db: Db, ownerId: string, id: string) {
-	const [client] = await db
-		.select()
-		.from(clients)
-		.where(and(eq(clients.id, id), eq(clients.ownerId, ownerId)));
-	if (!client) throw notFound('client');
-	return client;
-}
-
-/** The client page: details, every session with its note, and what the client owes. */
-export async function getClient(db: Db, ownerId: string, id: string) {
-	// All three at once, in one round trip: each is limited to the owner's rows by itself.
-	const [client, history, owed] = await Promise.all([
-		ownedClient(db, ownerId, id),
-		db
+/** The client page's three queries, with the owner and the client as placeholders. */
+const clientPageQueries = perDatabase((db) => {
+	const ownerId = sql.placeholder('ownerId');
+	const id = sql.placeholder('id');
+	return {
+		client: db
+			.select()
+			.from(clients)
+			.where(and(eq(clients.id, id), eq(clients.ownerId, ownerId)))
+			.prepare('client_page_client'),
+		history: db
 			.select({
 				id: sessions.id,
 				startsAt: sessions.startsAt,
@@ -133,9 +129,23 @@ export async function getClient(db: Db, ownerId: string, id: string) {
 			.from(sessions)
 			.leftJoin(sessionNotes, eq(sessionNotes.sessionId, sessions.id))
 			.where(and(eq(sessions.ownerId, ownerId), eq(sessions.clientId, id)))
-			.orderBy(desc(sessions.startsAt)),
-		owedByCurrency(db, ownerId, id)
+			.orderBy(desc(sessions.startsAt))
+			.prepare('client_page_history'),
+		owed: owedByCurrency(db, ownerId, id).prepare('client_page_owed')
+	};
+});
+
+/** The client page: details, every session with its note, and what the client owes. */
+export async function getClient(db: Db, ownerId: string, id: string) {
+	const queries = clientPageQueries(db);
+	const values = { ownerId, id };
+	// All three at once, in one round trip: each is limited to the owner's rows by itself.
+	const [[client], history, owed] = await Promise.all([
+		queries.client.execute(values),
+		queries.history.execute(values),
+		queries.owed.execute(values)
 	]);
+	if (!client) throw notFound('client');
 	const { searchText: _, ...details } = client;
 	return { client: details, sessions: history, owed };
 }

@@ -1,5 +1,5 @@
 import { TRPCError } from '@trpc/server';
-import { and, asc, eq, gte, inArray, ne, sql } from 'drizzle-orm';
+import { and, asc, eq, gte, inArray, ne, sql, type Placeholder } from 'drizzle-orm';
 import type { z } from 'zod';
 import { toMinorUnits } from '../../money';
 import type { Db } from '../db';
@@ -417,7 +417,11 @@ export async function getSession(db: Db, ownerId: string, id: string) {
 }
 
 /** What is owed for sessions that were billable and are still unpaid, per currency. */
-export function owedByCurrency(db: Db, ownerId: string, clientId?: string) {
+export function owedByCurrency(
+	db: Db,
+	ownerId: string | Placeholder,
+	clientId?: string | Placeholder
+) {
 	return db
 		.select({ currency: sessions.currency, minor: sql<number>`sum(${sessions.feeMinor})::int` })
 		.from(sessions)
