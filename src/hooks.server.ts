@@ -1,4 +1,4 @@
-import { text, type Handle, type ServerInit } from '@sveltejs/kit';
+import { json, text, type Handle, type ServerInit } from '@sveltejs/kit';
 import { forbiddenCrossSitePost } from '$lib/server/csrf';
 import { AUTH_COOKIE, validateAuthSessionToken } from '$lib/server/auth/session';
 import { getDb } from '$lib/server/db';
@@ -20,9 +20,12 @@ const securityHeaders: Record<string, string> = {
 
 export const handle: Handle = async ({ event, resolve }) => {
 	if (forbiddenCrossSitePost(event.request, event.url)) {
-		return text(`Cross-site ${event.request.method} form submissions are forbidden`, {
-			status: 403
-		});
+		const from = event.request.headers.get('origin') ?? 'another site';
+		const message = `This form was sent from ${from}, but Sessionboard runs at ${event.url.origin}. Open ${event.url.origin} and try again.`;
+		// A form sent by the page's script reads an action result; without one it would hang.
+		return event.request.headers.get('x-sveltekit-action') === 'true'
+			? json({ type: 'error', error: { message } }, { status: 403 })
+			: text(message, { status: 403 });
 	}
 	event.locals.user = null;
 	event.locals.authSession = null;
