@@ -22,7 +22,7 @@ export const handle: Handle = async ({ event, resolve }) => {
 	if (forbiddenCrossSitePost(event.request, event.url)) {
 		const from = event.request.headers.get('origin') ?? 'another site';
 		const message = `This form was sent from ${from}, but Sessionboard runs at ${event.url.origin}. Open ${event.url.origin} and try again.`;
-		// A form sent by the page's script reads an action result; without one it would hang.
+		// A form sent by the page's script parses an action result (JSON); text would break it.
 		return event.request.headers.get('x-sveltekit-action') === 'true'
 			? json({ type: 'error', error: { message } }, { status: 403 })
 			: text(message, { status: 403 });
