@@ -31,7 +31,7 @@ function preparingEveryStatement<S extends Sql>(sql: S): S {
 		(...args) => {
 			const run = args.pop() as Run;
 			const within: Run = (inner) => run(preparingEveryStatement(inner));
-			return open(...((args as string[]).length ? [args[0] as string, within] : [within]));
+			return args.length ? open(args[0] as string, within) : open(within);
 		};
 	if ('savepoint' in sql) {
 		const savepoint = sql.savepoint.bind(sql) as Scoped;
