@@ -12,10 +12,12 @@ type Wire = { json: unknown; dates?: Key[][] };
 
 const FORBIDDEN_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
 
+const where = (path: Key[]) => path.join('.') || 'the top';
+
 function toWire(value: unknown, path: Key[], dates: Key[][]): unknown {
 	if (value === null || typeof value !== 'object') {
 		if (typeof value === 'bigint' || typeof value === 'function' || typeof value === 'symbol') {
-			throw new TypeError(`Cannot send a ${typeof value} at ${path.join('.') || 'the top'}`);
+			throw new TypeError(`Cannot send a ${typeof value} at ${where(path)}`);
 		}
 		return value;
 	}
@@ -33,9 +35,7 @@ function toWire(value: unknown, path: Key[], dates: Key[][]): unknown {
 	}
 	const prototype = Object.getPrototypeOf(value) as unknown;
 	if (prototype !== Object.prototype && prototype !== null) {
-		throw new TypeError(
-			`Cannot send a ${value.constructor.name} at ${path.join('.') || 'the top'}`
-		);
+		throw new TypeError(`Cannot send a ${value.constructor.name} at ${where(path)}`);
 	}
 	const out: Record<string, unknown> = {};
 	for (const key of Object.keys(value)) {

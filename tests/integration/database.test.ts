@@ -27,7 +27,7 @@ describe('the database handle', () => {
 		).toBe(true);
 	});
 
-	it('plans each execution for its own parameters', async () => {
+	it('sets plan_cache_mode so that each execution is planned for its own parameters', async () => {
 		const [row] = await db.execute<{ mode: string }>(
 			sql`select current_setting('plan_cache_mode') as mode`
 		);
