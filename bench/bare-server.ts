@@ -1,8 +1,10 @@
 /**
- * The bare baseline: node:http and postgres.js replaying the SQL the procedures send (captured by
- * capture-sql.ts), with no framework, no auth and no superjson. Started by practice.ts with
- * BARE_PLAN_FILE (the captured statements), DATABASE_URL and BARE_PORT.
+ * The bare baseline: node:http and postgres.js replaying the SQL a signed-in request sends (captured
+ * by capture-sql.ts): the sign-in lookup, then the procedure's statements. No framework, no
+ * validation library, no ORM, plain JSON. Started by practice.ts with BARE_PLAN_FILE (the captured
+ * statements), DATABASE_URL and BARE_PORT.
  */
+import { createHash, timingSafeEqual } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { createServer, type ServerResponse } from 'node:http';
 import postgres from 'postgres';
@@ -36,6 +38,35 @@ const run = (s: Statement, placeholder: string, value: string): Promise<Row[]> =
 	);
 const runGroup = (group: Statement[] | undefined, placeholder: string, value: string) =>
 	Promise.all((group ?? []).map((s) => run(s, placeholder, value)));
+
+function cookie(header: string | undefined, name: string): string | undefined {
+	for (const part of header?.split(';') ?? []) {
+		const at = part.indexOf('=');
+		if (part.slice(0, at).trim() === name) return part.slice(at + 1).trim();
+	}
+	return undefined;
+}
+
+/**
+ * What the app checks before any procedure: the cookie's token names a sign-in whose stored hash
+ * matches the token's secret (compared in constant time), which has not expired, and which belongs
+ * to the practitioner whose data the captured statements read.
+ */
+async function signedIn(cookieHeader: string | undefined): Promise<boolean> {
+	const [id, secret, extra] = cookie(cookieHeader, plan.authCookie)?.split('.') ?? [];
+	if (!id || !secret || extra !== undefined) return false;
+	const { groups, placeholder } = plan.auth;
+	const [[session] = []] = await runGroup(groups[0], placeholder, id);
+	if (!session) return false;
+	const given = createHash('sha256').update(secret).digest();
+	const stored = Buffer.from(String(session.secret_hash), 'hex');
+	return (
+		given.length === stored.length &&
+		timingSafeEqual(given, stored) &&
+		Date.parse(String(session.expires_at)) > Date.now() &&
+		session.user_id === plan.ownerId
+	);
+}
 
 async function list(q: string) {
 	const { groups, placeholder } = plan.list;
@@ -77,22 +108,27 @@ function send(res: ServerResponse, status: number, body: unknown) {
 	res.end(json);
 }
 
+function answer(pathname: string, searchParams: URLSearchParams): Promise<unknown> {
+	return pathname === '/clients.list'
+		? list(searchParams.get('q') ?? '')
+		: pathname === '/clients.get'
+			? get(searchParams.get('id') ?? '')
+			: pathname === '/dashboard.summary'
+				? dashboard()
+				: Promise.resolve(undefined);
+}
+
 const server = createServer((req, res) => {
 	const { pathname, searchParams } = new URL(req.url ?? '/', 'http://127.0.0.1');
-	const answer =
-		pathname === '/health'
-			? Promise.resolve({ ok: true })
-			: pathname === '/clients.list'
-				? list(searchParams.get('q') ?? '')
-				: pathname === '/clients.get'
-					? get(searchParams.get('id') ?? '')
-					: pathname === '/dashboard.summary'
-						? dashboard()
-						: Promise.resolve(undefined);
-	answer.then(
-		(body) => (body == null ? send(res, 404, { error: 'not found' }) : send(res, 200, body)),
-		(error: unknown) => send(res, 500, { error: String(error) })
-	);
+	if (pathname === '/health') return send(res, 200, { ok: true });
+	signedIn(req.headers.cookie)
+		.then(async (ok) => {
+			if (!ok) return send(res, 401, { error: 'not signed in' });
+			const body = await answer(pathname, searchParams);
+			if (body == null) send(res, 404, { error: 'not found' });
+			else send(res, 200, body);
+		})
+		.catch((error: unknown) => send(res, 500, { error: String(error) }));
 });
 
 server.listen(port, '127.0.0.1');

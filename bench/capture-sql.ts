@@ -4,6 +4,7 @@
  */
 import { drizzle } from 'drizzle-orm/postgres-js';
 import postgres from 'postgres';
+import { AUTH_COOKIE, validateAuthSessionToken } from '../src/lib/server/auth/session';
 import { listClientsSchema } from '../src/lib/server/clients/schemas';
 import { getClient, listClients } from '../src/lib/server/clients/service';
 import { dashboard } from '../src/lib/server/dashboard/service';
@@ -20,6 +21,9 @@ export type Statement = { text: string; params: Param[] };
 export type Operation = { groups: Statement[][]; placeholder: string };
 export type CapturedPlan = {
 	ownerId: string;
+	authCookie: string;
+	/** The sign-in lookup every signed-in request starts with; its placeholder is the token's id. */
+	auth: Operation;
 	timeZone: string;
 	listLimit: number;
 	list: Operation;
@@ -28,7 +32,10 @@ export type CapturedPlan = {
 };
 
 /** How many statements each step of the services issues; a mismatch means the service changed. */
-const SHAPES = { list: [1], get: [3], dashboard: [1, 5] } as const;
+const SHAPES = { auth: [1], list: [1], get: [3], dashboard: [1, 5] } as const;
+
+/** The id part of the token the lookup is captured with; no sign-in has it, so nothing else runs. */
+const AUTH_ID_PLACEHOLDER = 'bench-capture-session-id';
 
 export const LIST_INPUT = { tag: '', show: 'active', limit: 25 } as const;
 
@@ -118,6 +125,12 @@ export async function captureStatements(url: string, ownerEmail: string): Promis
 			placeholder: id
 		});
 
+		const auth: Operation = {
+			groups: await record('auth', () =>
+				validateAuthSessionToken(db, `${AUTH_ID_PLACEHOLDER}.not-a-secret`)
+			),
+			placeholder: AUTH_ID_PLACEHOLDER
+		};
 		const list = await listOp('Ann');
 		assertReplayable('clients.list', list, await listOp('ma'), searchPattern('ma'));
 		const get = await getOp(a);
@@ -131,6 +144,8 @@ export async function captureStatements(url: string, ownerEmail: string): Promis
 		}
 		return {
 			ownerId: owner.id,
+			authCookie: AUTH_COOKIE,
+			auth,
 			timeZone: owner.timeZone,
 			listLimit: LIST_INPUT.limit,
 			list,

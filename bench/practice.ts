@@ -1,8 +1,9 @@
 /**
  * `npm run bench:practice`: latency and throughput of client search, the client page and the
  * dashboard over HTTP, for the built app and for a bare node:http + postgres.js server that runs the
- * same SQL. Needs the seeded bench database (`npm run bench:seed`) and a build (`npm run build`).
- * Every request goes to 127.0.0.1; every loop has a fixed count; what it starts, it stops.
+ * same SQL, the sign-in check included. Needs the seeded bench database (`npm run bench:seed`) and
+ * a build (`npm run build`). Every request goes to 127.0.0.1; every loop has a fixed count; what it
+ * starts, it stops.
  */
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { Agent } from 'node:http';
@@ -275,17 +276,19 @@ async function main() {
 		}
 	);
 
+	// Both servers get the same sign-in and check it on every request.
+	const signedIn = { cookie: `${AUTH_COOKIE}=${token}` };
 	const ours: Target = {
 		label: 'ours',
 		port: appPort,
-		headers: { cookie: `${AUTH_COOKIE}=${token}` },
+		headers: signedIn,
 		agent: ourAgent,
 		pid: appPid
 	};
 	const bareTarget: Target = {
 		label: 'bare',
 		port: settings.barePort,
-		headers: {},
+		headers: signedIn,
 		agent: bareAgent,
 		pid: bare.child.pid
 	};
@@ -325,6 +328,14 @@ async function main() {
 	];
 
 	for (const op of operations) {
+		for (const target of [ours, bareTarget]) {
+			const stranger = await send({ ...target, headers: {} }, op[target.label](0));
+			if (stranger.status !== 401) {
+				throw new Error(
+					`${target.label} ${op.name} answered ${stranger.status} without a sign-in.`
+				);
+			}
+		}
 		for (const i of [0, 1, 2]) {
 			const o = trpcData((await getOk(ours, op.ours(i))).body);
 			const b: unknown = JSON.parse((await getOk(bareTarget, op.bare(i))).body);
@@ -337,6 +348,7 @@ async function main() {
 			`\nNode ${process.version}, ${cpus().length} × ${cpus()[0]?.model.trim()}; the app, the bare server and this client share the machine.` +
 			`\nPer server and operation: ${settings.warmup} warm-up, ${settings.latencyRequests} requests one at a time (p50/p95),` +
 			` ${settings.throughputRequests} requests ${settings.concurrency} at a time (req/s); the two servers take turns.` +
+			`\nBoth check the sign-in cookie against the database on every request, with the same SQL.` +
 			`\nLoad average before: ${loadavg()[0]?.toFixed(1)}\n`
 	);
 	const rows: string[][] = [];
