@@ -103,6 +103,42 @@ describe('capacity and waitlist', () => {
 		expect(new Set(rows.map((r) => r.arrival)).size).toBe(200);
 	}, 120_000);
 
+	it('takes a crowd at once: an address twice in it signs up once, and one already in keeps its place', async () => {
+		const { browser } = await signedUpPractitioner(db);
+		const { id, slug } = await publishedSeries(await browser.api(), { capacity: 5 });
+		await signUpAndConfirm(db, slug, 0);
+		const email = (n: number) => `visitor${n}-${slug}@example.com`;
+		// The first signup starts a batch; the rest arrive while it runs and go in together.
+		const crowd = [...Array.from({ length: 30 }, (_, i) => i + 1), 7, 7, 0];
+		const results = await Promise.allSettled(
+			crowd.map(async (n) => {
+				const visitor = await new TestBrowser(db).api();
+				return visitor.subscribers.signUp({
+					slug,
+					fields: { name: `Visitor ${n}`, email: email(n), phone: '', consent: true, website: '' }
+				});
+			})
+		);
+		expect(results.filter((r) => r.status === 'rejected')).toEqual([]);
+
+		const rows = await db.select().from(subscribers).where(eq(subscribers.seriesId, id));
+		expect(rows).toHaveLength(31);
+		expect(rows.find((r) => r.email === email(0))?.status).toBe('active');
+		expect(rows.filter((r) => r.status === 'pending')).toHaveLength(30);
+		const mails = await db
+			.select({ key: emailDeliveries.key, to: emailDeliveries.recipient })
+			.from(emailDeliveries)
+			.where(like(emailDeliveries.recipient, `%-${slug}@example.com`));
+		const to = (purpose: string) =>
+			mails.filter((m) => m.key.startsWith(`${purpose}:`)).map((m) => m.to);
+		expect(to('series-already')).toEqual([email(0)]);
+		// One confirmation for each of the 30 (7's two more signups in the same minute add none),
+		// and visitor 0's from before.
+		expect(to('series-confirm').sort()).toEqual(
+			Array.from({ length: 31 }, (_, n) => email(n)).sort()
+		);
+	});
+
 	it('confirms a link clicked twice at once once, and refuses confirming once the series ended', async () => {
 		const { browser } = await signedUpPractitioner(db);
 		const api = await browser.api();

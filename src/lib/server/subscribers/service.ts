@@ -102,14 +102,120 @@ async function subscriberEmail(
 	return { key, purpose, email: attachments ? { ...email, attachments } : email };
 }
 
+type Signup = { row: SeriesRow; fields: z.output<typeof publicSignupSchema>; origin: string };
+
+/** New (or back after leaving): a link to confirm first. Already in: where they stand. */
+async function signupEmail(
+	db: Db,
+	{ row, origin }: Signup,
+	subscriber: SubscriberRow
+): Promise<QueuedEmail> {
+	const minute = new Date().toISOString().slice(0, 16);
+	if (subscriber.status === 'pending') {
+		return subscriberEmail(
+			db,
+			origin,
+			`series-confirm:${subscriber.id}:${minute}`,
+			'series-confirm',
+			subscriber,
+			row.title,
+			{
+				subject: `Confirm your place: ${row.title}`,
+				greeting: `Hello ${subscriber.name},`,
+				paragraphs: [
+					`Please confirm that you want to join “${row.title}”. Until you do, nothing is booked.`
+				],
+				action: {
+					label: 'Confirm my place',
+					url: `${origin}/s/${row.slug}/confirm/${await signLink(db, 'confirm', subscriber.id)}`
+				}
+			}
+		);
+	}
+	return subscriberEmail(
+		db,
+		origin,
+		`series-already:${subscriber.id}:${minute.slice(0, 10)}`,
+		'series-already',
+		subscriber,
+		row.title,
+		{
+			subject: `You are already signed up: ${row.title}`,
+			greeting: `Hello ${subscriber.name},`,
+			paragraphs: [
+				subscriber.status === 'active'
+					? `You already have a place in “${row.title}”.`
+					: `You are already on the waitlist for “${row.title}”; we will email you when a place opens.`
+			]
+		}
+	);
+}
+
+/**
+ * Records a batch of signups of one series and queues their emails, in one transaction. An
+ * address signed up before keeps its status; one that left starts again as pending. The same
+ * address twice in a batch is written in a second statement, as it would be one after the other.
+ */
+async function enrol(db: Db, signups: Signup[]): Promise<ItemOutcome<string>[]> {
+	return db.transaction(async (tx) => {
+		const saved = new Map<Signup, SubscriberRow>();
+		let rest = signups;
+		while (rest.length > 0) {
+			const byEmail = new Map<string, Signup>();
+			for (const signup of rest) {
+				if (!byEmail.has(signup.fields.email)) byEmail.set(signup.fields.email, signup);
+			}
+			const round = [...byEmail.values()];
+			rest = rest.filter((signup) => byEmail.get(signup.fields.email) !== signup);
+			const rows = await tx
+				.insert(subscribers)
+				.values(
+					round.map(({ row, fields }) => ({
+						seriesId: row.id,
+						ownerId: row.ownerId,
+						name: fields.name,
+						email: fields.email,
+						phone: fields.phone || null,
+						consentedAt: new Date()
+					}))
+				)
+				.onConflictDoUpdate({
+					target: [subscribers.seriesId, subscribers.email],
+					set: {
+						name: sql`case when ${subscribers.status} in ('pending', 'left') then excluded.name else ${subscribers.name} end`,
+						phone: sql`case when ${subscribers.status} in ('pending', 'left') then excluded.phone else ${subscribers.phone} end`,
+						status: sql`case when ${subscribers.status} = 'left' then 'pending'::subscriber_status else ${subscribers.status} end`,
+						consentedAt: sql`excluded.consented_at`,
+						updatedAt: new Date()
+					}
+				})
+				.returning();
+			for (const subscriber of rows) saved.set(byEmail.get(subscriber.email)!, subscriber);
+		}
+		await queueEmails(
+			tx,
+			await Promise.all(signups.map((signup) => signupEmail(tx, signup, saved.get(signup)!)))
+		);
+		return signups.map((signup) => ({ ok: true, value: saved.get(signup)!.id }));
+	});
+}
+
+const ENROL_BATCH = 200;
+
+/** Signups in batches per series, one batch at a time; one batcher per database handle. */
+const enroller = perDatabase((db) =>
+	keyedBatches((_seriesId, batch: Signup[]) => enrol(db, batch), ENROL_BATCH)
+);
+
 /**
  * The public signup. Always answers the same way, whoever signs up: a new or returning address
- * gets a confirmation link (double opt-in); someone already in gets a reminder of their place.
+ * gets a confirmation link (double opt-in); someone already in gets a reminder of their place. A
+ * crowd signing up at once is written in batches that share a few commits.
  */
 export async function signUp(
 	db: Db,
 	slug: string,
-	input: z.output<typeof publicSignupSchema>,
+	fields: z.output<typeof publicSignupSchema>,
 	client: Client,
 	origin: string
 ): Promise<{ seriesId: string; ownerId: string; subscriberId: string | null }> {
@@ -126,70 +232,8 @@ export async function signUp(
 		});
 	}
 	// Bots fill every field; people never see this one. Answer as if it worked.
-	if (input.website) return { seriesId: row.id, ownerId: row.ownerId, subscriberId: null };
-
-	return db.transaction(async (tx) => {
-		const [saved] = await tx
-			.insert(subscribers)
-			.values({
-				seriesId: row.id,
-				ownerId: row.ownerId,
-				name: input.name,
-				email: input.email,
-				phone: input.phone || null,
-				consentedAt: new Date()
-			})
-			.onConflictDoUpdate({
-				target: [subscribers.seriesId, subscribers.email],
-				set: {
-					name: sql`case when ${subscribers.status} in ('pending', 'left') then excluded.name else ${subscribers.name} end`,
-					phone: sql`case when ${subscribers.status} in ('pending', 'left') then excluded.phone else ${subscribers.phone} end`,
-					status: sql`case when ${subscribers.status} = 'left' then 'pending'::subscriber_status else ${subscribers.status} end`,
-					consentedAt: sql`excluded.consented_at`,
-					updatedAt: new Date()
-				}
-			})
-			.returning();
-		const subscriber = saved!;
-		const minute = new Date().toISOString().slice(0, 16);
-		// New (or back after leaving): confirm first. Already in: a reminder of where they stand.
-		const mail: [key: string, purpose: string, content: Mail] =
-			subscriber.status === 'pending'
-				? [
-						`series-confirm:${subscriber.id}:${minute}`,
-						'series-confirm',
-						{
-							subject: `Confirm your place: ${row.title}`,
-							greeting: `Hello ${subscriber.name},`,
-							paragraphs: [
-								`Please confirm that you want to join “${row.title}”. Until you do, nothing is booked.`
-							],
-							action: {
-								label: 'Confirm my place',
-								url: `${origin}/s/${row.slug}/confirm/${await signLink(tx, 'confirm', subscriber.id)}`
-							}
-						}
-					]
-				: [
-						`series-already:${subscriber.id}:${minute.slice(0, 10)}`,
-						'series-already',
-						{
-							subject: `You are already signed up: ${row.title}`,
-							greeting: `Hello ${subscriber.name},`,
-							paragraphs: [
-								subscriber.status === 'active'
-									? `You already have a place in “${row.title}”.`
-									: `You are already on the waitlist for “${row.title}”; we will email you when a place opens.`
-							]
-						}
-					];
-		const [key, purpose, content] = mail;
-		await queueEmail(
-			tx,
-			await subscriberEmail(tx, origin, key, purpose, subscriber, row.title, content)
-		);
-		return { seriesId: row.id, ownerId: row.ownerId, subscriberId: subscriber.id };
-	});
+	const subscriberId = fields.website ? null : await enroller(db)(row.id, { row, fields, origin });
+	return { seriesId: row.id, ownerId: row.ownerId, subscriberId };
 }
 
 /** Locks the series row: every change to who holds a place happens one at a time per series. */
