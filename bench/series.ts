@@ -62,9 +62,20 @@ const PRACTITIONER = { name: 'Sam Series Bench', email: `practitioner@${DOMAIN}`
 const origin = `http://${LOCALHOST}:${settings.appPort}`;
 const url = benchDatabaseUrl();
 const db = createDatabase(url, { max: 4 });
-/** Unlimited sockets: every visitor is a browser of their own. */
-const agent = new Agent({ keepAlive: true, maxSockets: Infinity });
-const app: HttpTarget = { port: settings.appPort, agent, headers: { origin } };
+/**
+ * Unlimited sockets: every visitor is a browser of their own. Each step has its own connections,
+ * as a visitor opening the email later does: reusing one the server closed as idle meanwhile
+ * would fail as "socket hang up".
+ */
+const agents = {
+	signup: new Agent({ keepAlive: true, maxSockets: Infinity }),
+	confirm: new Agent({ keepAlive: true, maxSockets: Infinity })
+};
+const app = (step: keyof typeof agents): HttpTarget => ({
+	port: settings.appPort,
+	agent: agents[step],
+	headers: { origin }
+});
 /** Module-wide so that clean-up stops it even when the run fails half-way. */
 let mailServer: FakeSmtp | undefined;
 
@@ -115,13 +126,14 @@ type Outcome = { ok: boolean; status: number; detail: string };
 
 /** A form post as a browser with JavaScript sends it: SvelteKit then answers with JSON. */
 async function postForm(
+	step: keyof typeof agents,
 	path: string,
 	fields: Record<string, string>,
 	ip: string
 ): Promise<Outcome> {
 	let answer: Answer;
 	try {
-		answer = await send(app, path, {
+		answer = await send(app(step), path, {
 			method: 'POST',
 			headers: {
 				accept: 'application/json',
@@ -183,6 +195,7 @@ async function benchSignups(ownerId: string, smtp: FakeSmtp) {
 		Promise.all(
 			Array.from({ length: n }, (_, i) =>
 				postForm(
+					'signup',
 					`/s/${slug}`,
 					{ name: `Visitor ${i}`, email: visitorEmail(i), phone: '', consent: 'on', website: '' },
 					visitorIp(i)
@@ -208,7 +221,9 @@ async function benchSignups(ownerId: string, smtp: FakeSmtp) {
 
 	const visitors = Array.from({ length: n }, (_, i) => i).filter((i) => links.has(visitorEmail(i)));
 	const confirm = await timed(() =>
-		Promise.all(visitors.map((i) => postForm(links.get(visitorEmail(i))!, {}, visitorIp(i))))
+		Promise.all(
+			visitors.map((i) => postForm('confirm', links.get(visitorEmail(i))!, {}, visitorIp(i)))
+		)
 	);
 	const confirmed = summarise(confirm.value);
 
@@ -410,7 +425,7 @@ async function cleanUp() {
 	cleaned = true;
 	await stopAllProcesses();
 	await mailServer?.stop();
-	agent.destroy();
+	for (const agent of Object.values(agents)) agent.destroy();
 	await db.$client.end({ timeout: 1 });
 }
 

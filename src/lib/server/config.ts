@@ -14,6 +14,12 @@ const schema = z.object({
 	EMAIL_FROM: z.string().default('Sessionboard <no-reply@sessionboard.localhost>'),
 	ORIGIN: optionalUrl.optional(),
 	PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+	/** The address the HTTP server listens on: every interface unless told otherwise. */
+	HOST: z
+		.string()
+		.trim()
+		.default('')
+		.transform((value) => value || '0.0.0.0'),
 	/** Signs the links in subscriber emails. Unset: one is generated and kept in the database. */
 	APP_SECRET: z.string().min(32).optional()
 });
