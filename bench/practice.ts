@@ -5,7 +5,7 @@
  * a build (`npm run build`). Every request goes to 127.0.0.1; every loop has a fixed count; what it
  * starts, it stops.
  */
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { Agent } from 'node:http';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -26,6 +26,7 @@ import {
 	intSetting,
 	LOCALHOST,
 	printTable,
+	processCpuMs,
 	runBench,
 	send,
 	startProcess,
@@ -43,8 +44,6 @@ const settings = {
 };
 const TARGET_P95_MS = 30;
 const TARGET_RATIO = 0.5;
-/** USER_HZ: 100 on every mainstream Linux build. */
-const CLOCK_TICKS_PER_SECOND = 100;
 
 type Target = HttpTarget & {
 	label: 'ours' | 'bare';
@@ -88,30 +87,17 @@ async function latencies(ours: Target, bare: Target, op: Operation, from: number
 	return times;
 }
 
-/** CPU time (user + system, ms) a process has used, on Linux; null elsewhere. */
-function cpuMs(pid: number | undefined): number | null {
-	if (pid === undefined) return null;
-	try {
-		// Fields after "(comm) ": state is the 1st, utime the 12th and stime the 13th, in clock ticks.
-		const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
-		const ticks = Number(fields[11]) + Number(fields[12]);
-		return Number.isFinite(ticks) ? ticks * (1000 / CLOCK_TICKS_PER_SECOND) : null;
-	} catch {
-		return null;
-	}
-}
-
 /** Wall and server CPU milliseconds for `count` requests, `settings.concurrency` in flight at a time. */
 async function burst(target: Target, path: (i: number) => string, from: number, count: number) {
 	let next = from;
 	const worker = async () => {
 		while (next < from + count) await getOk(target, path(next++));
 	};
-	const cpuBefore = cpuMs(target.pid);
+	const cpuBefore = processCpuMs(target.pid);
 	const startedAt = performance.now();
 	await Promise.all(Array.from({ length: settings.concurrency }, worker));
 	const wall = performance.now() - startedAt;
-	const cpuAfter = cpuMs(target.pid);
+	const cpuAfter = processCpuMs(target.pid);
 	return { wall, cpu: cpuBefore === null || cpuAfter === null ? null : cpuAfter - cpuBefore };
 }
 

@@ -35,7 +35,10 @@ import {
 	assertPortFree,
 	intSetting,
 	LOCALHOST,
+	postgresCpu,
+	postgresCpuBetween,
 	printTable,
+	processCpuMs,
 	runBench,
 	send,
 	startProcess,
@@ -91,6 +94,46 @@ async function reset(): Promise<string> {
 }
 
 const isoDate = (date: Date) => date.toISOString().slice(0, 10);
+
+/** The processes this script starts, to read their CPU time. */
+const pids = { app: undefined as number | undefined, workers: [] as (number | undefined)[] };
+type CpuReading = {
+	app: number | null;
+	workers: number | null;
+	/** This process: the visitors and the SMTP server. */
+	visitors: number;
+	postgres: Map<string, number>;
+};
+
+function readCpu(): CpuReading {
+	const own = process.cpuUsage();
+	const workers = pids.workers.map(processCpuMs);
+	return {
+		app: processCpuMs(pids.app),
+		workers: workers.includes(null) ? null : workers.reduce<number>((a, b) => a + b!, 0),
+		visitors: (own.user + own.system) / 1000,
+		postgres: postgresCpu()
+	};
+}
+
+type CpuPerRequest = {
+	app: number | null;
+	workers: number | null;
+	visitors: number;
+	postgres: number;
+};
+
+/** CPU ms per request of each part of the machine during one step. */
+function cpuPerRequest(before: CpuReading, after: CpuReading, requests: number): CpuPerRequest {
+	const per = (a: number | null, b: number | null) =>
+		a === null || b === null ? null : (b - a) / requests;
+	return {
+		app: per(before.app, after.app),
+		workers: per(before.workers, after.workers),
+		visitors: (after.visitors - before.visitors) / requests,
+		postgres: postgresCpuBetween(before.postgres, after.postgres) / requests
+	};
+}
 
 /** A published weekly series whose first date is a month away, so no reminder falls in the run. */
 async function signupSeries(ownerId: string) {
@@ -171,6 +214,13 @@ async function timed<T>(run: () => Promise<T>): Promise<{ value: T; seconds: num
 	return { value, seconds: (performance.now() - startedAt) / 1000 };
 }
 
+/** A step of `requests` requests: its result, its seconds and the CPU it cost per request. */
+async function timedStep<T>(requests: number, run: () => Promise<T>) {
+	const before = readCpu();
+	const { value, seconds } = await timed(run);
+	return { value, seconds, cpu: cpuPerRequest(before, readCpu(), Math.max(1, requests)) };
+}
+
 async function waitUntil(check: () => boolean, deadline: number): Promise<boolean> {
 	while (!check()) {
 		if (Date.now() > deadline) return false;
@@ -191,7 +241,7 @@ function summarise(outcomes: Outcome[]): { ok: number; errors: number; examples:
 async function benchSignups(ownerId: string, smtp: FakeSmtp) {
 	const { id, slug } = await signupSeries(ownerId);
 	const n = settings.signups;
-	const signup = await timed(() =>
+	const signup = await timedStep(n, () =>
 		Promise.all(
 			Array.from({ length: n }, (_, i) =>
 				postForm(
@@ -220,7 +270,7 @@ async function benchSignups(ownerId: string, smtp: FakeSmtp) {
 	const mailed = await timed(() => waitUntil(collect, Date.now() + MAIL_DEADLINE_MS));
 
 	const visitors = Array.from({ length: n }, (_, i) => i).filter((i) => links.has(visitorEmail(i)));
-	const confirm = await timed(() =>
+	const confirm = await timedStep(visitors.length, () =>
 		Promise.all(
 			visitors.map((i) => postForm('confirm', links.get(visitorEmail(i))!, {}, visitorIp(i)))
 		)
@@ -236,9 +286,9 @@ async function benchSignups(ownerId: string, smtp: FakeSmtp) {
 	const active = count('active');
 	const waitlisted = count('waitlisted');
 	return {
-		signup: { ...signedUp, seconds: signup.seconds },
+		signup: { ...signedUp, seconds: signup.seconds, cpu: signup.cpu },
 		mailSeconds: mailed.seconds,
-		confirm: { ...confirmed, seconds: confirm.seconds },
+		confirm: { ...confirmed, seconds: confirm.seconds, cpu: confirm.cpu },
 		active,
 		waitlisted,
 		/** Told "you are in" by a 200, yet holding neither a place nor a waitlist spot. */
@@ -315,6 +365,12 @@ async function benchReminders(ownerId: string, smtp: FakeSmtp) {
 
 const mark = (met: boolean) => (met ? '✓' : '✗');
 
+function cpuRow(step: string, cpu: CpuPerRequest): string[] {
+	const parts = [cpu.app, cpu.workers, cpu.visitors, cpu.postgres];
+	const all = parts.includes(null) ? null : parts.reduce<number>((a, b) => a + b!, 0);
+	return [step, ...[...parts, all].map((ms) => (ms === null ? 'n/a' : ms.toFixed(2)))];
+}
+
 async function main() {
 	const { serverUrl, name } = serverUrlAndName(url);
 	await ensureDatabase(serverUrl, name);
@@ -336,10 +392,13 @@ async function main() {
 		XFF_DEPTH: '1'
 	};
 	const server = startProcess('the app', [entry], { ...env, PORT: String(settings.appPort) });
+	pids.app = server.child.pid;
 	await waitUntilUp(settings.appPort, '/healthz', server);
 	const workerEntry = fileURLToPath(new URL('../src/cli/worker.ts', import.meta.url));
 	for (let w = 0; w < settings.extraWorkers; w++) {
-		startProcess(`worker ${w + 1}`, ['--import', 'tsx', workerEntry], env);
+		pids.workers.push(
+			startProcess(`worker ${w + 1}`, ['--import', 'tsx', workerEntry], env).child.pid
+		);
 	}
 
 	console.log(
@@ -380,6 +439,14 @@ async function main() {
 	);
 	console.log(
 		`\nConfirmation emails all at the SMTP server ${s.mailSeconds.toFixed(1)} s after the last signup answered.`
+	);
+	const budget = (cpus().length * 1000) / TARGETS.signupsPerSecond;
+	console.log(
+		`\nCPU ms per request during each step, by process. ${TARGETS.signupsPerSecond}/s on ${cpus().length} cores leaves ${budget.toFixed(1)} ms for all of them together:`
+	);
+	printTable(
+		['step', 'app', 'extra workers', 'visitors + SMTP server', 'PostgreSQL (this machine)', 'all'],
+		[cpuRow('sign up', s.signup.cpu), cpuRow('confirm', s.confirm.cpu)]
 	);
 	printTable(
 		['signups', 'accepted', 'waitlisted', 'lost', 'over capacity', 'errors'],

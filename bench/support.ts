@@ -1,5 +1,6 @@
 /** What the bench scripts share: bounded settings, child servers they start and stop, HTTP, tables. */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
 import { Agent, request } from 'node:http';
 
 export const LOCALHOST = '127.0.0.1';
@@ -13,6 +14,51 @@ export function intSetting(name: string, fallback: number, min: number, max: num
 		throw new Error(`${name} must be a whole number from ${min} to ${max}, got "${raw}".`);
 	}
 	return value;
+}
+
+/** USER_HZ: 100 on every mainstream Linux build. */
+const CLOCK_TICKS_PER_SECOND = 100;
+
+/** A process's name and the CPU time (user + system, ms) it has used, from /proc on Linux. */
+function readStat(pid: number | string): { name: string; cpuMs: number } | null {
+	try {
+		const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+		const name = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
+		// Fields after "(name) ": state is the 1st, utime the 12th and stime the 13th, in clock ticks.
+		const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+		const ticks = Number(fields[11]) + Number(fields[12]);
+		return Number.isFinite(ticks) ? { name, cpuMs: ticks * (1000 / CLOCK_TICKS_PER_SECOND) } : null;
+	} catch {
+		return null;
+	}
+}
+
+/** CPU time (user + system, ms) a process has used, on Linux; null elsewhere or once it ended. */
+export function processCpuMs(pid: number | undefined): number | null {
+	return pid === undefined ? null : (readStat(pid)?.cpuMs ?? null);
+}
+
+/** CPU time (ms) each of this machine's PostgreSQL server processes has used so far, on Linux. */
+export function postgresCpu(): Map<string, number> {
+	const used = new Map<string, number>();
+	let entries: string[] = [];
+	try {
+		entries = readdirSync('/proc').filter((entry) => /^\d+$/.test(entry));
+	} catch {
+		// Not Linux: nothing to read.
+	}
+	for (const pid of entries) {
+		const stat = readStat(pid);
+		if (stat?.name === 'postgres') used.set(pid, stat.cpuMs);
+	}
+	return used;
+}
+
+/** CPU ms PostgreSQL used between two readings; a process that ended in between is missed. */
+export function postgresCpuBetween(before: Map<string, number>, after: Map<string, number>) {
+	let sum = 0;
+	for (const [pid, ms] of after) sum += ms - (before.get(pid) ?? 0);
+	return sum;
 }
 
 export type Started = { name: string; child: ChildProcess; output: string[] };

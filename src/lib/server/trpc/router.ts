@@ -26,6 +26,15 @@ export type AppRouter = typeof appRouter;
 export const createCaller = createCallerFactory(appRouter);
 
 /**
+ * Logs what went wrong on our side, however the procedure was called: over HTTP or from a page's
+ * load or form action, where the user sees only a message. Refusals (bad input, not found, rate
+ * limits) are answers, not failures, and are not logged.
+ */
+export function logUnexpected({ error, path }: { error: TRPCError; path?: string }) {
+	if (error.code === 'INTERNAL_SERVER_ERROR') console.error(`tRPC ${path ?? '?'} failed`, error);
+}
+
+/**
  * Errors that mean "this page is not for you": SvelteKit shows its 404 or 403 page. For a page's
  * load, an address whose id is not an id at all (BAD_REQUEST) is not found either; in a form
  * action BAD_REQUEST and the rest stay TRPCErrors, shown beside the form's fields.
@@ -58,5 +67,8 @@ function asPageErrors<T extends object>(target: T, pageErrors: Set<string>): T {
  */
 export function serverCaller(event: RequestEvent) {
 	const forLoad = event.request.method === 'GET' || event.request.method === 'HEAD';
-	return asPageErrors(createCaller(createContext(event)), forLoad ? LOAD_ERRORS : PAGE_ERRORS);
+	return asPageErrors(
+		createCaller(createContext(event), { onError: logUnexpected }),
+		forLoad ? LOAD_ERRORS : PAGE_ERRORS
+	);
 }

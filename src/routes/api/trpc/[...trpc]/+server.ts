@@ -1,7 +1,7 @@
 import { fetchRequestHandler } from '@trpc/server/adapters/fetch';
 import type { RequestHandler } from './$types';
 import { createContext } from '$lib/server/trpc/context';
-import { appRouter } from '$lib/server/trpc/router';
+import { appRouter, logUnexpected } from '$lib/server/trpc/router';
 
 const handler: RequestHandler = (event) =>
 	fetchRequestHandler({
@@ -9,10 +9,7 @@ const handler: RequestHandler = (event) =>
 		req: event.request,
 		router: appRouter,
 		createContext: () => createContext(event),
-		onError({ error, path }) {
-			if (error.code === 'INTERNAL_SERVER_ERROR')
-				console.error(`tRPC ${path ?? '?'} failed`, error);
-		}
+		onError: logUnexpected
 	});
 
 export const GET = handler;
