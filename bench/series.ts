@@ -448,6 +448,7 @@ async function main() {
 		['step', 'app', 'extra workers', 'visitors + SMTP server', 'PostgreSQL (this machine)', 'all'],
 		[cpuRow('sign up', s.signup.cpu), cpuRow('confirm', s.confirm.cpu)]
 	);
+	console.log('');
 	printTable(
 		['signups', 'accepted', 'waitlisted', 'lost', 'over capacity', 'errors'],
 		[
