@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { config } from './config';
 
-const saved = { SMTP_URL: process.env.SMTP_URL, PORT: process.env.PORT };
+const saved = { SMTP_URL: process.env.SMTP_URL, PORT: process.env.PORT, HOST: process.env.HOST };
 afterEach(() => {
 	for (const [name, value] of Object.entries(saved)) {
 		if (value === undefined) delete process.env[name];
@@ -18,6 +18,15 @@ describe('config', () => {
 		expect(config()).toMatchObject({ SMTP_URL: 'smtp://127.0.0.1:2526', PORT: 4000 });
 		delete process.env.SMTP_URL;
 		expect(config().SMTP_URL).toBeUndefined();
+	});
+
+	it('listens on every interface unless HOST names one, also when HOST is set but empty', () => {
+		delete process.env.HOST;
+		expect(config().HOST).toBe('0.0.0.0');
+		process.env.HOST = '';
+		expect(config().HOST).toBe('0.0.0.0');
+		process.env.HOST = ' 127.0.0.1 ';
+		expect(config().HOST).toBe('127.0.0.1');
 	});
 
 	it('refuses an invalid value, also when an earlier read was valid', () => {
