@@ -165,7 +165,11 @@ async function enrol(db: Db, signups: Signup[]): Promise<ItemOutcome<string>[]> 
 			for (const signup of rest) {
 				if (!byEmail.has(signup.fields.email)) byEmail.set(signup.fields.email, signup);
 			}
-			const round = [...byEmail.values()];
+			// In address order, so that two instances writing overlapping batches lock rows in the same
+			// order and cannot deadlock.
+			const round = [...byEmail.values()].sort((a, b) =>
+				a.fields.email < b.fields.email ? -1 : 1
+			);
 			rest = rest.filter((signup) => byEmail.get(signup.fields.email) !== signup);
 			const rows = await tx
 				.insert(subscribers)
