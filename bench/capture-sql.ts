@@ -34,7 +34,7 @@ export type CapturedPlan = {
 /** How many statements each step of the services issues; a mismatch means the service changed. */
 const SHAPES = { auth: [1], list: [1], get: [3], dashboard: [1, 5] } as const;
 
-/** The id part of the token the lookup is captured with; no sign-in has it, so nothing else runs. */
+/** The id part of the tokens the lookup is captured with; no sign-in has it, so nothing else runs. */
 const AUTH_ID_PLACEHOLDER = 'bench-capture-session-id';
 
 export const LIST_INPUT = { tag: '', show: 'active', limit: 25 } as const;
@@ -125,12 +125,13 @@ export async function captureStatements(url: string, ownerEmail: string): Promis
 			placeholder: id
 		});
 
-		const auth: Operation = {
-			groups: await record('auth', () =>
-				validateAuthSessionToken(db, `${AUTH_ID_PLACEHOLDER}.not-a-secret`)
-			),
-			placeholder: AUTH_ID_PLACEHOLDER
-		};
+		const authOp = async (id: string): Promise<Operation> => ({
+			groups: await record('auth', () => validateAuthSessionToken(db, `${id}.not-a-secret`)),
+			placeholder: id
+		});
+
+		const auth = await authOp(AUTH_ID_PLACEHOLDER);
+		assertReplayable('auth', auth, await authOp('another-session-id'), 'another-session-id');
 		const list = await listOp('Ann');
 		assertReplayable('clients.list', list, await listOp('ma'), searchPattern('ma'));
 		const get = await getOp(a);
