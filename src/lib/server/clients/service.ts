@@ -139,7 +139,7 @@ const clientPageQueries = perDatabase((db) => {
 export async function getClient(db: Db, ownerId: string, id: string) {
 	const queries = clientPageQueries(db);
 	const values = { ownerId, id };
-	// All three at once, in one round trip: each is limited to the owner's rows by itself.
+	// All three at once: each is limited to the owner's rows by itself, so none waits for a check.
 	const [[client], history, owed] = await Promise.all([
 		queries.client.execute(values),
 		queries.history.execute(values),

@@ -154,53 +154,48 @@ async function signupEmail(
 /**
  * Records a batch of signups of one series and queues their emails, in one transaction. An
  * address signed up before keeps its status; one that left starts again as pending. The same
- * address twice in a batch is written in a second statement, as it would be one after the other.
+ * address twice in a batch is one signup whose later answers win, as one after the other would.
  */
 async function enrol(db: Db, signups: Signup[]): Promise<ItemOutcome<string>[]> {
+	const latest = new Map(signups.map((signup) => [signup.fields.email, signup]));
+	// In address order, so that two instances writing overlapping batches lock rows in the same
+	// order and cannot deadlock.
+	const addresses = [...latest.keys()].sort();
 	return db.transaction(async (tx) => {
-		const saved = new Map<Signup, SubscriberRow>();
-		let rest = signups;
-		while (rest.length > 0) {
-			const byEmail = new Map<string, Signup>();
-			for (const signup of rest) {
-				if (!byEmail.has(signup.fields.email)) byEmail.set(signup.fields.email, signup);
-			}
-			// In address order, so that two instances writing overlapping batches lock rows in the same
-			// order and cannot deadlock.
-			const round = [...byEmail.values()].sort((a, b) =>
-				a.fields.email < b.fields.email ? -1 : 1
-			);
-			rest = rest.filter((signup) => byEmail.get(signup.fields.email) !== signup);
-			const rows = await tx
-				.insert(subscribers)
-				.values(
-					round.map(({ row, fields }) => ({
+		const rows = await tx
+			.insert(subscribers)
+			.values(
+				addresses.map((email) => {
+					const { row, fields } = latest.get(email)!;
+					return {
 						seriesId: row.id,
 						ownerId: row.ownerId,
 						name: fields.name,
-						email: fields.email,
+						email,
 						phone: fields.phone || null,
 						consentedAt: new Date()
-					}))
-				)
-				.onConflictDoUpdate({
-					target: [subscribers.seriesId, subscribers.email],
-					set: {
-						name: sql`case when ${subscribers.status} in ('pending', 'left') then excluded.name else ${subscribers.name} end`,
-						phone: sql`case when ${subscribers.status} in ('pending', 'left') then excluded.phone else ${subscribers.phone} end`,
-						status: sql`case when ${subscribers.status} = 'left' then 'pending'::subscriber_status else ${subscribers.status} end`,
-						consentedAt: sql`excluded.consented_at`,
-						updatedAt: new Date()
-					}
+					};
 				})
-				.returning();
-			for (const subscriber of rows) saved.set(byEmail.get(subscriber.email)!, subscriber);
-		}
+			)
+			.onConflictDoUpdate({
+				target: [subscribers.seriesId, subscribers.email],
+				set: {
+					name: sql`case when ${subscribers.status} in ('pending', 'left') then excluded.name else ${subscribers.name} end`,
+					phone: sql`case when ${subscribers.status} in ('pending', 'left') then excluded.phone else ${subscribers.phone} end`,
+					status: sql`case when ${subscribers.status} = 'left' then 'pending'::subscriber_status else ${subscribers.status} end`,
+					consentedAt: sql`excluded.consented_at`,
+					updatedAt: new Date()
+				}
+			})
+			.returning();
+		const saved = new Map(rows.map((subscriber) => [subscriber.email, subscriber]));
+		const savedFor = (signup: Signup) => saved.get(signup.fields.email)!;
+		// Emails to one address share a key, so the same address twice gets one email.
 		await queueEmails(
 			tx,
-			await Promise.all(signups.map((signup) => signupEmail(tx, signup, saved.get(signup)!)))
+			await Promise.all(signups.map((signup) => signupEmail(tx, signup, savedFor(signup))))
 		);
-		return signups.map((signup) => ({ ok: true, value: saved.get(signup)!.id }));
+		return signups.map((signup) => ({ ok: true, value: savedFor(signup).id }));
 	});
 }
 
