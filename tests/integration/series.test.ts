@@ -139,6 +139,42 @@ describe('capacity and waitlist', () => {
 		);
 	});
 
+	it('counts a crowd from one address against its limit: the first ten get in, the rest are told when to retry', async () => {
+		const { browser } = await signedUpPractitioner(db);
+		const { id, slug } = await publishedSeries(await browser.api(), { capacity: 5 });
+		const oneAddress = new TestBrowser(db);
+		const other = new TestBrowser(db);
+		const post = (browser: TestBrowser, n: number) =>
+			browser.api().then((visitor) =>
+				visitor.subscribers.signUp({
+					slug,
+					fields: {
+						name: `Neighbour ${n}`,
+						email: `neighbour${n}-${slug}@example.com`,
+						phone: '',
+						consent: true,
+						website: ''
+					}
+				})
+			);
+		// All at once, so most of them share a batch: within it, hits past the tenth are refused.
+		const results = await Promise.allSettled([
+			...Array.from({ length: 14 }, (_, n) => post(oneAddress, n)),
+			post(other, 99)
+		]);
+		const refused = results.filter((r) => r.status === 'rejected');
+		expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(11);
+		expect(refused).toHaveLength(4);
+		for (const r of refused) {
+			expect(r.reason).toMatchObject({ code: 'TOO_MANY_REQUESTS' });
+			expect(r.reason.message).toMatch(/try again in \d+ minutes/);
+		}
+		const rows = await db.select().from(subscribers).where(eq(subscribers.seriesId, id));
+		expect(rows).toHaveLength(11);
+		// The window is full: a later signup from that address is refused too.
+		expect((await failure(post(oneAddress, 20))).code).toBe('TOO_MANY_REQUESTS');
+	});
+
 	it('confirms a link clicked twice at once once, and refuses confirming once the series ended', async () => {
 		const { browser } = await signedUpPractitioner(db);
 		const api = await browser.api();

@@ -34,35 +34,56 @@ function describeWait(seconds: number): string {
 	return `${Math.ceil(seconds / 60)} minutes`;
 }
 
+function tooMany(retryAfterSeconds: number): TRPCError {
+	const seconds = Math.max(1, retryAfterSeconds);
+	return new TRPCError({
+		code: 'TOO_MANY_REQUESTS',
+		message: `Too many attempts. Please try again in ${describeWait(seconds)}.`,
+		cause: new RateLimited(seconds)
+	});
+}
+
 /**
- * Counts one hit in a fixed window, atomically in one statement so concurrent requests on any
- * instance cannot slip past the limit. Throws TOO_MANY_REQUESTS once the window is full.
+ * Counts one hit per subject in a fixed window, all in one statement, atomically, so concurrent
+ * requests on any instance cannot slip past the limit. Answers in the subjects' order: null for a
+ * hit within the limit, else the TOO_MANY_REQUESTS error to give. A subject that comes n times
+ * counts n hits, and only those past the limit are refused.
  */
-export async function hit(db: Db, limit: Limit, subject: string): Promise<void> {
+export async function hitEach(
+	db: Db,
+	limit: Limit,
+	subjects: string[]
+): Promise<(TRPCError | null)[]> {
+	const keys = subjects.map((subject) => keyFor(limit, subject));
+	const counts = new Map<string, number>();
+	for (const key of keys) counts.set(key, (counts.get(key) ?? 0) + 1);
+	// In key order, so that two statements counting overlapping subjects lock rows in the same
+	// order and cannot deadlock.
+	const rows = [...counts].sort(([a], [b]) => (a < b ? -1 : 1)).map(([key, n]) => ({ key, n }));
 	const window = sql`make_interval(secs => ${limit.windowSeconds})`;
 	const expired = sql`${rateLimits.windowStartedAt} <= now() - ${window}`;
-	const [row] = await db
-		.insert(rateLimits)
-		.values({ key: keyFor(limit, subject), windowStartedAt: sql`now()`, hits: 1 })
-		.onConflictDoUpdate({
-			target: rateLimits.key,
-			set: {
-				hits: sql`case when ${expired} then 1 else ${rateLimits.hits} + 1 end`,
-				windowStartedAt: sql`case when ${expired} then now() else ${rateLimits.windowStartedAt} end`
-			}
-		})
-		.returning({
-			hits: rateLimits.hits,
-			retryAfter: sql<number>`ceil(extract(epoch from ${rateLimits.windowStartedAt} + ${window} - now()))::int`
-		});
-	if (row && row.hits > limit.max) {
-		const retryAfterSeconds = Math.max(1, row.retryAfter);
-		throw new TRPCError({
-			code: 'TOO_MANY_REQUESTS',
-			message: `Too many attempts. Please try again in ${describeWait(retryAfterSeconds)}.`,
-			cause: new RateLimited(retryAfterSeconds)
-		});
-	}
+	const counted = await db.execute<{ key: string; hits: number; retryAfter: number }>(sql`
+		insert into ${rateLimits} (key, window_started_at, hits)
+		select key, now(), n from json_to_recordset(${JSON.stringify(rows)}::json) as t(key text, n int)
+		on conflict (key) do update set
+			hits = case when ${expired} then excluded.hits else ${rateLimits.hits} + excluded.hits end,
+			window_started_at = case when ${expired} then now() else ${rateLimits.windowStartedAt} end
+		returning key, hits,
+			ceil(extract(epoch from ${rateLimits.windowStartedAt} + ${window} - now()))::int as "retryAfter"`);
+	// The hit number each subject's first hit of this statement got.
+	const next = new Map(counted.map((row) => [row.key, row.hits - counts.get(row.key)! + 1]));
+	const retryAfter = new Map(counted.map((row) => [row.key, row.retryAfter]));
+	return keys.map((key) => {
+		const number = next.get(key)!;
+		next.set(key, number + 1);
+		return number > limit.max ? tooMany(retryAfter.get(key)!) : null;
+	});
+}
+
+/** One hit: throws TOO_MANY_REQUESTS once the window is full. */
+export async function hit(db: Db, limit: Limit, subject: string): Promise<void> {
+	const [refused] = await hitEach(db, limit, [subject]);
+	if (refused) throw refused;
 }
 
 export async function clear(db: Db, limit: Limit, subject: string): Promise<void> {

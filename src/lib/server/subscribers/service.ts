@@ -1,7 +1,7 @@
 import { TRPCError } from '@trpc/server';
 import { and, asc, eq, gt, ilike, inArray, like, or, sql } from 'drizzle-orm';
 import type { z } from 'zod';
-import { hit, limits } from '../auth/rate-limit';
+import { hitEach, limits } from '../auth/rate-limit';
 import type { Client } from '../auth/session';
 import type { Db } from '../db';
 import { perDatabase } from '../db/per-database';
@@ -50,9 +50,18 @@ async function activeCount(db: Db, seriesId: string): Promise<number> {
 	return row!.n;
 }
 
+/** The public page's series: read on every visit and every signup, so built once per handle. */
+const seriesBySlug = perDatabase((db) =>
+	db
+		.select()
+		.from(series)
+		.where(eq(series.slug, sql.placeholder('slug')))
+		.prepare('series_by_slug')
+);
+
 /** What the public page shows: only published series, and nothing about who signed up. */
 export async function publicSeries(db: Db, slug: string) {
-	const [row] = await db.select().from(series).where(eq(series.slug, slug));
+	const [row] = await seriesBySlug(db).execute({ slug });
 	if (!row || row.status === 'draft') throw notFound('series');
 	const [dates, taken] = await Promise.all([upcoming(db, row.id, 12), activeCount(db, row.id)]);
 	return {
@@ -102,12 +111,13 @@ async function subscriberEmail(
 	return { key, purpose, email: attachments ? { ...email, attachments } : email };
 }
 
-type Signup = { row: SeriesRow; fields: z.output<typeof publicSignupSchema>; origin: string };
+type Signup = { fields: z.output<typeof publicSignupSchema>; ip: string; origin: string };
 
 /** New (or back after leaving): a link to confirm first. Already in: where they stand. */
 async function signupEmail(
 	db: Db,
-	{ row, origin }: Signup,
+	row: SeriesRow,
+	{ origin }: Signup,
 	subscriber: SubscriberRow
 ): Promise<QueuedEmail> {
 	const minute = new Date().toISOString().slice(0, 16);
@@ -156,7 +166,7 @@ async function signupEmail(
  * address signed up before keeps its status; one that left starts again as pending. The same
  * address twice in a batch is one signup whose later answers win, as one after the other would.
  */
-async function enrol(db: Db, signups: Signup[]): Promise<ItemOutcome<string>[]> {
+async function enrol(db: Db, row: SeriesRow, signups: Signup[]): Promise<string[]> {
 	const latest = new Map(signups.map((signup) => [signup.fields.email, signup]));
 	// In address order, so that two instances writing overlapping batches lock rows in the same
 	// order and cannot deadlock.
@@ -166,7 +176,7 @@ async function enrol(db: Db, signups: Signup[]): Promise<ItemOutcome<string>[]> 
 			.insert(subscribers)
 			.values(
 				addresses.map((email) => {
-					const { row, fields } = latest.get(email)!;
+					const { fields } = latest.get(email)!;
 					return {
 						seriesId: row.id,
 						ownerId: row.ownerId,
@@ -193,46 +203,79 @@ async function enrol(db: Db, signups: Signup[]): Promise<ItemOutcome<string>[]> 
 		// Emails to one address share a key, so the same address twice gets one email.
 		await queueEmails(
 			tx,
-			await Promise.all(signups.map((signup) => signupEmail(tx, signup, savedFor(signup))))
+			await Promise.all(signups.map((signup) => signupEmail(tx, row, signup, savedFor(signup))))
 		);
-		return signups.map((signup) => ({ ok: true, value: savedFor(signup).id }));
+		return signups.map((signup) => savedFor(signup).id);
 	});
 }
 
-const ENROL_BATCH = 200;
+type SignedUp = { seriesId: string; ownerId: string; subscriberId: string | null };
 
-/** Signups in batches per series, one batch at a time; one batcher per database handle. */
-const enroller = perDatabase((db) =>
-	keyedBatches((_seriesId, batch: Signup[]) => enrol(db, batch), ENROL_BATCH)
+/**
+ * Signups from one series page: every one counts against its address's limit, then those within
+ * it are enrolled together. Bots fill every field, people never see the honeypot `website`:
+ * they are answered as if it worked and nothing is stored.
+ */
+async function signUpBatch(
+	db: Db,
+	slug: string,
+	signups: Signup[]
+): Promise<ItemOutcome<SignedUp>[]> {
+	// Both at once; an address over its limit is refused before anything else is said.
+	const [refusals, [row]] = await Promise.all([
+		hitEach(
+			db,
+			limits.publicSignupPerIp,
+			signups.map((signup) => signup.ip)
+		),
+		seriesBySlug(db).execute({ slug })
+	]);
+	const closed = closedTo(row);
+	const people = closed
+		? []
+		: signups.filter((signup, i) => !refusals[i] && !signup.fields.website);
+	const ids = people.length > 0 ? await enrol(db, row!, people) : [];
+	const idOf = new Map(people.map((signup, i) => [signup, ids[i]!]));
+	return signups.map((signup, i) => {
+		const error = refusals[i] ?? closed;
+		if (error) return { ok: false, error };
+		const subscriberId = idOf.get(signup) ?? null;
+		return { ok: true, value: { seriesId: row!.id, ownerId: row!.ownerId, subscriberId } };
+	});
+}
+
+/** Why a series takes no signups, or null when it does. */
+function closedTo(row: SeriesRow | undefined): TRPCError | null {
+	if (!row || row.status === 'draft') return notFound('series');
+	if (row.status !== 'published') {
+		return new TRPCError({
+			code: 'BAD_REQUEST',
+			message: 'This series has ended and takes no new signups.'
+		});
+	}
+	return null;
+}
+
+const SIGNUP_BATCH = 200;
+
+/** Signups in batches per series page, one batch at a time; one batcher per database handle. */
+const signUpper = perDatabase((db) =>
+	keyedBatches((slug, batch: Signup[]) => signUpBatch(db, slug, batch), SIGNUP_BATCH)
 );
 
 /**
  * The public signup. Always answers the same way, whoever signs up: a new or returning address
  * gets a confirmation link (double opt-in); someone already in gets a reminder of their place. A
- * crowd signing up at once is written in batches that share a few commits.
+ * crowd signing up at once is counted and written in batches that share a few statements.
  */
-export async function signUp(
+export function signUp(
 	db: Db,
 	slug: string,
 	fields: z.output<typeof publicSignupSchema>,
 	client: Client,
 	origin: string
-): Promise<{ seriesId: string; ownerId: string; subscriberId: string | null }> {
-	// One round trip for both; an address over its limit is refused before anything else is said.
-	const [, [row]] = await Promise.all([
-		hit(db, limits.publicSignupPerIp, client.ip ?? 'unknown'),
-		db.select().from(series).where(eq(series.slug, slug))
-	]);
-	if (!row || row.status === 'draft') throw notFound('series');
-	if (row.status !== 'published') {
-		throw new TRPCError({
-			code: 'BAD_REQUEST',
-			message: 'This series has ended and takes no new signups.'
-		});
-	}
-	// Bots fill every field; people never see this one. Answer as if it worked.
-	const subscriberId = fields.website ? null : await enroller(db)(row.id, { row, fields, origin });
-	return { seriesId: row.id, ownerId: row.ownerId, subscriberId };
+): Promise<SignedUp> {
+	return signUpper(db)(slug, { fields, ip: client.ip ?? 'unknown', origin });
 }
 
 /** Locks the series row: every change to who holds a place happens one at a time per series. */
