@@ -27,17 +27,22 @@ export async function verifyAgainstNothing(password: string): Promise<false> {
 	return false;
 }
 
-const zxcvbn = new ZxcvbnFactory({
-	dictionary: { ...common.dictionary, ...english.dictionary },
-	graphs: common.adjacencyGraphs,
-	translations: english.translations
-});
+let zxcvbn: ZxcvbnFactory | undefined;
+/** Built on first use: ranking the dictionaries takes a noticeable moment that most requests never need. */
+function strengthChecker(): ZxcvbnFactory {
+	zxcvbn ??= new ZxcvbnFactory({
+		dictionary: { ...common.dictionary, ...english.dictionary },
+		graphs: common.adjacencyGraphs,
+		translations: english.translations
+	});
+	return zxcvbn;
+}
 
 export const MIN_PASSWORD_SCORE = 3;
 
 /** Returns why a password is too weak, or null when it is strong enough. */
 export function passwordWeakness(password: string, personalWords: string[] = []): string | null {
-	const result = zxcvbn.check(password, personalWords);
+	const result = strengthChecker().check(password, personalWords);
 	if (result.score >= MIN_PASSWORD_SCORE) return null;
 	const hints = [result.feedback.warning, ...result.feedback.suggestions].filter(Boolean);
 	return ['This password is too easy to guess.', ...hints].join(' ');

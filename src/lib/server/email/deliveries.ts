@@ -17,6 +17,7 @@ import { keepInOutbox, sendSmtp, usesOutbox, type Email } from './mailer';
 
 export type QueuedEmail = { key: string; purpose: string; email: Email };
 
+/** Emails per insert statement, which bounds the size of its one parameter. */
 const INSERT_CHUNK = 500;
 
 /**
@@ -29,23 +30,25 @@ export async function queueEmails(db: Db, emails: QueuedEmail[]): Promise<string
 	const store = async (tx: Db) => {
 		const created: string[] = [];
 		for (let start = 0; start < emails.length; start += INSERT_CHUNK) {
-			const rows = await tx
-				.insert(emailDeliveries)
-				.values(
-					emails.slice(start, start + INSERT_CHUNK).map(({ key, purpose, email }) => ({
-						key,
-						purpose,
-						recipient: email.to,
-						subject: email.subject,
-						text: email.text,
-						html: email.html,
-						headers: email.headers ?? {},
-						attachments: email.attachments ?? []
-					}))
-				)
-				.onConflictDoNothing({ target: emailDeliveries.key })
-				.returning({ id: emailDeliveries.id });
-			created.push(...rows.map((r) => r.id));
+			const rows = emails.slice(start, start + INSERT_CHUNK).map(({ key, purpose, email }) => ({
+				key,
+				purpose,
+				recipient: email.to,
+				subject: email.subject,
+				text: email.text,
+				html: email.html,
+				headers: email.headers ?? {},
+				attachments: email.attachments ?? []
+			}));
+			// One JSON parameter per chunk: one statement text for every size, nothing built per value.
+			const inserted = await tx.execute<{ id: string }>(sql`
+				insert into ${emailDeliveries} (key, purpose, recipient, subject, text, html, headers, attachments)
+				select key, purpose, recipient, subject, text, html, headers, attachments
+				from json_to_recordset(${JSON.stringify(rows)}::json) as e(key text, purpose text,
+					recipient text, subject text, text text, html text, headers jsonb, attachments jsonb)
+				on conflict (key) do nothing
+				returning id`);
+			created.push(...inserted.map((r) => r.id));
 		}
 		await enqueueDeliveries(tx, created);
 		return created;

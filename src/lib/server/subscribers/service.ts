@@ -113,12 +113,15 @@ async function subscriberEmail(
 
 type Signup = { fields: z.output<typeof publicSignupSchema>; ip: string; origin: string };
 
+/** Who a signup is on the list as, after it was recorded. */
+type Enrolled = Pick<SubscriberRow, 'id' | 'email' | 'name' | 'status'>;
+
 /** New (or back after leaving): a link to confirm first. Already in: where they stand. */
 async function signupEmail(
 	db: Db,
 	row: SeriesRow,
 	{ origin }: Signup,
-	subscriber: SubscriberRow
+	subscriber: Enrolled
 ): Promise<QueuedEmail> {
 	const minute = new Date().toISOString().slice(0, 16);
 	if (subscriber.status === 'pending') {
@@ -171,33 +174,24 @@ async function enrol(db: Db, row: SeriesRow, signups: Signup[]): Promise<string[
 	// In address order, so that two instances writing overlapping batches lock rows in the same
 	// order and cannot deadlock.
 	const addresses = [...latest.keys()].sort();
+	const people = addresses.map((email) => {
+		const { fields } = latest.get(email)!;
+		return { name: fields.name, email, phone: fields.phone || null };
+	});
 	return db.transaction(async (tx) => {
-		const rows = await tx
-			.insert(subscribers)
-			.values(
-				addresses.map((email) => {
-					const { fields } = latest.get(email)!;
-					return {
-						seriesId: row.id,
-						ownerId: row.ownerId,
-						name: fields.name,
-						email,
-						phone: fields.phone || null,
-						consentedAt: new Date()
-					};
-				})
-			)
-			.onConflictDoUpdate({
-				target: [subscribers.seriesId, subscribers.email],
-				set: {
-					name: sql`case when ${subscribers.status} in ('pending', 'left') then excluded.name else ${subscribers.name} end`,
-					phone: sql`case when ${subscribers.status} in ('pending', 'left') then excluded.phone else ${subscribers.phone} end`,
-					status: sql`case when ${subscribers.status} = 'left' then 'pending'::subscriber_status else ${subscribers.status} end`,
-					consentedAt: sql`excluded.consented_at`,
-					updatedAt: new Date()
-				}
-			})
-			.returning();
+		// The batch travels as one JSON parameter: one statement text for every batch size, and
+		// nothing to build per value.
+		const rows = await tx.execute<Enrolled>(sql`
+			insert into ${subscribers} (series_id, owner_id, name, email, phone, consented_at)
+			select ${row.id}::uuid, ${row.ownerId}::uuid, name, email, phone, now()
+			from json_to_recordset(${JSON.stringify(people)}::json) as p(name text, email text, phone text)
+			on conflict (series_id, email) do update set
+				name = case when ${subscribers.status} in ('pending', 'left') then excluded.name else ${subscribers.name} end,
+				phone = case when ${subscribers.status} in ('pending', 'left') then excluded.phone else ${subscribers.phone} end,
+				status = case when ${subscribers.status} = 'left' then 'pending'::subscriber_status else ${subscribers.status} end,
+				consented_at = excluded.consented_at,
+				updated_at = now()
+			returning id, email, name, status`);
 		const saved = new Map(rows.map((subscriber) => [subscriber.email, subscriber]));
 		const savedFor = (signup: Signup) => saved.get(signup.fields.email)!;
 		// Emails to one address share a key, so the same address twice gets one email.
