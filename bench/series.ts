@@ -9,8 +9,9 @@
  *    comes due at the top of the next minute. Measures the time from that moment until the last
  *    reminder reached the SMTP server, and counts duplicates.
  *
- * Runs the built app (`npm run build`) against DATABASE_URL with its job worker inside, plus
- * BENCH_EXTRA_WORKERS `npm run worker` processes (default 1), as a scaled-out deployment would.
+ * Runs the built app (`npm run build`) against DATABASE_URL beside BENCH_EXTRA_WORKERS `npm run
+ * worker` processes (default 2), as a scaled-out deployment would: the app serves the web only
+ * (WORKER_IN_APP=false) unless BENCH_WORKER_IN_APP=1, the single-process shape.
  * Everything goes to 127.0.0.1; every loop has a fixed count or a deadline; what it starts, it stops.
  */
 import { existsSync } from 'node:fs';
@@ -23,11 +24,13 @@ import { createDatabase } from '../src/lib/server/db';
 import { ensureDatabase, migrateDatabase } from '../src/lib/server/db/migrate';
 import {
 	emailDeliveries,
+	rateLimits,
 	series,
 	seriesOccurrences,
 	subscribers,
 	users
 } from '../src/lib/server/db/schema';
+import { JOB_SCHEMA } from '../src/lib/server/jobs/queues';
 import { createSeries, setSeriesStatus } from '../src/lib/server/series/service';
 import { startFakeSmtp, type FakeSmtp } from '../tests/fakes/smtp';
 import { benchDatabaseUrl, serverUrlAndName } from './bench-config';
@@ -43,6 +46,7 @@ import {
 	send,
 	startProcess,
 	stopAllProcesses,
+	waitForOutput,
 	waitUntilUp,
 	type Answer,
 	type HttpTarget
@@ -52,7 +56,8 @@ const settings = {
 	signups: intSetting('BENCH_SIGNUPS', 2000, 10, 20_000),
 	spots: intSetting('BENCH_SPOTS', 100, 1, 10_000),
 	reminders: intSetting('BENCH_REMINDERS', 10_000, 10, 100_000),
-	extraWorkers: intSetting('BENCH_EXTRA_WORKERS', 1, 0, 4),
+	extraWorkers: intSetting('BENCH_EXTRA_WORKERS', 2, 0, 4),
+	workerInApp: intSetting('BENCH_WORKER_IN_APP', 0, 0, 1) === 1,
 	appPort: intSetting('BENCH_APP_PORT', 4320, 1024, 65535)
 };
 const TARGETS = { signupsPerSecond: 500, remindersWithinSeconds: 60 };
@@ -82,10 +87,18 @@ const app = (step: keyof typeof agents): HttpTarget => ({
 /** Module-wide so that clean-up stops it even when the run fails half-way. */
 let mailServer: FakeSmtp | undefined;
 
-/** Removes the bench practitioner (their series, dates and subscribers cascade) and their emails. */
+/**
+ * Removes the bench practitioner (their series, dates and subscribers cascade) and their emails,
+ * then vacuums the tables every run churns. Without autovacuum (some servers, such as this
+ * project's CI machines, run without it) their dead rows would pile up run after run and make
+ * each run slower than the one before.
+ */
 async function reset(): Promise<string> {
 	await db.delete(users).where(eq(users.email, PRACTITIONER.email));
 	await db.delete(emailDeliveries).where(like(emailDeliveries.recipient, `%@${DOMAIN}`));
+	await db.execute(
+		sql`vacuum (analyze) ${emailDeliveries}, ${subscribers}, ${rateLimits}, ${sql.identifier(JOB_SCHEMA)}.job`
+	);
 	const [owner] = await db
 		.insert(users)
 		.values({ ...PRACTITIONER, ageConfirmedAt: new Date(), emailVerifiedAt: new Date() })
@@ -372,6 +385,11 @@ function cpuRow(step: string, cpu: CpuPerRequest): string[] {
 }
 
 async function main() {
+	if (!settings.workerInApp && settings.extraWorkers === 0) {
+		throw new Error(
+			'Nothing would send the emails: set BENCH_EXTRA_WORKERS ≥ 1 or BENCH_WORKER_IN_APP=1.'
+		);
+	}
 	const { serverUrl, name } = serverUrlAndName(url);
 	await ensureDatabase(serverUrl, name);
 	await migrateDatabase(url);
@@ -391,19 +409,24 @@ async function main() {
 		ADDRESS_HEADER: 'x-forwarded-for',
 		XFF_DEPTH: '1'
 	};
-	const server = startProcess('the app', [entry], { ...env, PORT: String(settings.appPort) });
+	const server = startProcess('the app', [entry], {
+		...env,
+		PORT: String(settings.appPort),
+		WORKER_IN_APP: String(settings.workerInApp)
+	});
 	pids.app = server.child.pid;
 	await waitUntilUp(settings.appPort, '/healthz', server);
 	const workerEntry = fileURLToPath(new URL('../src/cli/worker.ts', import.meta.url));
-	for (let w = 0; w < settings.extraWorkers; w++) {
-		pids.workers.push(
-			startProcess(`worker ${w + 1}`, ['--import', 'tsx', workerEntry], env).child.pid
-		);
-	}
+	const workers = Array.from({ length: settings.extraWorkers }, (_, w) =>
+		startProcess(`worker ${w + 1}`, ['--import', 'tsx', workerEntry], env)
+	);
+	pids.workers = workers.map((worker) => worker.child.pid);
+	// Measured from when they work: starting up (compiling TypeScript) is not sending email.
+	await Promise.all(workers.map((worker) => waitForOutput(worker, '[jobs] worker started')));
 
 	console.log(
 		`\nSessionboard series bench; PostgreSQL at ${new URL(url).host}; Node ${process.version}, ${cpus().length} × ${cpus()[0]?.model.trim()}.` +
-			`\nThe app (with its job worker), ${settings.extraWorkers} extra worker(s), the SMTP server and the visitors share the machine.` +
+			`\nThe app (${settings.workerInApp ? 'with its job worker' : 'web only'}), ${settings.extraWorkers} \`npm run worker\` process(es) at below-normal priority, the SMTP server and the visitors share the machine.` +
 			`\nLoad average before: ${loadavg()[0]?.toFixed(1)}\n`
 	);
 

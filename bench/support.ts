@@ -160,6 +160,16 @@ export async function waitUntilUp(port: number, path: string, server: Started): 
 	throw new Error(`${server.name} did not start:\n${server.output.join('').slice(-3000)}`);
 }
 
+/** Waits until a started process printed `text` (it says it is ready), or fails with its output. */
+export async function waitForOutput(started: Started, text: string): Promise<void> {
+	const deadline = Date.now() + START_TIMEOUT_MS;
+	while (Date.now() < deadline && started.child.exitCode === null) {
+		if (started.output.join('').includes(text)) return;
+		await new Promise((wake) => setTimeout(wake, 100));
+	}
+	throw new Error(`${started.name} did not start:\n${started.output.join('').slice(-3000)}`);
+}
+
 /** A markdown table: the first column left-aligned, the others right-aligned. */
 export function printTable(header: string[], rows: string[][]): void {
 	const widths = header.map((h, c) => Math.max(h.length, ...rows.map((r) => (r[c] ?? '').length)));

@@ -5,7 +5,7 @@
 import { config } from './lib/server/config';
 import { prepareDatabase } from './lib/server/db/prepare';
 import { createAppServer, LISTEN_BACKLOG, type Middleware } from './lib/server/http-server';
-import { startWorker } from './lib/server/jobs/worker';
+import { installJobs, startWorker } from './lib/server/jobs/worker';
 import { attachRealtime } from './lib/server/realtime/attach';
 
 const settings = config();
@@ -22,7 +22,8 @@ if (!settings.ORIGIN) {
 
 const database = await prepareDatabase();
 // Before the first request: the job tables exist by then, so email queued by requests gets its job.
-const worker = await startWorker(database.url);
+const worker = settings.WORKER_IN_APP ? await startWorker(database.url) : undefined;
+if (!worker) await installJobs(database.url);
 
 // A runtime path: build/handler.js only exists once SvelteKit has built, so the bundler must not follow it.
 const handlerPath = new URL('./handler.js', import.meta.url).href;
@@ -34,7 +35,7 @@ async function stop() {
 	// Live pages reconnect by themselves, to this app once it is back or to another instance.
 	realtime.disconnectSockets(true);
 	await shutDown();
-	await worker.stop();
+	await worker?.stop();
 }
 for (const signal of ['SIGTERM', 'SIGINT'] as const) {
 	process.once(signal, () => {

@@ -1,7 +1,12 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { config } from './config';
 
-const saved = { SMTP_URL: process.env.SMTP_URL, PORT: process.env.PORT, HOST: process.env.HOST };
+const saved = {
+	SMTP_URL: process.env.SMTP_URL,
+	PORT: process.env.PORT,
+	HOST: process.env.HOST,
+	WORKER_IN_APP: process.env.WORKER_IN_APP
+};
 afterEach(() => {
 	for (const [name, value] of Object.entries(saved)) {
 		if (value === undefined) delete process.env[name];
@@ -34,5 +39,17 @@ describe('config', () => {
 		expect(config().PORT).toBe(4000);
 		process.env.PORT = 'not a port';
 		expect(() => config()).toThrow(/Invalid configuration:\n {2}PORT/);
+	});
+
+	it('runs the job worker in the app unless WORKER_IN_APP is false, and refuses anything else', () => {
+		for (const value of [undefined, '', 'true', ' TRUE ']) {
+			if (value === undefined) delete process.env.WORKER_IN_APP;
+			else process.env.WORKER_IN_APP = value;
+			expect(config().WORKER_IN_APP).toBe(true);
+		}
+		process.env.WORKER_IN_APP = 'False';
+		expect(config().WORKER_IN_APP).toBe(false);
+		process.env.WORKER_IN_APP = 'no';
+		expect(() => config()).toThrow(/WORKER_IN_APP/);
 	});
 });

@@ -20,6 +20,17 @@ const schema = z.object({
 		.trim()
 		.default('')
 		.transform((value) => value || '0.0.0.0'),
+	/**
+	 * Whether the app runs a job worker itself (the default). "false" for web-only instances whose
+	 * jobs `npm run worker` processes do.
+	 */
+	WORKER_IN_APP: z
+		.string()
+		.trim()
+		.toLowerCase()
+		.default('')
+		.pipe(z.enum(['', 'true', 'false']))
+		.transform((value) => value !== 'false'),
 	/** Signs the links in subscriber emails. Unset: one is generated and kept in the database. */
 	APP_SECRET: z.string().min(32).optional()
 });

@@ -37,8 +37,12 @@ export type RunningWorker = {
 	stop: () => Promise<void>;
 };
 
-export function createBoss(url: string): PgBoss {
+/** Until the first retry of a failed send, unless a worker is told otherwise. */
+const RETRY_DELAY_SECONDS = 10;
+
+export function createBoss(url: string, options: Partial<PgBoss.ConstructorOptions> = {}): PgBoss {
 	return new PgBoss({
+		...options,
 		connectionString: url,
 		schema: JOB_SCHEMA,
 		application_name: 'sessionboard-jobs',
@@ -77,6 +81,21 @@ async function defineQueues(
 	}
 }
 
+/**
+ * For an app instance that runs no worker (WORKER_IN_APP=false): installs or migrates pg-boss's
+ * schema and the queues, so that email queued by its requests gets its job at once, for the
+ * workers elsewhere to send.
+ */
+export async function installJobs(url: string): Promise<void> {
+	const boss = createBoss(url, { supervise: false, schedule: false });
+	await boss.start();
+	try {
+		await defineQueues(boss, defaultPolicy, RETRY_DELAY_SECONDS);
+	} finally {
+		await boss.stop({ graceful: false, wait: true });
+	}
+}
+
 const running = new Set<RunningWorker>();
 
 /**
@@ -100,7 +119,7 @@ export async function startWorker(
 	// On shutdown the embedded database may stop first; pg-boss's complaints about that are noise.
 	boss.on('error', (error) => stopping || log(`pg-boss: ${error.message}`));
 	await boss.start();
-	await defineQueues(boss, policy, options.retryDelaySeconds ?? 10);
+	await defineQueues(boss, policy, options.retryDelaySeconds ?? RETRY_DELAY_SECONDS);
 
 	if (options.crons ?? true) {
 		await boss.schedule(QUEUES.seriesReminders, '* * * * *');
