@@ -451,6 +451,15 @@ const admitter = perDatabase((db) =>
 	keyedBatches((seriesId, batch: Confirmation[]) => admit(db, seriesId, batch), ADMIT_BATCH)
 );
 
+/** Which series a signup is for: every confirmation asks, so built once per handle. */
+const seriesOfSubscriber = perDatabase((db) =>
+	db
+		.select({ seriesId: subscribers.seriesId })
+		.from(subscribers)
+		.where(eq(subscribers.id, sql.placeholder('id')))
+		.prepare('series_of_subscriber')
+);
+
 /**
  * Confirms a signup (the link in the confirmation email). A crowd confirming at once is admitted
  * in batches, so they share a few commits instead of queueing one by one on the series' lock.
@@ -459,10 +468,7 @@ export async function confirm(db: Db, token: string, origin: string): Promise<Co
 	const id = await verifyLink(db, 'confirm', token);
 	if (!id)
 		throw new TRPCError({ code: 'BAD_REQUEST', message: 'This confirmation link is not valid.' });
-	const [signup] = await db
-		.select({ seriesId: subscribers.seriesId })
-		.from(subscribers)
-		.where(eq(subscribers.id, id));
+	const [signup] = await seriesOfSubscriber(db).execute({ id });
 	if (!signup) throw notFound('signup');
 	return admitter(db)(signup.seriesId, { id, origin });
 }
