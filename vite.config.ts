@@ -3,7 +3,7 @@ import tailwindcss from '@tailwindcss/vite';
 import type { Plugin } from 'vite';
 import { defineConfig } from 'vitest/config';
 import { prepareDatabase } from './src/lib/server/db/prepare';
-import { startWorker } from './src/lib/server/jobs/worker';
+import { startAppJobs } from './src/lib/server/jobs/worker';
 import { attachRealtime } from './src/lib/server/realtime/attach';
 
 /** The job worker lives as long as the server: a restart of the dev server starts a new one. */
@@ -11,8 +11,8 @@ async function workAlongside(
 	httpServer: { once(event: 'close', listener: () => void): unknown } | null,
 	url: string
 ): Promise<void> {
-	const worker = await startWorker(url);
-	httpServer?.once('close', () => void worker.stop());
+	const worker = await startAppJobs(url);
+	httpServer?.once('close', () => void worker?.stop());
 }
 
 /**

@@ -1,11 +1,12 @@
 /**
  * Production entry, bundled to build/server.js next to SvelteKit's build/handler.js: prepares the
- * database, starts the job worker, serves the app over HTTP and attaches socket.io to the server.
+ * database, starts the job worker (unless WORKER_IN_APP=false), serves the app over HTTP and
+ * attaches socket.io to the server.
  */
 import { config } from './lib/server/config';
 import { prepareDatabase } from './lib/server/db/prepare';
 import { createAppServer, LISTEN_BACKLOG, type Middleware } from './lib/server/http-server';
-import { installJobs, startWorker } from './lib/server/jobs/worker';
+import { startAppJobs } from './lib/server/jobs/worker';
 import { attachRealtime } from './lib/server/realtime/attach';
 
 const settings = config();
@@ -21,9 +22,7 @@ if (!settings.ORIGIN) {
 }
 
 const database = await prepareDatabase();
-// Before the first request: the job tables exist by then, so email queued by requests gets its job.
-const worker = settings.WORKER_IN_APP ? await startWorker(database.url) : undefined;
-if (!worker) await installJobs(database.url);
+const worker = await startAppJobs(database.url);
 
 // A runtime path: build/handler.js only exists once SvelteKit has built, so the bundler must not follow it.
 const handlerPath = new URL('./handler.js', import.meta.url).href;

@@ -1,4 +1,5 @@
 import PgBoss from 'pg-boss';
+import { config } from '../config';
 import { createDatabase, type Database } from '../db';
 import {
 	defaultPolicy,
@@ -192,6 +193,16 @@ export async function startWorker(
 	running.add(worker);
 	log('worker started');
 	return worker;
+}
+
+/**
+ * An app instance's own jobs: a worker, or with WORKER_IN_APP=false only the queues, for the
+ * workers elsewhere. Call before the first request, so that email queued by requests gets its job.
+ */
+export async function startAppJobs(url: string): Promise<RunningWorker | undefined> {
+	if (config().WORKER_IN_APP) return startWorker(url);
+	await installJobs(url);
+	return undefined;
 }
 
 function needsAnotherTry(outcome: DeliveryOutcome): boolean {

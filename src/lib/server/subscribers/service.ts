@@ -90,24 +90,29 @@ export async function spotsLeft(db: Db, seriesId: string): Promise<number> {
 
 type Mail = {
 	subject: string;
-	greeting: string;
 	paragraphs: string[];
 	action?: { label: string; url: string };
 };
 
-/** One email to a subscriber, with their manage and unsubscribe links, ready to queue. */
+/** One email to a subscriber, greeting them by name, with their manage and unsubscribe links. */
 async function subscriberEmail(
 	db: Db,
 	origin: string,
 	key: string,
 	purpose: string,
-	subscriber: Pick<SubscriberRow, 'id' | 'email'>,
+	subscriber: Pick<SubscriberRow, 'id' | 'email' | 'name'>,
 	seriesTitle: string,
 	mail: Mail,
 	attachments?: { filename: string; content: string; contentType: string }[]
 ): Promise<QueuedEmail> {
 	const links = await subscriberLinks(db, origin, subscriber.id);
-	const email = subscriberMessage({ to: subscriber.email, seriesTitle, ...mail, ...links });
+	const email = subscriberMessage({
+		to: subscriber.email,
+		seriesTitle,
+		greeting: `Hello ${subscriber.name},`,
+		...mail,
+		...links
+	});
 	return { key, purpose, email: attachments ? { ...email, attachments } : email };
 }
 
@@ -134,7 +139,6 @@ async function signupEmail(
 			row.title,
 			{
 				subject: `Confirm your place: ${row.title}`,
-				greeting: `Hello ${subscriber.name},`,
 				paragraphs: [
 					`Please confirm that you want to join “${row.title}”. Until you do, nothing is booked.`
 				],
@@ -154,7 +158,6 @@ async function signupEmail(
 		row.title,
 		{
 			subject: `You are already signed up: ${row.title}`,
-			greeting: `Hello ${subscriber.name},`,
 			paragraphs: [
 				subscriber.status === 'active'
 					? `You already have a place in “${row.title}”.`
@@ -317,7 +320,6 @@ function welcomeEmail(
 		row.title,
 		{
 			subject: promoted ? `A place opened up for you: ${row.title}` : `You are in: ${row.title}`,
-			greeting: `Hello ${subscriber.name},`,
 			paragraphs: [
 				promoted
 					? `Good news: a place in “${row.title}” opened up, and it is yours.`
@@ -354,7 +356,6 @@ function waitlistedEmail(
 		row.title,
 		{
 			subject: `You are on the waitlist: ${row.title}`,
-			greeting: `Hello ${subscriber.name},`,
 			paragraphs: [
 				`“${row.title}” is full right now. You are on the waitlist, and we will email you the moment a place is yours.`
 			]
