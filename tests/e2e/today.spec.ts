@@ -1,7 +1,8 @@
 import AxeBuilder from '@axe-core/playwright';
-import { expect, test, type Page } from '@playwright/test';
+import { expect, type BrowserContext, type Page } from '@playwright/test';
 import { newAccount, signUpAndConfirm } from './support/accounts';
 import { createClient, createSession, isoDate, uniqueName } from './support/practice';
+import { test, type TabletNetwork } from './support/network';
 import { saveNoteElsewhere, sessionOnServer, SYNC, TodayPage } from './pages/today';
 
 const TABLET = { width: 820, height: 1180 };
@@ -22,6 +23,17 @@ async function practitionerWithSessionToday(page: Page, label: string) {
 	return { id, clientName };
 }
 
+/** The Wi-Fi drops: no request gets through, and the browser knows it is offline. */
+async function goOffline(context: BrowserContext, network: TabletNetwork): Promise<void> {
+	network.cut();
+	await context.setOffline(true);
+}
+
+async function goOnline(context: BrowserContext, network: TabletNetwork): Promise<void> {
+	network.restore();
+	await context.setOffline(false);
+}
+
 async function seriousViolations(page: Page): Promise<string[]> {
 	const { violations } = await new AxeBuilder({ page }).analyze();
 	return violations
@@ -34,7 +46,9 @@ test.describe('Tablet session mode', () => {
 
 	test('a note written offline survives a reload and is saved on the server once back online', async ({
 		page,
-		context
+		context,
+		network,
+		anotherDevice
 	}) => {
 		const crashes: string[] = [];
 		page.on('pageerror', (error) => crashes.push(error.message));
@@ -52,8 +66,9 @@ test.describe('Tablet session mode', () => {
 		await today.noteText.fill('Arrived on time.');
 		await today.expectSync(SYNC.saved);
 		await today.expectOfflineReady();
+		const desk = await anotherDevice();
 
-		await context.setOffline(true);
+		await goOffline(context, network);
 		const written = 'Arrived on time.\nTalked about the move; sleeping better.';
 		await today.noteText.fill(written);
 		await today.expectSync(SYNC.offline);
@@ -69,9 +84,9 @@ test.describe('Tablet session mode', () => {
 		await expect(today.button('Finish session')).toBeVisible();
 		const before = await today.timer.textContent();
 		await expect(today.timer).not.toHaveText(before ?? '', { timeout: 3_000 });
-		expect((await sessionOnServer(page.request, id)).note?.body).toBe('Arrived on time.');
+		expect((await sessionOnServer(desk, id)).note?.body).toBe('Arrived on time.');
 
-		await context.setOffline(false);
+		await goOnline(context, network);
 		await today.expectSync(SYNC.saved, 15_000);
 		const saved = await sessionOnServer(page.request, id);
 		expect(saved.note?.body).toBe(written);
@@ -87,7 +102,9 @@ test.describe('Tablet session mode', () => {
 
 	test('a note changed on another device meanwhile shows both versions, and "Keep mine" wins on top', async ({
 		page,
-		context
+		context,
+		network,
+		anotherDevice
 	}) => {
 		const { id, clientName } = await practitionerWithSessionToday(page, 'today-conflict');
 		const today = new TodayPage(page);
@@ -95,18 +112,19 @@ test.describe('Tablet session mode', () => {
 		await today.noteText.fill('First version.');
 		await today.expectSync(SYNC.saved);
 
-		await context.setOffline(true);
+		const desk = await anotherDevice();
+		await goOffline(context, network);
 		await today.noteText.fill('Mine, written offline.');
 		await today.expectSync(SYNC.offline);
-		// Another device saves while the tablet is offline (this request is not the browser's, so
-		// it is not offline); the tablet's draft then names an outdated version.
-		const version = (await sessionOnServer(page.request, id)).note?.version ?? 0;
-		await saveNoteElsewhere(context.request, {
+		// Another device saves while the tablet is offline; the tablet's draft then names an
+		// outdated version.
+		const version = (await sessionOnServer(desk, id)).note?.version ?? 0;
+		await saveNoteElsewhere(desk, {
 			sessionId: id,
 			body: 'Theirs, from the desktop.',
 			baseVersion: version
 		});
-		await context.setOffline(false);
+		await goOnline(context, network);
 
 		await today.expectSync(SYNC.conflict);
 		const conflict = today.panel.getByRole('region', {
