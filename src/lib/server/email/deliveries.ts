@@ -1,8 +1,9 @@
 import { createHash } from 'node:crypto';
-import { and, eq, inArray, lt, or, sql } from 'drizzle-orm';
+import { and, eq, inArray, lt, or, sql, type Placeholder } from 'drizzle-orm';
 import { PgTransaction } from 'drizzle-orm/pg-core';
 import { config } from '../config';
 import type { Database, Db } from '../db';
+import { perDatabase } from '../db/per-database';
 import { emailDeliveries, type EmailDelivery } from '../db/schema';
 import { enqueueDeliveries, wakeEmailWorkers } from '../jobs/queues';
 import { keepInOutbox, sendSmtp, usesOutbox, type Email } from './mailer';
@@ -157,7 +158,7 @@ const sentColumns = {
 };
 
 /** Only while our claim is the current one: `attempts` changes with every claim. */
-const stillOurs = (row: EmailDelivery) =>
+const stillOurs = (row: { id: string | Placeholder; attempts: number | Placeholder }) =>
 	and(
 		eq(emailDeliveries.id, row.id),
 		eq(emailDeliveries.status, 'sending'),
@@ -236,6 +237,15 @@ async function leaseStillLong(
 	return renewed.length > 0;
 }
 
+/** Runs for every email sent, so built once per database handle. */
+const markSentStatement = perDatabase((db) =>
+	db
+		.update(emailDeliveries)
+		.set(sentColumns)
+		.where(stillOurs({ id: sql.placeholder('id'), attempts: sql.placeholder('attempts') }))
+		.prepare('mark_delivery_sent')
+);
+
 /**
  * After SMTP accepted the message, the row must say so: a short database hiccup here is retried,
  * because reporting it as a failed send would queue the message again.
@@ -243,7 +253,7 @@ async function leaseStillLong(
 async function markSent(db: Database, row: EmailDelivery): Promise<void> {
 	for (let attempt = 1; ; attempt++) {
 		try {
-			await db.update(emailDeliveries).set(sentColumns).where(stillOurs(row));
+			await markSentStatement(db).execute({ id: row.id, attempts: row.attempts });
 			return;
 		} catch (error) {
 			if (attempt === 3) throw error;

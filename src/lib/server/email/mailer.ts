@@ -73,10 +73,12 @@ export async function sendSmtp(email: Email, messageId: string): Promise<void> {
 	})
 		.compile()
 		.build();
-	// From and To give the envelope; the message itself is sent as composed.
+	// From and To give the envelope; the message itself is sent as composed. Its Message-ID,
+	// given again, spares nodemailer making up one for a header it does not send.
 	await transportFor(settings.SMTP_URL).sendMail({
 		from: settings.EMAIL_FROM,
 		to: email.to,
+		messageId,
 		raw: message
 	});
 }
