@@ -43,8 +43,6 @@ export type FakeSmtp = {
 	 * verdict is set, which needs each message parsed.
 	 */
 	putOffParsing: () => void;
-	/** How many messages are accepted and waiting for `parseNow`. */
-	unparsed: number;
 	/** Parses what was kept, in arrival order, into `messages`; later ones are parsed on arrival. */
 	parseNow: () => Promise<void>;
 	stop: () => Promise<void>;
@@ -167,9 +165,6 @@ export async function startFakeSmtp(options: FakeSmtpOptions = {}): Promise<Fake
 		},
 		putOffParsing() {
 			unparsed ??= [];
-		},
-		get unparsed() {
-			return unparsed?.length ?? 0;
 		},
 		async parseNow() {
 			const backlog = unparsed ?? [];

@@ -1,6 +1,5 @@
 import { createServer, request as httpRequest } from 'node:http';
-import { connect, type Socket } from 'node:net';
-import type { AddressInfo } from 'node:net';
+import { connect, type AddressInfo, type Socket } from 'node:net';
 import { test as base, type APIRequestContext } from '@playwright/test';
 
 /**
