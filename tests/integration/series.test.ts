@@ -139,7 +139,7 @@ describe('capacity and waitlist', () => {
 		);
 	});
 
-	it('counts a crowd from one address against its limit: the first ten get in, the rest are told when to retry', async () => {
+	it('counts a crowd from one address against its limit: ten of them get in, the rest are told when to retry', async () => {
 		const { browser } = await signedUpPractitioner(db);
 		const { id, slug } = await publishedSeries(await browser.api(), { capacity: 5 });
 		const oneAddress = new TestBrowser(db);

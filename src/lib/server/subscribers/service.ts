@@ -227,22 +227,23 @@ async function signUpBatch(
 		),
 		seriesBySlug(db).execute({ slug })
 	]);
-	const closed = closedTo(row);
-	const people = closed
-		? []
-		: signups.filter((signup, i) => !refusals[i] && !signup.fields.website);
-	const ids = people.length > 0 ? await enrol(db, row!, people) : [];
+	const open = openForSignups(row);
+	if (open instanceof TRPCError) {
+		return signups.map((_, i) => ({ ok: false, error: refusals[i] ?? open }));
+	}
+	const people = signups.filter((signup, i) => !refusals[i] && !signup.fields.website);
+	const ids = people.length > 0 ? await enrol(db, open, people) : [];
 	const idOf = new Map(people.map((signup, i) => [signup, ids[i]!]));
 	return signups.map((signup, i) => {
-		const error = refusals[i] ?? closed;
+		const error = refusals[i];
 		if (error) return { ok: false, error };
 		const subscriberId = idOf.get(signup) ?? null;
-		return { ok: true, value: { seriesId: row!.id, ownerId: row!.ownerId, subscriberId } };
+		return { ok: true, value: { seriesId: open.id, ownerId: open.ownerId, subscriberId } };
 	});
 }
 
-/** Why a series takes no signups, or null when it does. */
-function closedTo(row: SeriesRow | undefined): TRPCError | null {
+/** The series when it takes signups, else why it does not. */
+function openForSignups(row: SeriesRow | undefined): SeriesRow | TRPCError {
 	if (!row || row.status === 'draft') return notFound('series');
 	if (row.status !== 'published') {
 		return new TRPCError({
@@ -250,7 +251,7 @@ function closedTo(row: SeriesRow | undefined): TRPCError | null {
 			message: 'This series has ended and takes no new signups.'
 		});
 	}
-	return null;
+	return row;
 }
 
 const SIGNUP_BATCH = 200;
