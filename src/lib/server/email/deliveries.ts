@@ -1,11 +1,12 @@
 import { createHash } from 'node:crypto';
-import { and, eq, inArray, lt, or, sql, type Placeholder } from 'drizzle-orm';
+import { and, eq, inArray, lt, or, sql, type SQL } from 'drizzle-orm';
 import { PgTransaction } from 'drizzle-orm/pg-core';
 import { config } from '../config';
 import type { Database, Db } from '../db';
 import { perDatabase } from '../db/per-database';
 import { emailDeliveries, type EmailDelivery } from '../db/schema';
 import { enqueueDeliveries, wakeEmailWorkers } from '../jobs/queues';
+import { keyedBatches } from '../keyed-batches';
 import { keepInOutbox, sendSmtp, usesOutbox, type Email } from './mailer';
 
 /**
@@ -158,7 +159,7 @@ const sentColumns = {
 };
 
 /** Only while our claim is the current one: `attempts` changes with every claim. */
-const stillOurs = (row: { id: string | Placeholder; attempts: number | Placeholder }) =>
+const stillOurs = (row: { id: string | SQL; attempts: number | SQL }) =>
 	and(
 		eq(emailDeliveries.id, row.id),
 		eq(emailDeliveries.status, 'sending'),
@@ -237,13 +238,26 @@ async function leaseStillLong(
 	return renewed.length > 0;
 }
 
-/** Runs for every email sent, so built once per database handle. */
-const markSentStatement = perDatabase((db) =>
-	db
-		.update(emailDeliveries)
-		.set(sentColumns)
-		.where(stillOurs({ id: sql.placeholder('id'), attempts: sql.placeholder('attempts') }))
-		.prepare('mark_delivery_sent')
+/** Bounds one mark statement: far more than the sends a worker has running at once. */
+const MARK_BATCH = 100;
+
+type Claim = { id: string; attempts: number };
+
+/**
+ * Sends that finish while a mark is on its way are marked together when it returns: one
+ * statement and one commit for a handful of emails instead of one each, and none kept waiting
+ * longer than the statement before it.
+ */
+const markSentTogether = perDatabase((db) =>
+	keyedBatches(async (_: string, claims: Claim[]) => {
+		const marks = sql`json_to_recordset(${JSON.stringify(claims)}::json) as marks(id uuid, attempts integer)`;
+		await db
+			.update(emailDeliveries)
+			.set(sentColumns)
+			.from(marks)
+			.where(stillOurs({ id: sql`marks.id`, attempts: sql`marks.attempts` }));
+		return claims.map(() => ({ ok: true as const, value: undefined }));
+	}, MARK_BATCH)
 );
 
 /**
@@ -253,7 +267,7 @@ const markSentStatement = perDatabase((db) =>
 async function markSent(db: Database, row: EmailDelivery): Promise<void> {
 	for (let attempt = 1; ; attempt++) {
 		try {
-			await markSentStatement(db).execute({ id: row.id, attempts: row.attempts });
+			await markSentTogether(db)('', { id: row.id, attempts: row.attempts });
 			return;
 		} catch (error) {
 			if (attempt === 3) throw error;
