@@ -16,11 +16,73 @@ type Run = (sql: postgres.TransactionSql) => unknown;
 type Scoped = (...args: [Run] | [string, Run]) => Promise<unknown>;
 
 /**
+ * Runs `run` between `open` and `close` on one reserved connection, or undoes what it did when it
+ * throws. Inside, `savepoint` nests a scope the same way, as drizzle's nested transactions ask.
+ */
+async function inScope(
+	sql: postgres.ReservedSql,
+	statements: { open: string; close: string; undo: string },
+	run: Run
+): Promise<unknown> {
+	await sql.unsafe(statements.open);
+	let result: unknown;
+	try {
+		result = await run(withSavepoints(sql));
+	} catch (error) {
+		await sql.unsafe(statements.undo);
+		throw error;
+	}
+	await sql.unsafe(statements.close);
+	return result;
+}
+
+function withSavepoints(sql: postgres.ReservedSql): postgres.TransactionSql {
+	let made = 0;
+	const savepoint: Scoped = (...args) => {
+		const run = args.pop() as Run;
+		const name = `s${made++}`;
+		return inScope(
+			sql,
+			{
+				open: `savepoint ${name}`,
+				close: `release savepoint ${name}`,
+				undo: `rollback to savepoint ${name}`
+			},
+			run
+		);
+	};
+	return Object.assign(sql, { savepoint }) as unknown as postgres.TransactionSql;
+}
+
+/**
+ * A transaction on a connection reserved for it first. postgres.js 3.4.9's own `begin` can send
+ * BEGIN without reserving the connection when that BEGIN is the one that fills the connection's
+ * pipeline (porsager/postgres#823, #1189): under load the transaction then fails with
+ * UNSAFE_TRANSACTION, and the connection goes back to the pool with the transaction still open,
+ * for unrelated statements to run in. A reserved connection is never pipelined into.
+ */
+async function beginOnReserved(client: postgres.Sql, ...args: [Run] | [string, Run]) {
+	const run = args.pop() as Run;
+	const mode = typeof args[0] === 'string' ? ` ${args[0].replace(/[^a-z ]/gi, '')}` : '';
+	const reserved = await client.reserve();
+	try {
+		return await inScope(
+			reserved,
+			{ open: `begin${mode}`, close: 'commit', undo: 'rollback' },
+			run
+		);
+	} finally {
+		reserved.release();
+	}
+}
+
+/**
  * Makes every statement drizzle sends through `sql` a prepared one, in its transactions and
  * savepoints too. postgres.js sends an unprepared statement that has parameters in two round trips
  * (describe, then bind and execute) and pipelines nothing behind it; a statement already prepared
  * on the connection takes one. Drizzle asks for unprepared statements unless each query calls
- * `.prepare()`, so the default is turned here, once.
+ * `.prepare()`, so the default is turned here, once. Transactions begin on a reserved connection
+ * (see beginOnReserved).
  */
 function preparingEveryStatement<S extends Sql>(sql: S): S {
 	const { unsafe } = sql;
@@ -37,7 +99,7 @@ function preparingEveryStatement<S extends Sql>(sql: S): S {
 		const savepoint = sql.savepoint.bind(sql) as Scoped;
 		sql.savepoint = scoped(savepoint) as typeof sql.savepoint;
 	} else {
-		const begin = sql.begin.bind(sql) as Scoped;
+		const begin: Scoped = (...args) => beginOnReserved(sql as postgres.Sql, ...args);
 		sql.begin = scoped(begin) as typeof sql.begin;
 	}
 	return sql;
