@@ -30,7 +30,7 @@ import {
 	subscribers,
 	users
 } from '../src/lib/server/db/schema';
-import { JOB_SCHEMA } from '../src/lib/server/jobs/queues';
+import { JOB_SCHEMA, QUEUES } from '../src/lib/server/jobs/queues';
 import { installJobs } from '../src/lib/server/jobs/worker';
 import { createSeries, setSeriesStatus } from '../src/lib/server/series/service';
 import { startFakeSmtp, type FakeSmtp } from '../tests/fakes/smtp';
@@ -94,11 +94,16 @@ let mailServer: FakeSmtp | undefined;
  * project's CI machines, run without it) their dead rows would pile up run after run and make
  * each run slower than the one before.
  */
+const jobs = sql`${sql.identifier(JOB_SCHEMA)}.job`;
+
 async function reset(): Promise<string> {
 	await db.delete(users).where(eq(users.email, PRACTITIONER.email));
 	await db.delete(emailDeliveries).where(like(emailDeliveries.recipient, `%@${DOMAIN}`));
+	// A send job's id is its delivery's: the jobs of deliveries gone are an earlier run's too.
+	await db.execute(sql`delete from ${jobs} where name = ${QUEUES.emailSend} and state = 'completed'
+		and not exists (select from ${emailDeliveries} where ${emailDeliveries.id} = ${jobs}.id)`);
 	await db.execute(
-		sql`vacuum (analyze) ${emailDeliveries}, ${subscribers}, ${rateLimits}, ${sql.identifier(JOB_SCHEMA)}.job`
+		sql`vacuum (analyze) ${emailDeliveries}, ${subscribers}, ${rateLimits}, ${jobs}`
 	);
 	const [owner] = await db
 		.insert(users)
