@@ -16,42 +16,44 @@ type Run = (sql: postgres.TransactionSql) => unknown;
 type Scoped = (...args: [Run] | [string, Run]) => Promise<unknown>;
 
 /**
- * Runs `run` between `open` and `close` on one reserved connection, or undoes what it did when it
- * throws. Inside, `savepoint` nests a scope the same way, as drizzle's nested transactions ask.
+ * Runs `run` between `open` and `close` in the transaction `tx`, or undoes what it did when it
+ * throws.
  */
 async function inScope(
-	sql: postgres.ReservedSql,
+	tx: postgres.TransactionSql,
 	statements: { open: string; close: string; undo: string },
 	run: Run
 ): Promise<unknown> {
-	await sql.unsafe(statements.open);
+	await tx.unsafe(statements.open);
 	let result: unknown;
 	try {
-		result = await run(withSavepoints(sql));
+		result = await run(tx);
 	} catch (error) {
-		await sql.unsafe(statements.undo);
+		await tx.unsafe(statements.undo);
 		throw error;
 	}
-	await sql.unsafe(statements.close);
+	await tx.unsafe(statements.close);
 	return result;
 }
 
-function withSavepoints(sql: postgres.ReservedSql): postgres.TransactionSql {
+/**
+ * The reserved connection as a transaction, whose `savepoint` nests a scope in it, as drizzle's
+ * nested transactions ask.
+ */
+function asTransaction(reserved: postgres.ReservedSql): postgres.TransactionSql {
 	let made = 0;
 	const savepoint: Scoped = (...args) => {
 		const run = args.pop() as Run;
 		const name = `s${made++}`;
-		return inScope(
-			sql,
-			{
-				open: `savepoint ${name}`,
-				close: `release savepoint ${name}`,
-				undo: `rollback to savepoint ${name}`
-			},
-			run
-		);
+		const statements = {
+			open: `savepoint ${name}`,
+			close: `release savepoint ${name}`,
+			undo: `rollback to savepoint ${name}`
+		};
+		return inScope(tx, statements, run);
 	};
-	return Object.assign(sql, { savepoint }) as unknown as postgres.TransactionSql;
+	const tx = Object.assign(reserved, { savepoint }) as unknown as postgres.TransactionSql;
+	return tx;
 }
 
 /**
@@ -66,11 +68,8 @@ async function beginOnReserved(client: postgres.Sql, ...args: [Run] | [string, R
 	const mode = typeof args[0] === 'string' ? ` ${args[0].replace(/[^a-z ]/gi, '')}` : '';
 	const reserved = await client.reserve();
 	try {
-		return await inScope(
-			reserved,
-			{ open: `begin${mode}`, close: 'commit', undo: 'rollback' },
-			run
-		);
+		const statements = { open: `begin${mode}`, close: 'commit', undo: 'rollback' };
+		return await inScope(asTransaction(reserved), statements, run);
 	} finally {
 		reserved.release();
 	}
