@@ -88,14 +88,14 @@ const app = (step: keyof typeof agents): HttpTarget => ({
 /** Module-wide so that clean-up stops it even when the run fails half-way. */
 let mailServer: FakeSmtp | undefined;
 
+const jobs = sql`${sql.identifier(JOB_SCHEMA)}.job`;
+
 /**
  * Removes the bench practitioner (their series, dates and subscribers cascade) and their emails,
  * then vacuums the tables every run churns. Without autovacuum (some servers, such as this
  * project's CI machines, run without it) their dead rows would pile up run after run and make
  * each run slower than the one before.
  */
-const jobs = sql`${sql.identifier(JOB_SCHEMA)}.job`;
-
 async function reset(): Promise<string> {
 	await db.delete(users).where(eq(users.email, PRACTITIONER.email));
 	await db.delete(emailDeliveries).where(like(emailDeliveries.recipient, `%@${DOMAIN}`));

@@ -75,6 +75,9 @@ async function beginOnReserved(client: postgres.Sql, ...args: [Run] | [string, R
 	}
 }
 
+/** The handles already made to prepare every statement. */
+const preparing = new WeakSet<Sql>();
+
 /**
  * Makes every statement drizzle sends through `sql` a prepared one, in its transactions and
  * savepoints too. postgres.js sends an unprepared statement that has parameters in two round trips
@@ -84,6 +87,9 @@ async function beginOnReserved(client: postgres.Sql, ...args: [Run] | [string, R
  * (see beginOnReserved).
  */
 function preparingEveryStatement<S extends Sql>(sql: S): S {
+	// A reserved transaction is one object for all its savepoints: it is wrapped once.
+	if (preparing.has(sql)) return sql;
+	preparing.add(sql);
 	const { unsafe } = sql;
 	sql.unsafe = ((query, parameters, options) =>
 		unsafe(query, parameters, { ...options, prepare: true })) as typeof unsafe;
