@@ -15,7 +15,6 @@
  * Everything goes to 127.0.0.1; every loop has a fixed count or a deadline; what it starts, it stops.
  */
 import { existsSync } from 'node:fs';
-import { Agent } from 'node:http';
 import { cpus, loadavg } from 'node:os';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -44,13 +43,12 @@ import {
 	printTable,
 	processCpuMs,
 	runBench,
-	send,
+	sendOnce,
 	startProcess,
 	stopAllProcesses,
 	waitForOutput,
 	waitUntilUp,
-	type Answer,
-	type HttpTarget
+	type Answer
 } from './support';
 
 const settings = {
@@ -71,20 +69,6 @@ const PRACTITIONER = { name: 'Sam Series Bench', email: `practitioner@${DOMAIN}`
 const origin = `http://${LOCALHOST}:${settings.appPort}`;
 const url = benchDatabaseUrl();
 const db = createDatabase(url, { max: 4 });
-/**
- * Unlimited sockets: every visitor is a browser of their own. Each step has its own connections,
- * as a visitor opening the email later does: reusing one the server closed as idle meanwhile
- * would fail as "socket hang up".
- */
-const agents = {
-	signup: new Agent({ keepAlive: true, maxSockets: Infinity }),
-	confirm: new Agent({ keepAlive: true, maxSockets: Infinity })
-};
-const app = (step: keyof typeof agents): HttpTarget => ({
-	port: settings.appPort,
-	agent: agents[step],
-	headers: { origin }
-});
 /** Module-wide so that clean-up stops it even when the run fails half-way. */
 let mailServer: FakeSmtp | undefined;
 
@@ -186,18 +170,21 @@ async function signupSeries(ownerId: string) {
 
 type Outcome = { ok: boolean; status: number; detail: string };
 
-/** A form post as a browser with JavaScript sends it: SvelteKit then answers with JSON. */
+/**
+ * A form post as a browser with JavaScript sends it: SvelteKit then answers with JSON. Each
+ * visitor comes on a connection of their own.
+ */
 async function postForm(
-	step: keyof typeof agents,
 	path: string,
 	fields: Record<string, string>,
 	ip: string
 ): Promise<Outcome> {
 	let answer: Answer;
 	try {
-		answer = await send(app(step), path, {
+		answer = await sendOnce(settings.appPort, path, {
 			method: 'POST',
 			headers: {
+				origin,
 				accept: 'application/json',
 				'content-type': 'application/x-www-form-urlencoded',
 				'x-sveltekit-action': 'true',
@@ -266,7 +253,6 @@ async function benchSignups(ownerId: string, smtp: FakeSmtp) {
 		Promise.all(
 			Array.from({ length: n }, (_, i) =>
 				postForm(
-					'signup',
 					`/s/${slug}`,
 					{ name: `Visitor ${i}`, email: visitorEmail(i), phone: '', consent: 'on', website: '' },
 					visitorIp(i)
@@ -296,9 +282,7 @@ async function benchSignups(ownerId: string, smtp: FakeSmtp) {
 	const visitors = Array.from({ length: n }, (_, i) => i).filter((i) => links.has(visitorEmail(i)));
 	smtp.putOffParsing();
 	const confirm = await timedStep(visitors.length, () =>
-		Promise.all(
-			visitors.map((i) => postForm('confirm', links.get(visitorEmail(i))!, {}, visitorIp(i)))
-		)
+		Promise.all(visitors.map((i) => postForm(links.get(visitorEmail(i))!, {}, visitorIp(i))))
 	);
 	await smtp.parseNow();
 	const confirmed = summarise(confirm.value);
@@ -531,7 +515,6 @@ async function cleanUp() {
 	cleaned = true;
 	await stopAllProcesses();
 	await mailServer?.stop();
-	for (const agent of Object.values(agents)) agent.destroy();
 	await db.$client.end({ timeout: 1 });
 }
 
