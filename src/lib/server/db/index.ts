@@ -12,8 +12,8 @@ export type Db = Pick<
 
 type Sql = postgres.Sql | postgres.TransactionSql;
 type Run = (sql: postgres.TransactionSql) => unknown;
-/** `begin` and `savepoint`: an optional name or mode, then the function to run in the scope. */
-type Scoped = (...args: [Run] | [string, Run]) => Promise<unknown>;
+/** `begin` and `savepoint` as drizzle calls them: with the function to run in the scope alone. */
+type Scoped = (run: Run) => Promise<unknown>;
 
 /**
  * Runs `run` between `open` and `close` in the transaction `tx`, or undoes what it did when it
@@ -42,8 +42,7 @@ async function inScope(
  */
 function asTransaction(reserved: postgres.ReservedSql): postgres.TransactionSql {
 	let made = 0;
-	const savepoint: Scoped = (...args) => {
-		const run = args.pop() as Run;
+	const savepoint: Scoped = (run) => {
 		const name = `s${made++}`;
 		const statements = {
 			open: `savepoint ${name}`,
@@ -63,12 +62,10 @@ function asTransaction(reserved: postgres.ReservedSql): postgres.TransactionSql 
  * UNSAFE_TRANSACTION, and the connection goes back to the pool with the transaction still open,
  * for unrelated statements to run in. A reserved connection is never pipelined into.
  */
-async function beginOnReserved(client: postgres.Sql, ...args: [Run] | [string, Run]) {
-	const run = args.pop() as Run;
-	const mode = typeof args[0] === 'string' ? ` ${args[0].replace(/[^a-z ]/gi, '')}` : '';
+async function beginOnReserved(client: postgres.Sql, run: Run) {
 	const reserved = await client.reserve();
 	try {
-		const statements = { open: `begin${mode}`, close: 'commit', undo: 'rollback' };
+		const statements = { open: 'begin', close: 'commit', undo: 'rollback' };
 		return await inScope(asTransaction(reserved), statements, run);
 	} finally {
 		reserved.release();
@@ -95,16 +92,13 @@ function preparingEveryStatement<S extends Sql>(sql: S): S {
 		unsafe(query, parameters, { ...options, prepare: true })) as typeof unsafe;
 	const scoped =
 		(open: Scoped): Scoped =>
-		(...args) => {
-			const run = args.pop() as Run;
-			const within: Run = (inner) => run(preparingEveryStatement(inner));
-			return args.length ? open(args[0] as string, within) : open(within);
-		};
+		(run) =>
+			open((inner) => run(preparingEveryStatement(inner)));
 	if ('savepoint' in sql) {
 		const savepoint = sql.savepoint.bind(sql) as Scoped;
 		sql.savepoint = scoped(savepoint) as typeof sql.savepoint;
 	} else {
-		const begin: Scoped = (...args) => beginOnReserved(sql as postgres.Sql, ...args);
+		const begin: Scoped = (run) => beginOnReserved(sql as postgres.Sql, run);
 		sql.begin = scoped(begin) as typeof sql.begin;
 	}
 	return sql;
