@@ -13,6 +13,9 @@ test.describe('Accessibility (axe)', () => {
 	});
 
 	test('every page in the navigation has no serious or critical violations', async ({ page }) => {
+		// Six pages, each waiting for its live connection and an axe scan: about 25 s on an idle
+		// machine, and more than twice that on a CI machine sharing its cores with the other worker.
+		test.setTimeout(120_000);
 		await signUpAndConfirm(page, newAccount('axe'));
 		const shell = new AppShell(page);
 		// The dashboard, Settings, and whichever pages are still "Not built yet", which share one
@@ -24,11 +27,14 @@ test.describe('Accessibility (axe)', () => {
 		expect(paths).toEqual(expect.arrayContaining(['/dashboard', '/settings']));
 		expect(paths, 'every navigation link has an address').not.toContain('');
 		for (const path of paths) {
-			const response = await page.goto(path);
-			expect(response?.status(), `status of ${path}`).toBe(200);
-			await expect(page.getByRole('heading', { level: 1 })).toBeVisible();
-			await shell.expectLive();
-			expect.soft(await seriousViolations(page), path).toEqual([]);
+			// A step a page, so a run that runs out of time names the page it was on.
+			await test.step(path, async () => {
+				const response = await page.goto(path);
+				expect(response?.status(), `status of ${path}`).toBe(200);
+				await expect(page.getByRole('heading', { level: 1 })).toBeVisible();
+				await shell.expectLive();
+				expect.soft(await seriousViolations(page), path).toEqual([]);
+			});
 		}
 	});
 });

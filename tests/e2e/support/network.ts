@@ -25,6 +25,8 @@ export async function startTabletNetwork(): Promise<TabletNetwork> {
 	let down = false;
 	const open = new Set<Socket>();
 	const track = (socket: Socket) => {
+		// Node's agent keeps connections to the app alive, so one socket carries many requests.
+		if (open.has(socket)) return socket;
 		open.add(socket);
 		socket.once('close', () => open.delete(socket));
 		return socket;
