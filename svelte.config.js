@@ -6,8 +6,9 @@ const config = {
 	preprocess: vitePreprocess(),
 	kit: {
 		adapter: adapter(),
-		// Done in hooks.server.ts instead, to let the RFC 8058 one-click unsubscribe through.
-		csrf: { checkOrigin: false },
+		// SvelteKit's own origin check is off ('*' trusts every origin): hooks.server.ts does it
+		// instead, to let the RFC 8058 one-click unsubscribe through.
+		csrf: { trustedOrigins: ['*'] },
 		csp: {
 			mode: 'auto',
 			directives: {
