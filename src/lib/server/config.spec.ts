@@ -5,7 +5,8 @@ const saved = {
 	SMTP_URL: process.env.SMTP_URL,
 	PORT: process.env.PORT,
 	HOST: process.env.HOST,
-	WORKER_IN_APP: process.env.WORKER_IN_APP
+	WORKER_IN_APP: process.env.WORKER_IN_APP,
+	EMAIL_FROM: process.env.EMAIL_FROM
 };
 afterEach(() => {
 	for (const [name, value] of Object.entries(saved)) {
@@ -32,6 +33,21 @@ describe('config', () => {
 		expect(config().HOST).toBe('0.0.0.0');
 		process.env.HOST = ' 127.0.0.1 ';
 		expect(config().HOST).toBe('127.0.0.1');
+	});
+
+	it('reads the sender of every email, with a default when EMAIL_FROM is unset or empty', () => {
+		for (const value of [undefined, '']) {
+			if (value === undefined) delete process.env.EMAIL_FROM;
+			else process.env.EMAIL_FROM = value;
+			expect(config().EMAIL_FROM).toEqual({
+				name: 'Sessionboard',
+				address: 'no-reply@sessionboard.localhost'
+			});
+		}
+		process.env.EMAIL_FROM = ' Praxis Müller <praxis@example.org> ';
+		expect(config().EMAIL_FROM).toEqual({ name: 'Praxis Müller', address: 'praxis@example.org' });
+		process.env.EMAIL_FROM = 'Praxis Müller';
+		expect(() => config()).toThrow(/EMAIL_FROM: holds no email address/);
 	});
 
 	it('refuses an invalid value, also when an earlier read was valid', () => {

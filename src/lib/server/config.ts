@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { parseMailbox } from './email/mime';
 
 const optionalUrl = z
 	.string()
@@ -11,7 +12,20 @@ const schema = z.object({
 	DATABASE_URL: optionalUrl.optional(),
 	DATA_DIR: z.string().default('.data'),
 	SMTP_URL: optionalUrl.optional(),
-	EMAIL_FROM: z.string().default('Sessionboard <no-reply@sessionboard.localhost>'),
+	/** The sender of every email: `Name <address>` or the address alone. */
+	EMAIL_FROM: z
+		.string()
+		.trim()
+		.default('')
+		.transform((field, context) => {
+			const mailbox = parseMailbox(field || 'Sessionboard <no-reply@sessionboard.localhost>');
+			if (mailbox) return mailbox;
+			context.addIssue({
+				code: 'custom',
+				message: 'holds no email address; write it as "Sessionboard <no-reply@example.org>"'
+			});
+			return z.NEVER;
+		}),
 	ORIGIN: optionalUrl.optional(),
 	PORT: z.coerce.number().int().min(0).max(65535).default(3000),
 	/** The address the HTTP server listens on: every interface unless told otherwise. */

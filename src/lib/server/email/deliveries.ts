@@ -89,7 +89,8 @@ export type DeliveryOutcome =
 
 /** Stable per key: a message that does go out twice can be recognised as one by the receiving side. */
 export function messageIdFor(key: string): string {
-	const domain = /@([^>\s]+)>?\s*$/.exec(config().EMAIL_FROM)?.[1] ?? 'sessionboard.localhost';
+	const { address } = config().EMAIL_FROM;
+	const domain = address.slice(address.lastIndexOf('@') + 1);
 	return `<${createHash('sha256').update(key).digest('hex').slice(0, 40)}@${domain}>`;
 }
 

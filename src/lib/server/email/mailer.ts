@@ -1,8 +1,8 @@
 import nodemailer, { type Transporter } from 'nodemailer';
-import MailComposer from 'nodemailer/lib/mail-composer';
 import { config } from '../config';
 import type { Db } from '../db';
 import { outboxEmails } from '../db/schema';
+import { asciiAddress, composeMime } from './mime';
 
 export type EmailAttachment = { filename: string; content: string; contentType: string };
 
@@ -53,33 +53,17 @@ export function usesOutbox(): boolean {
 	return !config().SMTP_URL;
 }
 
-/**
- * Hands the message to the SMTP server of SMTP_URL; resolves once the server accepted it. The
- * message is composed in memory first: handed over whole, it leaves in a couple of socket writes
- * instead of one per header line and body part.
- */
+/** Hands the message to the SMTP server of SMTP_URL; resolves once the server accepted it. */
 export async function sendSmtp(email: Email, messageId: string): Promise<void> {
 	const settings = config();
 	if (!settings.SMTP_URL) throw new Error('SMTP_URL is not set');
-	const message = await new MailComposer({
-		from: settings.EMAIL_FROM,
-		to: email.to,
-		subject: email.subject,
-		text: email.text,
-		html: email.html,
-		headers: email.headers,
-		messageId,
-		attachments: email.attachments?.map((a) => ({ ...a }))
-	})
-		.compile()
-		.build();
-	// From and To give the envelope; the message itself is sent as composed. Its Message-ID,
-	// given again, spares nodemailer making up one for a header it does not send.
+	const from = settings.EMAIL_FROM;
+	// Handed over whole, the message leaves in a couple of socket writes.
+	// The Message-ID, given again, spares nodemailer making up one for a header it does not send.
 	await transportFor(settings.SMTP_URL).sendMail({
-		from: settings.EMAIL_FROM,
-		to: email.to,
+		envelope: { from: from.address, to: [asciiAddress(email.to)] },
 		messageId,
-		raw: message
+		raw: composeMime(email, { from, messageId })
 	});
 }
 
