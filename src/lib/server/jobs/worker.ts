@@ -12,6 +12,7 @@ import { closeTransports } from '../email/mailer';
 import { queueDueReminders } from '../series/reminders';
 import { extendAllSeries } from '../series/service';
 import { emailWakers, JOB_SCHEMA, QUEUES, type EmailSendJob } from './queues';
+import { untilQuiet } from './until-quiet';
 
 export type WorkerOptions = {
 	/** Delivery claims and attempts; see DeliveryPolicy. */
@@ -28,6 +29,11 @@ export type WorkerOptions = {
 	batchSize?: number;
 	/** Run the reminder and extension crons (tests drive them by hand). */
 	crons?: boolean;
+	/**
+	 * For a worker inside the app: hold a batch of email while the process is busy answering
+	 * requests, for at most this long, so that a crowd at a signup page is answered first.
+	 */
+	yieldToRequestsMs?: number;
 	log?: (message: string) => void;
 };
 
@@ -37,6 +43,12 @@ export type RunningWorker = {
 	policy: DeliveryPolicy;
 	stop: () => Promise<void>;
 };
+
+/**
+ * How long the worker inside the app holds a batch of email while the app answers requests: a
+ * crowd at a signup page gets its answers first, and its emails right after.
+ */
+const YIELD_TO_REQUESTS_MS = 3000;
 
 /** Until the first retry of a failed send, unless a worker is told otherwise. */
 const RETRY_DELAY_SECONDS = 10;
@@ -132,6 +144,7 @@ export async function startWorker(
 		QUEUES.emailSend,
 		{ batchSize, pollingIntervalSeconds: options.pollingIntervalSeconds ?? 1 },
 		async (jobs) => {
+			if (options.yieldToRequestsMs) await untilQuiet(options.yieldToRequestsMs);
 			const outcomes = await deliverMany(
 				db,
 				jobs.map((job) => job.data.deliveryId),
@@ -200,7 +213,7 @@ export async function startWorker(
  * workers elsewhere. Call before the first request, so that email queued by requests gets its job.
  */
 export async function startAppJobs(url: string): Promise<RunningWorker | undefined> {
-	if (config().WORKER_IN_APP) return startWorker(url);
+	if (config().WORKER_IN_APP) return startWorker(url, { yieldToRequestsMs: YIELD_TO_REQUESTS_MS });
 	await installJobs(url);
 	return undefined;
 }
