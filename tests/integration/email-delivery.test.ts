@@ -18,6 +18,7 @@ import {
 } from '../../src/lib/server/jobs/worker';
 import { startFakeSmtp, type FakeSmtp } from '../fakes/smtp';
 import { STRONG_PASSWORD, TestBrowser } from './support/browser';
+import { busyFor } from './support/busy';
 import { useTestDatabase } from './support/database';
 import { waitFor } from './support/wait';
 
@@ -143,6 +144,32 @@ describe('queueing an email', () => {
 		expect(more).toHaveLength(0);
 		expect(message?.subject).toBe('Confirm your email for Sessionboard');
 		expect(message?.text).toMatch(/\/verify-email\?token=\S+/);
+	});
+});
+
+describe('the worker inside the app', () => {
+	it('sends at once while the app is idle', async () => {
+		await work({ yieldToRequestsMs: 10_000 });
+		const key = 'test:idle-app';
+		await queueEmail(db, { key, purpose: 'test', email: plainEmail('No crowd') });
+		await waitFor('the email', () => received(key).length === 1, 3000);
+	});
+
+	it('holds email while the app is busy answering requests, and sends it right after', async () => {
+		await work({ yieldToRequestsMs: 10_000 });
+		const key = 'test:after-the-crowd';
+		await queueEmail(db, { key, purpose: 'test', email: plainEmail('After the crowd') });
+		await busyFor(2000);
+		expect(received(key)).toHaveLength(0);
+		await waitFor('the email', () => received(key).length === 1, 3000);
+	});
+
+	it('holds it no longer than it is told to, however long the app stays busy', async () => {
+		await work({ yieldToRequestsMs: 500 });
+		const key = 'test:endless-crowd';
+		await queueEmail(db, { key, purpose: 'test', email: plainEmail('During the crowd') });
+		await busyFor(4000);
+		expect(received(key)).toHaveLength(1);
 	});
 });
 
