@@ -18,7 +18,7 @@ const email: Email = {
 	}
 };
 
-/** Lines of the message as sent: CRLF only, none over RFC 5322's 78 characters but long URLs. */
+/** The message's lines, after checking that it breaks lines with CRLF only. */
 function lines(message: Buffer): string[] {
 	const text = message.toString('utf8');
 	expect(text.replace(/\r\n/g, '')).not.toMatch(/[\r\n]/);
