@@ -114,6 +114,11 @@ export class ConfirmPlacePage {
 		await expect(this.result).toHaveText(
 			'Your place is confirmed. We emailed you the dates and a calendar file.'
 		);
+		const slug = new URL(this.page.url()).pathname.split('/')[2];
+		await expect(this.page.getByRole('link', { name: 'See the dates' })).toHaveAttribute(
+			'href',
+			`/s/${slug}`
+		);
 	}
 }
 
