@@ -2,36 +2,37 @@ import { sveltekit } from '@sveltejs/kit/vite';
 import tailwindcss from '@tailwindcss/vite';
 import type { Plugin } from 'vite';
 import { defineConfig } from 'vitest/config';
-import { prepareDatabase } from './src/lib/server/db/prepare';
-import { startAppJobs } from './src/lib/server/jobs/worker';
-import { attachRealtime } from './src/lib/server/realtime/attach';
 
-/** The job worker lives as long as the server: a restart of the dev server starts a new one. */
-async function workAlongside(
-	httpServer: { once(event: 'close', listener: () => void): unknown } | null,
-	url: string
-): Promise<void> {
-	const worker = await startAppJobs(url);
-	httpServer?.once('close', () => void worker?.stop());
-}
+type HttpServer = Parameters<
+	typeof import('./src/lib/server/realtime/attach').attachRealtime
+>[0] & {
+	once(event: 'close', listener: () => void): unknown;
+};
 
 /**
  * Dev and preview servers: the database first, then the job worker, then socket.io on Vite's own
- * HTTP server.
+ * HTTP server. The job worker lives as long as the server: a restart of the dev server starts a
+ * new one. Loaded only here, so that a build or a test run never loads the database's modules.
  */
+async function serveAlongside(httpServer: HttpServer | null): Promise<void> {
+	const { prepareDatabase } = await import('./src/lib/server/db/prepare');
+	const { startAppJobs } = await import('./src/lib/server/jobs/worker');
+	const { attachRealtime } = await import('./src/lib/server/realtime/attach');
+	const database = await prepareDatabase();
+	const worker = await startAppJobs(database.url);
+	if (!httpServer) return;
+	httpServer.once('close', async () => {
+		await worker?.stop();
+		await database.stop();
+	});
+	attachRealtime(httpServer);
+}
+
 function realtime(): Plugin {
 	return {
 		name: 'sessionboard-realtime',
-		async configureServer(server) {
-			const database = await prepareDatabase();
-			await workAlongside(server.httpServer, database.url);
-			if (server.httpServer) attachRealtime(server.httpServer);
-		},
-		async configurePreviewServer(server) {
-			const database = await prepareDatabase();
-			await workAlongside(server.httpServer, database.url);
-			attachRealtime(server.httpServer);
-		}
+		configureServer: (server) => serveAlongside(server.httpServer),
+		configurePreviewServer: (server) => serveAlongside(server.httpServer)
 	};
 }
 

@@ -35,10 +35,17 @@ async function stop() {
 	realtime.disconnectSockets(true);
 	await shutDown();
 	await worker?.stop();
+	await database.stop();
 }
 for (const signal of ['SIGTERM', 'SIGINT'] as const) {
 	process.once(signal, () => {
-		stop().catch((error: unknown) => console.error('Stopping failed:', error));
+		stop().then(
+			() => process.exit(0),
+			(error: unknown) => {
+				console.error('Stopping failed:', error);
+				process.exit(1);
+			}
+		);
 	});
 }
 

@@ -2,5 +2,5 @@
 import { prepareDatabase } from '../lib/server/db/prepare';
 
 const database = await prepareDatabase();
-console.log('Migrations are up to date.');
 await database.stop();
+console.log('Migrations are up to date.');

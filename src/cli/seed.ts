@@ -5,9 +5,12 @@ import { seedDemoData } from '../lib/server/seed';
 
 const database = await prepareDatabase();
 const db = getDb();
-const demo = await seedDemoData(db);
-console.log(
-	`\nDemo practitioner ready. Sign in with:\n  email:    ${demo.email}\n  password: ${demo.password}\n`
-);
-await db.$client.end();
-await database.stop();
+try {
+	const demo = await seedDemoData(db);
+	console.log(
+		`\nDemo practitioner ready. Sign in with:\n  email:    ${demo.email}\n  password: ${demo.password}\n`
+	);
+} finally {
+	await db.$client.end();
+	await database.stop();
+}

