@@ -15,6 +15,7 @@ import type { Email } from '../../src/lib/server/email/mailer';
 import { subscriberMessage } from '../../src/lib/server/email/subscriber-messages';
 import { QUEUES } from '../../src/lib/server/jobs/queues';
 import {
+	createBoss,
 	installJobs,
 	startWorker,
 	type RunningWorker,
@@ -295,6 +296,28 @@ describe('a slow or dead worker', () => {
 		await sentOnce(key);
 		await Promise.all(workers.splice(0).map((w) => w.stop()));
 		expect(slow.messages.filter((m) => m.messageId === messageIdFor(key))).toHaveLength(1);
+	});
+
+	it('sends an email whose job a worker took and died before claiming, well before the job expires', async () => {
+		await installJobs(url);
+		const key = 'test:fetched-not-claimed';
+		const id = await queueEmail(db, { key, purpose: 'test', email: plainEmail('Fetched') });
+		// As a killed worker leaves it: the job taken (active, for pg-boss's ten minutes), the
+		// delivery never claimed.
+		const dead = createBoss(url, { supervise: false, schedule: false });
+		await dead.start();
+		try {
+			expect((await dead.fetch(QUEUES.emailSend)).map((job) => job.id)).toEqual([id]);
+		} finally {
+			await dead.stop({ graceful: false, wait: true });
+		}
+
+		const { boss } = await work();
+		await sentOnce(key);
+		expect((await row(key))?.attempts).toBe(1);
+		expect(received(key)).toHaveLength(1);
+		// Sent by the sweep: pg-boss still counts the job as the dead worker's.
+		expect((await boss.getJobById(QUEUES.emailSend, id!))?.state).toBe('active');
 	});
 
 	it('a new subscriber’s confirmation held by a killed worker arrives within a minute, once', async () => {
