@@ -40,11 +40,7 @@ const AUTH_ID_PLACEHOLDER = 'bench-capture-session-id';
 export const LIST_INPUT = { tag: '', show: 'active', limit: 25 } as const;
 
 /** The search pattern listClients builds from the typed text (zod trims it first). */
-export const searchPattern = (q: string) =>
-	`%${q
-		.trim()
-		.toLowerCase()
-		.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+export const searchPattern = (q: string) => `%${q.trim().replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
 
 function toParam(value: unknown): Param {
 	if (value === null || ['string', 'number', 'boolean'].includes(typeof value)) {

@@ -1,4 +1,7 @@
-import { eq, sql } from 'drizzle-orm';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import { fileURLToPath } from 'node:url';
+import { eq, inArray, sql } from 'drizzle-orm';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createDatabase, type Database } from '../../src/lib/server/db';
 import { emailDeliveries, outboxEmails } from '../../src/lib/server/db/schema';
@@ -12,14 +15,17 @@ import type { Email } from '../../src/lib/server/email/mailer';
 import { subscriberMessage } from '../../src/lib/server/email/subscriber-messages';
 import { QUEUES } from '../../src/lib/server/jobs/queues';
 import {
+	createBoss,
+	installJobs,
 	startWorker,
 	type RunningWorker,
 	type WorkerOptions
 } from '../../src/lib/server/jobs/worker';
-import { startFakeSmtp, type FakeSmtp } from '../fakes/smtp';
-import { STRONG_PASSWORD, TestBrowser } from './support/browser';
+import { startFakeSmtp, type FakeSmtp, type FakeSmtpOptions } from '../fakes/smtp';
+import { signedUpPractitioner, STRONG_PASSWORD, TestBrowser } from './support/browser';
 import { busyFor } from './support/busy';
 import { useTestDatabase } from './support/database';
+import { publishedSeries, signUp } from './support/series';
 import { waitFor } from './support/wait';
 
 let db: Database;
@@ -27,6 +33,9 @@ let url: string;
 let other: Database;
 let smtp: FakeSmtp;
 const workers: RunningWorker[] = [];
+const children: ChildProcess[] = [];
+/** SMTP servers of single tests, stopped once the workers that used them are. */
+const moreServers: FakeSmtp[] = [];
 
 beforeAll(async () => {
 	({ db, url } = await useTestDatabase());
@@ -36,6 +45,7 @@ beforeAll(async () => {
 });
 
 afterEach(async () => {
+	for (const child of children.splice(0)) child.kill('SIGKILL');
 	await Promise.all(workers.splice(0).map((w) => w.stop()));
 	smtp.setVerdict(undefined);
 	process.env.SMTP_URL = smtp.url;
@@ -43,8 +53,16 @@ afterEach(async () => {
 
 afterAll(async () => {
 	await other.$client.end();
-	await smtp.stop();
+	await Promise.all([smtp, ...moreServers].map((server) => server.stop()));
 });
+
+/** An SMTP server for one test, which the workers it starts use from now on. */
+async function smtpForThisTest(options: FakeSmtpOptions): Promise<FakeSmtp> {
+	const server = await startFakeSmtp(options);
+	moreServers.push(server);
+	process.env.SMTP_URL = server.url;
+	return server;
+}
 
 /** Short leases and retries, so that what takes minutes in production takes seconds here. */
 async function work(options: WorkerOptions = {}): Promise<RunningWorker> {
@@ -252,6 +270,119 @@ describe('exactly once', () => {
 		expect(received(key)).toHaveLength(1);
 		expect((await row(key))?.attempts).toBe(2);
 	});
+});
+
+describe('a slow or dead worker', () => {
+	it('keeps its claim through a slow send, so that no other worker sends the email too', async () => {
+		const slow = await smtpForThisTest({ holdAfter: 0 });
+		await work();
+		await work();
+		const key = 'test:slow-send';
+		await queueEmail(db, { key, purpose: 'test', email: plainEmail('Slow') });
+		await waitFor('the send to wait at the server', () => slow.held() === 1);
+		const firstLease = (await row(key))!.leaseUntil!;
+
+		// Without renewals the other worker, sweeping every second, would take it over now.
+		await waitFor('the first lease to be long over', async () => {
+			const [now] = await db.execute<{ over: boolean }>(
+				sql`select now() > ${firstLease.toISOString()}::timestamptz + interval '2 seconds' as over`
+			);
+			return now?.over === true;
+		});
+		expect(await row(key)).toMatchObject({ status: 'sending', attempts: 1 });
+		expect(slow.held()).toBe(1);
+
+		slow.release();
+		await sentOnce(key);
+		await Promise.all(workers.splice(0).map((w) => w.stop()));
+		expect(slow.messages.filter((m) => m.messageId === messageIdFor(key))).toHaveLength(1);
+	});
+
+	it('sends an email whose job a worker took and died before claiming, well before the job expires', async () => {
+		await installJobs(url);
+		const key = 'test:fetched-not-claimed';
+		const id = await queueEmail(db, { key, purpose: 'test', email: plainEmail('Fetched') });
+		// As a killed worker leaves it: the job taken (active, for pg-boss's ten minutes), the
+		// delivery never claimed.
+		const dead = createBoss(url, { supervise: false, schedule: false });
+		await dead.start();
+		try {
+			expect((await dead.fetch(QUEUES.emailSend)).map((job) => job.id)).toEqual([id]);
+		} finally {
+			await dead.stop({ graceful: false, wait: true });
+		}
+
+		const { boss } = await work();
+		await sentOnce(key);
+		expect((await row(key))?.attempts).toBe(1);
+		expect(received(key)).toHaveLength(1);
+		// Sent by the sweep: pg-boss still counts the job as the dead worker's.
+		expect((await boss.getJobById(QUEUES.emailSend, id!))?.state).toBe('active');
+	});
+
+	it('a new subscriber’s confirmation held by a killed worker arrives within a minute, once', async () => {
+		const server = await smtpForThisTest({ holdAfter: 0 });
+		// As the app does at start, so that the emails below get their jobs.
+		await installJobs(url);
+		const { browser } = await signedUpPractitioner(db);
+		const { slug } = await publishedSeries(await browser.api(), { slug: 'crash-yoga' });
+		await signUp(db, slug, 1);
+		const waiting = await db
+			.select({ id: emailDeliveries.id, key: emailDeliveries.key })
+			.from(emailDeliveries)
+			.where(inArray(emailDeliveries.status, ['queued', 'sending']));
+		const confirmation = waiting.find((d) => d.key.startsWith('series-confirm:'))!;
+		expect(confirmation).toBeDefined();
+
+		// A worker as `npm run worker` runs one, with the production lease and sweep.
+		const script = fileURLToPath(new URL('./support/worker-process.ts', import.meta.url));
+		const child = spawn(
+			process.execPath,
+			['--import', 'tsx', script, JSON.stringify({ crons: false } satisfies WorkerOptions)],
+			{ env: { ...process.env, DATABASE_URL: url }, stdio: ['ignore', 'pipe', 'inherit'] }
+		);
+		children.push(child);
+		let output = '';
+		child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
+		await waitFor('the worker process to start', () => output.includes('ready'), 30_000);
+
+		// Killed mid-batch: every email claimed, the first ones waiting at MAIL FROM, none sent.
+		const statuses = () =>
+			db
+				.select({ status: emailDeliveries.status })
+				.from(emailDeliveries)
+				.where(
+					inArray(
+						emailDeliveries.id,
+						waiting.map((d) => d.id)
+					)
+				);
+		await waitFor(
+			'the worker to be mid-batch',
+			async () => server.held() > 0 && (await statuses()).every((d) => d.status === 'sending')
+		);
+		child.kill('SIGKILL');
+		await once(child, 'exit');
+		const killedAt = Date.now();
+		server.release();
+
+		workers.push(await startWorker(url, { crons: false, log: () => {} }));
+		const arrived = () =>
+			server.messages.filter((m) => m.messageId === messageIdFor(confirmation.key));
+		await waitFor('the confirmation', () => arrived().length > 0, 60_000);
+		expect(Date.now() - killedAt).toBeLessThan(60_000);
+		expect(arrived()[0]?.subject).toMatch(/^Confirm/);
+
+		await waitFor(
+			'every email of the batch',
+			async () => (await statuses()).every((d) => d.status === 'sent'),
+			60_000
+		);
+		await Promise.all(workers.splice(0).map((w) => w.stop()));
+		for (const { key } of waiting) {
+			expect(server.messages.filter((m) => m.messageId === messageIdFor(key))).toHaveLength(1);
+		}
+	}, 120_000);
 });
 
 describe('a failing SMTP server', () => {

@@ -92,6 +92,42 @@ describe('clients', () => {
 		).toEqual([zoe.id]);
 	});
 
+	it('searches without regard to accents, either way round, through the trigram index', async () => {
+		const { browser } = await signedUpPractitioner(db);
+		const api = await browser.api();
+		for (const name of [
+			'Jürgen Müller',
+			'Anna Muller',
+			'Zoë Straße',
+			'Ørjan Ødegård',
+			'Bob Mills'
+		]) {
+			await makeClient(api, { name });
+		}
+		const found = async (q: string) =>
+			(await api.clients.list({ q, tag: '', show: 'active', limit: 25 })).items
+				.map((c) => c.name)
+				.sort();
+
+		expect(await found('muller')).toEqual(['Anna Muller', 'Jürgen Müller']);
+		expect(await found('müller')).toEqual(['Anna Muller', 'Jürgen Müller']);
+		expect(await found('MÜLLER')).toEqual(['Anna Muller', 'Jürgen Müller']);
+		expect(await found('zoe strasse')).toEqual(['Zoë Straße']);
+		expect(await found('odegard')).toEqual(['Ørjan Ødegård']);
+		expect(await found('jurgen m')).toEqual(['Jürgen Müller']);
+
+		// The folded column keeps its trigram index: with sequential scans ruled out, and no other
+		// index that could answer the pattern, the plan uses it.
+		const plan = await db.transaction(async (tx) => {
+			await tx.execute(sql`set local enable_seqscan = off`);
+			return tx.execute<{ 'QUERY PLAN': string }>(
+				sql`explain select id from ${clients}
+					where ${clients.searchText} like search_fold(${'%müller%'})`
+			);
+		});
+		expect(plan.map((row) => row['QUERY PLAN']).join('\n')).toContain('clients_search_idx');
+	});
+
 	it('shows the whole history and what the client owes, and deleting removes sessions and notes', async () => {
 		const { browser } = await signedUpPractitioner(db);
 		const api = await browser.api();

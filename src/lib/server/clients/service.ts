@@ -47,7 +47,8 @@ function listQuery(db: Db, shape: ListShape) {
 		.where(
 			and(
 				eq(clients.ownerId, value('ownerId')),
-				shape.q ? sql`${clients.searchText} like ${value('pattern')}` : undefined,
+				// Folded as search_text is, so that case and accents count on neither side.
+				shape.q ? sql`${clients.searchText} like search_fold(${value('pattern')})` : undefined,
 				shape.tag ? sql`${clients.tags} @> array[${value('tag')}]::text[]` : undefined,
 				shape.show === 'active' ? isNull(clients.archivedAt) : undefined,
 				shape.show === 'archived' ? isNotNull(clients.archivedAt) : undefined,
@@ -80,7 +81,7 @@ export async function listClients(db: Db, ownerId: string, input: ListInput) {
 	if (!query) queries.set(key, (query = listQuery(db, shape)));
 	const rows = await query.execute({
 		ownerId,
-		pattern: `%${likeLiteral(input.q.toLowerCase())}%`,
+		pattern: `%${likeLiteral(input.q)}%`,
 		tag: input.tag,
 		afterName: cursor?.name,
 		afterId: cursor?.id,

@@ -14,7 +14,9 @@ import { keepInOutbox, sendSmtp, usesOutbox, type Email } from './mailer';
  * - the key: one row per real email (recipient, purpose, occurrence…), unique in the database, so
  *   queueing the same email again — a retried request, a second app instance — adds nothing;
  * - the claim: a worker sends a delivery only after a conditional UPDATE moved it to `sending`
- *   under a lease, so two workers never send one delivery, and a dead worker's claim runs out.
+ *   under a lease, so two workers never send one delivery. The worker renews the lease while it
+ *   lives (see holdClaims), so a slow send keeps its claim and a dead worker's claim runs out
+ *   within one lease.
  */
 
 export type QueuedEmail = { key: string; purpose: string; email: Email };
@@ -71,13 +73,17 @@ export async function queueEmail(db: Db, email: QueuedEmail): Promise<string | n
 }
 
 export type DeliveryPolicy = {
-	/** How long a claim holds: renewed before each send, and longer than any send can take. */
+	/**
+	 * How long a claim holds unless renewed; its worker renews it every third of this while it
+	 * works on it. After a crash, another worker may take the delivery over this long after the
+	 * last renewal.
+	 */
 	leaseSeconds: number;
 	/** Attempts before a delivery is given up as `failed`. */
 	maxAttempts: number;
 };
 
-export const defaultPolicy: DeliveryPolicy = { leaseSeconds: 120, maxAttempts: 5 };
+export const defaultPolicy: DeliveryPolicy = { leaseSeconds: 30, maxAttempts: 5 };
 
 /**
  * What happened to a delivery: `sent` now; `settled` already sent or failed (or unknown);
@@ -120,9 +126,12 @@ function claimByIds(db: Db, ids: string[], policy: DeliveryPolicy): Promise<Emai
 }
 
 /**
- * Claims deliveries no job is going to bring: a lease that ran out, or queued for longer than
- * pg-boss's whole retry schedule takes (its job was lost, or it was queued before the job
- * tables existed). SKIP LOCKED lets several workers sweep at once without waiting on each other.
+ * Claims deliveries no job is going to bring in time: a lease that ran out (its worker died);
+ * never tried for longer than a lease, although a worker claims what its job brings at once (the
+ * job is held by a worker that died before claiming, and pg-boss gives it back only when the job
+ * expires); or queued for longer than pg-boss's whole retry schedule takes (its job was lost, or
+ * it was queued before the job tables existed). SKIP LOCKED lets several workers sweep at once
+ * without waiting on each other.
  */
 function claimStranded(
 	db: Db,
@@ -133,6 +142,8 @@ function claimStranded(
 	const stranded = sql`select ${emailDeliveries.id} from ${emailDeliveries}
 		where (${emailDeliveries.status} = 'queued'
 				and ${emailDeliveries.createdAt} < now() - ${queuedForSeconds} * interval '1 second')
+			or (${emailDeliveries.status} = 'queued' and ${emailDeliveries.attempts} = 0
+				and ${emailDeliveries.createdAt} < now() - ${policy.leaseSeconds} * interval '1 second')
 			or (${emailDeliveries.status} = 'sending' and ${emailDeliveries.leaseUntil} < now())
 		order by ${emailDeliveries.createdAt}
 		limit ${limit}
@@ -192,8 +203,7 @@ async function sendClaimed(
 	db: Database,
 	row: EmailDelivery,
 	policy: DeliveryPolicy,
-	/** performance.now() just before the claim. */
-	claimedAt: number
+	hold: Hold
 ): Promise<DeliveryOutcome> {
 	const messageId = messageIdFor(row.key);
 	try {
@@ -209,7 +219,7 @@ async function sendClaimed(
 			});
 			return { status: kept ? 'sent' : 'busy' };
 		}
-		if (!(await leaseStillLong(db, row, claimedAt, policy))) return { status: 'busy' };
+		if (!(await hold.stillHeld(row.id))) return { status: 'busy' };
 		await sendSmtp(emailOf(row), messageId);
 	} catch (error) {
 		return recordFailure(db, row, policy, errorText(error));
@@ -218,31 +228,84 @@ async function sendClaimed(
 	return { status: 'sent' };
 }
 
+type Claim = { id: string; attempts: number };
+
 /**
- * A batch is claimed at once, and its last emails may wait their turn for a while. Before each
- * send the lease must have most of its time left, so that it outlasts the send itself: a claim
- * younger than a third of the lease has; an older one is renewed first. If the lease ran out
- * meanwhile and another worker took the delivery over, this one leaves it alone.
+ * Keeps a worker's claims alive while it works on them. Every third of a lease one statement
+ * renews the lease of each claim still in hand, so a send that is slow, or that waits its turn in
+ * a large batch, keeps its claim however long it takes, while a worker that dies stops renewing
+ * and its claims run out within one lease. A claim found taken over (the renewals could not reach
+ * the database for a whole lease) is no longer in hand.
  */
-async function leaseStillLong(
-	db: Db,
-	row: EmailDelivery,
-	claimedAt: number,
-	policy: DeliveryPolicy
-): Promise<boolean> {
-	if (performance.now() - claimedAt < (policy.leaseSeconds * 1000) / 3) return true;
-	const renewed = await db
-		.update(emailDeliveries)
-		.set({ leaseUntil: claim(policy).leaseUntil })
-		.where(stillOurs(row))
-		.returning({ id: emailDeliveries.id });
-	return renewed.length > 0;
+function holdClaims(db: Db, rows: EmailDelivery[], policy: DeliveryPolicy, claimedAt: number) {
+	const inHand = new Map(rows.map((row) => [row.id, row.attempts]));
+	const leaseMs = policy.leaseSeconds * 1000;
+	let renewedAt = claimedAt;
+	let renewing: Promise<void> | undefined;
+
+	const renewAll = () =>
+		(renewing ??= (async () => {
+			const claims: Claim[] = [...inHand].map(([id, attempts]) => ({ id, attempts }));
+			if (claims.length === 0) return;
+			const startedAt = performance.now();
+			const held = sql`json_to_recordset(${JSON.stringify(claims)}::json) as held(id uuid, attempts integer)`;
+			const renewed = await db
+				.update(emailDeliveries)
+				.set({ leaseUntil: claim(policy).leaseUntil })
+				.from(held)
+				.where(stillOurs({ id: sql`held.id`, attempts: sql`held.attempts` }))
+				.returning({ id: emailDeliveries.id });
+			const kept = new Set(renewed.map((r) => r.id));
+			for (const { id } of claims) if (!kept.has(id)) inHand.delete(id);
+			renewedAt = startedAt;
+		})().finally(() => (renewing = undefined)));
+
+	// A failed renewal is tried again by the next beat, or before the next send.
+	const beat = setInterval(() => renewAll().catch(() => {}), leaseMs / 3);
+	return {
+		/**
+		 * Before a send: at least half the lease must be left, so that it outlasts the send until
+		 * the next beat; else the claims are renewed first. False when the claim is not ours now.
+		 */
+		async stillHeld(id: string): Promise<boolean> {
+			if (performance.now() - renewedAt > leaseMs / 2) await renewAll();
+			return inHand.has(id);
+		},
+		release(id: string): void {
+			inHand.delete(id);
+		},
+		stop(): void {
+			clearInterval(beat);
+		}
+	};
+}
+
+type Hold = ReturnType<typeof holdClaims>;
+
+/** Sends claimed deliveries, a few at once, holding their claims until each is settled. */
+async function sendAll(
+	db: Database,
+	rows: EmailDelivery[],
+	policy: DeliveryPolicy,
+	/** performance.now() just before the claim. */
+	claimedAt: number
+): Promise<DeliveryOutcome[]> {
+	const hold = holdClaims(db, rows, policy, claimedAt);
+	try {
+		return await inParallel(rows, SEND_CONCURRENCY, async (row) => {
+			try {
+				return await sendClaimed(db, row, policy, hold);
+			} finally {
+				hold.release(row.id);
+			}
+		});
+	} finally {
+		hold.stop();
+	}
 }
 
 /** Bounds one mark statement: far more than the sends a worker has running at once. */
 const MARK_BATCH = 100;
-
-type Claim = { id: string; attempts: number };
 
 /**
  * Sends that finish while a mark is on its way are marked together when it returns: one
@@ -326,9 +389,7 @@ export async function deliverMany(
 	if (ids.length === 0) return outcomes;
 	const claimedAt = performance.now();
 	const claimed = await claimByIds(db, ids, policy);
-	const sent = await inParallel(claimed, SEND_CONCURRENCY, (row) =>
-		sendClaimed(db, row, policy, claimedAt)
-	);
+	const sent = await sendAll(db, claimed, policy, claimedAt);
 	claimed.forEach((row, i) => outcomes.set(row.id, sent[i]!));
 
 	const unclaimed = ids.filter((id) => !outcomes.has(id));
@@ -363,6 +424,6 @@ export async function sweepStranded(
 ): Promise<number> {
 	const claimedAt = performance.now();
 	const claimed = await claimStranded(db, policy, queuedForSeconds, limit);
-	await inParallel(claimed, SEND_CONCURRENCY, (row) => sendClaimed(db, row, policy, claimedAt));
+	await sendAll(db, claimed, policy, claimedAt);
 	return claimed.length;
 }

@@ -23,8 +23,8 @@ export type Email = {
 const transports = new Map<string, Transporter>();
 
 /**
- * One pooled transport per SMTP URL. Its timeouts stay well below the delivery lease (two
- * minutes), so a send that hangs fails before another worker may take the delivery over.
+ * One pooled transport per SMTP URL. The worker renews its claim on a delivery for as long as the
+ * send takes, so these timeouts are what ends a send that hangs, and gives the delivery back.
  */
 function transportFor(url: string): Transporter {
 	let transport = transports.get(url);

@@ -19,7 +19,10 @@ export type WorkerOptions = {
 	policy?: Partial<DeliveryPolicy>;
 	/** First retry of a failed send after about this long, doubling each time (with jitter). */
 	retryDelaySeconds?: number;
-	/** How often this worker looks for deliveries no job will bring (see sweepStranded). */
+	/**
+	 * How often this worker looks for deliveries no job will bring in time (see sweepStranded):
+	 * with the lease, this bounds how long a dead worker's emails wait.
+	 */
 	sweepIntervalSeconds?: number;
 	/** A queued delivery this old has outlived its job's whole retry schedule. */
 	strandedAfterSeconds?: number;
@@ -69,7 +72,8 @@ export function createBoss(url: string, options: Partial<PgBoss.ConstructorOptio
 
 /**
  * Creates the queues, or brings an existing queue's settings in line with this code's. Jobs
- * outlive their expiry only when a worker died holding them: pg-boss then retries them.
+ * outlive their expiry only when a worker died holding them: pg-boss then retries them. For
+ * email that is only a backstop: the sweep takes a dead worker's deliveries over long before.
  */
 async function defineQueues(
 	boss: PgBoss,
@@ -123,7 +127,7 @@ export async function startWorker(
 	const log = options.log ?? ((message: string) => console.log(`[jobs] ${message}`));
 	const policy: DeliveryPolicy = { ...defaultPolicy, ...options.policy };
 	const batchSize = options.batchSize ?? 50;
-	const sweepSeconds = options.sweepIntervalSeconds ?? 60;
+	const sweepSeconds = options.sweepIntervalSeconds ?? 10;
 	const strandedAfter = options.strandedAfterSeconds ?? 15 * 60;
 
 	const db = createDatabase(url, { max: 6 });
@@ -174,13 +178,21 @@ export async function startWorker(
 		await extendAllSeries(db);
 	});
 
-	let sweeping: Promise<void> = Promise.resolve();
+	// One sweep at a time: a slow one (a slow SMTP server) is not joined by another every beat.
+	let sweeping: Promise<void> | undefined;
 	const sweep = () => {
-		sweeping = sweepStranded(db, policy, strandedAfter)
-			.then((taken) => {
+		sweeping ??= (async () => {
+			try {
+				// The worker inside the app lets a crowd be answered first here too.
+				if (options.yieldToRequestsMs) await untilQuiet(options.yieldToRequestsMs);
+				const taken = await sweepStranded(db, policy, strandedAfter);
 				if (taken > 0) log(`took over ${taken} stranded deliver${taken === 1 ? 'y' : 'ies'}`);
-			})
-			.catch((error: unknown) => log(`sweep failed: ${String(error)}`));
+			} catch (error) {
+				log(`sweep failed: ${String(error)}`);
+			} finally {
+				sweeping = undefined;
+			}
+		})();
 	};
 	const sweepTimer = setInterval(sweep, sweepSeconds * 1000);
 	sweep();

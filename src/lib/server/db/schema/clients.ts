@@ -18,12 +18,16 @@ export const clients = pgTable(
 			.notNull()
 			.default(sql`'{}'::text[]`),
 		archivedAt: timestamp('archived_at', { withTimezone: true }),
-		/** What as-you-type search matches: name, email and phone, lower-cased, in one trigram-indexed column. */
+		/**
+		 * What as-you-type search matches: name, email and phone in one trigram-indexed column,
+		 * folded by search_fold (lower case, no accents; see drizzle/0005_search_fold.sql) as the
+		 * typed text is.
+		 */
 		searchText: text('search_text')
 			.notNull()
 			.generatedAlwaysAs(
 				(): SQL =>
-					sql`lower(${clients.name} || ' ' || coalesce(${clients.email}, '') || ' ' || coalesce(${clients.phone}, ''))`
+					sql`search_fold(${clients.name} || ' ' || coalesce(${clients.email}, '') || ' ' || coalesce(${clients.phone}, ''))`
 			),
 		createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
 		updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow()

@@ -1,0 +1,2 @@
+ALTER TABLE "clients" drop column "search_text";--> statement-breakpoint
+ALTER TABLE "clients" ADD COLUMN "search_text" text GENERATED ALWAYS AS (search_fold("clients"."name" || ' ' || coalesce("clients"."email", '') || ' ' || coalesce("clients"."phone", ''))) STORED NOT NULL;
