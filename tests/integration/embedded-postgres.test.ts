@@ -13,6 +13,7 @@ import postgres from 'postgres';
 import { afterAll, describe, expect, it } from 'vitest';
 import { startEmbeddedPostgres } from '../../src/lib/server/db/embedded';
 import { ensureDatabase, migrateDatabase } from '../../src/lib/server/db/migrate';
+import { waitFor } from './support/wait';
 
 mkdirSync('.data', { recursive: true });
 const dataDir = mkdtempSync(join(resolve('.data'), 'embedded-spec-'));
@@ -60,7 +61,12 @@ describe('embedded PostgreSQL', () => {
 		const lockFile = join(pgDir, 'postmaster.pid');
 		const lock = readFileSync(lockFile, 'utf8').split('\n');
 		process.kill(Number(lock[0]), 'SIGKILL');
-		await new Promise((r) => setTimeout(r, 500));
+		await waitFor('the killed server to refuse connections', () =>
+			select1(first.url).then(
+				() => false,
+				() => true
+			)
+		);
 		const squatter = unrelatedProcess();
 		cleanup.push(() => squatter.kill());
 		lock[0] = String(squatter.pid);

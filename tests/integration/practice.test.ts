@@ -240,7 +240,10 @@ describe('sessions', () => {
 			expect(rows.every((r) => r.endsAt.getTime() - r.startsAt.getTime() === 50 * 60_000)).toBe(
 				true
 			);
-			expect(change > before).toBe(true);
+			// The change falls between the first two dates: they sit on either side of it.
+			const changeDay = new Date(`${change}T12:00:00Z`).getTime();
+			expect(rows[0]!.startsAt.getTime()).toBeLessThan(changeDay);
+			expect(rows[1]!.startsAt.getTime()).toBeGreaterThan(changeDay);
 		}
 	);
 

@@ -22,6 +22,7 @@ import { queueDueReminders } from '../../src/lib/server/series/reminders';
 import { verifyLink } from '../../src/lib/server/signed-links';
 import { startFakeSmtp, type FakeSmtp } from '../fakes/smtp';
 import { useTestDatabase } from './support/database';
+import { emailJobsSettled } from './support/jobs';
 import { waitFor } from './support/wait';
 
 let db: Database;
@@ -197,7 +198,7 @@ describe('reminders', () => {
 		expect(queued.reduce((a, b) => a + b, 0)).toBe(expected.length);
 
 		await waitFor('every reminder', () => smtp.messages.length >= expected.length, 30_000);
-		await new Promise((resolve) => setTimeout(resolve, 1500));
+		await emailJobsSettled(db);
 		expect(await queueDueReminders(db)).toBe(0);
 
 		const counts = countById(smtp);
@@ -274,6 +275,7 @@ describe('reminders', () => {
 		expect(smtp.messages).toHaveLength(10);
 		child.kill('SIGKILL');
 		await once(child, 'exit');
+		const killedAt = new Date();
 
 		const abandoned = (await statusOf()).filter((d) => d.status === 'sending').map((d) => d.key);
 		expect(abandoned.length).toBeGreaterThan(0);
@@ -285,7 +287,7 @@ describe('reminders', () => {
 			async () => (await statusOf()).every((d) => d.status === 'sent'),
 			30_000
 		);
-		await new Promise((resolve) => setTimeout(resolve, 1500));
+		await emailJobsSettled(db, killedAt);
 
 		const counts = countById(smtp);
 		expect(smtp.messages).toHaveLength(expected.length);

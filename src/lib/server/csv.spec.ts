@@ -16,4 +16,9 @@ describe('csv', () => {
 		expect(csvField('@SUM(A1)')).toBe("'@SUM(A1)");
 		expect(csvField('-1')).toBe("'-1");
 	});
+
+	it('defuses a cell starting with a tab or a carriage return, as OWASP lists them', () => {
+		expect(csvField('\t=1+2')).toBe("'\t=1+2");
+		expect(csvField('\r=1+2')).toBe(`"'\r=1+2"`);
+	});
 });

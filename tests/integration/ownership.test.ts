@@ -1,0 +1,327 @@
+import { TRPCError } from '@trpc/server';
+import { asc, eq, sql } from 'drizzle-orm';
+import { beforeAll, describe, expect, it } from 'vitest';
+import type { Database } from '../../src/lib/server/db';
+import { seriesOccurrences, subscribers } from '../../src/lib/server/db/schema';
+import { appRouter } from '../../src/lib/server/trpc/router';
+import { signedUpPractitioner, TestBrowser } from './support/browser';
+import { useTestDatabase } from './support/database';
+import { makeClient, makeSessions } from './support/practice';
+import { publishedSeries, seriesInput, signUpAndConfirm } from './support/series';
+
+let db: Database;
+let first: Awaited<ReturnType<typeof practice>>;
+let second: Awaited<ReturnType<typeof practice>>;
+
+/**
+ * A practitioner with one of everything: a client; sessions with a signed note, a draft and none;
+ * a published series with a subscriber.
+ */
+async function practice(name: string) {
+	const person = await signedUpPractitioner(db, name);
+	const api = await person.browser.api();
+	const client = await makeClient(api, { name: `${name}'s client` });
+	const { ids: sessionIds } = await makeSessions(api, client.id, { repeat: 'weekly', count: 3 });
+	const sessionId = sessionIds[0]!;
+	const { version } = await api.notes.save({
+		sessionId,
+		template: 'free',
+		body: `${name}'s note`,
+		baseVersion: 0
+	});
+	await api.notes.sign({ sessionId, version });
+	const draftSessionId = sessionIds[1]!;
+	const draft = await api.notes.save({
+		sessionId: draftSessionId,
+		template: 'free',
+		body: `${name}'s draft`,
+		baseVersion: 0
+	});
+	const series = await publishedSeries(api, { title: `${name}'s series` });
+	await signUpAndConfirm(db, series.slug, 1);
+	const [subscriber] = await db
+		.select()
+		.from(subscribers)
+		.where(eq(subscribers.seriesId, series.id));
+	const [occurrence] = await db
+		.select()
+		.from(seriesOccurrences)
+		.where(eq(seriesOccurrences.seriesId, series.id))
+		.orderBy(asc(seriesOccurrences.startsAt))
+		.limit(1);
+	return {
+		...person,
+		clientId: client.id,
+		sessionId,
+		draftSessionId,
+		draftVersion: draft.version,
+		otherSessionId: sessionIds[2]!,
+		seriesId: series.id,
+		slug: series.slug,
+		occurrenceId: occurrence!.id,
+		subscriberId: subscriber!.id
+	};
+}
+
+type Practice = typeof first;
+
+/** A session's fields as the edit form sends them, for `client`. */
+const sessionFields = (clientId: string) => ({
+	clientId,
+	date: '2026-12-15',
+	startTime: '11:00',
+	durationMinutes: 50,
+	timeZone: 'Europe/Berlin',
+	locationKind: 'in_person' as const,
+	locationDetail: '',
+	fee: '80',
+	currency: 'EUR'
+});
+
+/**
+ * How each procedure is held to its owner, one case per procedure:
+ * - `foreign`: inputs naming the first practitioner's records, which the second must neither read
+ *   nor change. The first input is one the owner may send; later ones mix both practitioners' ids.
+ * - `own`: takes no record id and acts only on the signed-in account (the reason is given); its
+ *   input is what the signed-out call sends, and a query's answer to the second practitioner must
+ *   show nothing of the first one's.
+ * - `public`: open to anyone signed out; the reason is given.
+ */
+type Case =
+	| { foreign: (a: Practice, b: Practice) => unknown[] }
+	| { own: string; input?: unknown }
+	| { public: string };
+
+const cases: Record<string, Case> = {
+	'account.me': { own: 'the signed-in account itself' },
+	'account.signUp': { public: 'creating an account happens before there is one' },
+	'account.verifyEmail': {
+		public: 'the emailed link proves who clicked it; it may be opened signed out'
+	},
+	'account.resendVerification': { own: 'emails the signed-in account its own link' },
+	'account.signIn': { public: 'signing in happens signed out' },
+	'account.signOut': { own: 'ends the calling sign-in only' },
+	'account.signOutOthers': { own: 'ends the caller’s other sign-ins only' },
+	'account.requestPasswordReset': { public: 'a forgotten password is asked for signed out' },
+	'account.resetPassword': { public: 'the emailed link proves who clicked it' },
+	'account.changePassword': {
+		own: 'changes the signed-in account’s password',
+		input: { currentPassword: 'x', newPassword: 'a brand new passphrase 7' }
+	},
+	'account.updateProfile': {
+		own: 'changes the signed-in account’s profile',
+		input: { name: 'x', timeZone: 'UTC', currency: 'EUR' }
+	},
+	'account.authSessions': { own: 'lists the signed-in account’s sign-ins' },
+	'account.securityLog': { own: 'lists the signed-in account’s security events' },
+
+	'clients.list': { own: 'lists the caller’s clients', input: {} },
+	'clients.tags': { own: 'the caller’s clients’ tags' },
+	'clients.choices': { own: 'the caller’s clients, for pickers' },
+	'clients.get': { foreign: (a) => [{ id: a.clientId }] },
+	'clients.create': {
+		own: 'creates a client of the caller',
+		input: { name: 'x', email: '', phone: '', notes: '', tags: '' }
+	},
+	'clients.update': {
+		foreign: (a) => [{ id: a.clientId, name: 'Taken', email: '', phone: '', notes: '', tags: '' }]
+	},
+	'clients.setArchived': { foreign: (a) => [{ id: a.clientId, archived: true }] },
+	'clients.delete': { foreign: (a) => [{ id: a.clientId }] },
+
+	'sessions.agenda': { own: 'the caller’s sessions in a week', input: { date: '2026-12-01' } },
+	'sessions.get': { foreign: (a) => [{ id: a.sessionId }] },
+	'sessions.create': {
+		foreign: (a) => [
+			{
+				...sessionFields(a.clientId),
+				repeat: 'none',
+				intervalWeeks: 1,
+				repeatEnd: 'count',
+				count: 2,
+				until: ''
+			}
+		]
+	},
+	'sessions.update': {
+		// Someone else's session, and one's own session moved onto someone else's client.
+		foreign: (a, b) => [
+			{ id: a.sessionId, ...sessionFields(a.clientId) },
+			{ id: a.sessionId, ...sessionFields(b.clientId) },
+			{ id: b.sessionId, ...sessionFields(a.clientId) }
+		]
+	},
+	'sessions.setStatus': {
+		foreign: (a) => [
+			{ id: a.sessionId, status: 'cancelled', scope: 'this' },
+			{ id: a.otherSessionId, status: 'cancelled', scope: 'following' }
+		]
+	},
+	'sessions.setPayment': {
+		foreign: (a) => [{ id: a.sessionId, paymentStatus: 'paid', paidOn: '2026-12-02' }]
+	},
+	'sessions.start': { foreign: (a) => [{ id: a.otherSessionId }] },
+	'sessions.finish': { foreign: (a) => [{ id: a.otherSessionId }] },
+	'sessions.delete': { foreign: (a) => [{ id: a.sessionId }] },
+
+	'notes.save': {
+		foreign: (a) => [
+			{
+				sessionId: a.otherSessionId,
+				template: 'free',
+				body: 'Written by someone else',
+				baseVersion: 0
+			}
+		]
+	},
+	'notes.sign': { foreign: (a) => [{ sessionId: a.draftSessionId, version: a.draftVersion }] },
+	'notes.addAddendum': {
+		foreign: (a) => [{ sessionId: a.sessionId, body: 'Added by someone else' }]
+	},
+
+	'dashboard.summary': { own: 'the caller’s own figures' },
+
+	'series.list': { own: 'lists the caller’s series' },
+	'series.get': { foreign: (a) => [{ id: a.seriesId }] },
+	'series.create': { own: 'creates a series of the caller', input: seriesInput({ slug: '' }) },
+	'series.update': {
+		foreign: (a) => [{ id: a.seriesId, fields: seriesInput({ title: 'Taken' }) }]
+	},
+	'series.setStatus': { foreign: (a) => [{ id: a.seriesId, status: 'archived' }] },
+	'series.delete': { foreign: (a) => [{ id: a.seriesId }] },
+	'series.cancelOccurrence': { foreign: (a) => [{ occurrenceId: a.occurrenceId }] },
+	'series.moveOccurrence': {
+		foreign: (a) => [{ occurrenceId: a.occurrenceId, date: '2099-12-31', startTime: '09:00' }]
+	},
+
+	'subscribers.publicSeries': { public: 'the public signup page of a published series' },
+	'subscribers.signUp': { public: 'visitors sign up on the public page without an account' },
+	'subscribers.confirm': { public: 'the signed link in the visitor’s email is the proof' },
+	'subscribers.manage': { public: 'the signed link in the subscriber’s email is the proof' },
+	'subscribers.leave': { public: 'the signed link in the subscriber’s email is the proof' },
+	'subscribers.unsubscribe': { public: 'the signed link in the subscriber’s email is the proof' },
+	'subscribers.list': { foreign: (a) => [{ seriesId: a.seriesId, q: '' }] },
+	'subscribers.remove': { foreign: (a) => [{ id: a.subscriberId }] }
+};
+
+/** Every row of every table of ours, as text: what "nothing changed" is compared on. */
+async function snapshot(): Promise<Record<string, string[]>> {
+	const tables = await db.execute<{ name: string }>(sql`
+		select table_name as name from information_schema.tables
+		where table_schema = 'public' and table_type = 'BASE TABLE' order by table_name`);
+	const result: Record<string, string[]> = {};
+	for (const { name } of tables) {
+		const rows = await db.execute<{ row: string }>(
+			sql`select row_to_json(t)::text as row from ${sql.identifier(name)} t`
+		);
+		result[name] = rows.map((r) => r.row).sort();
+	}
+	return result;
+}
+
+type Api = Awaited<ReturnType<TestBrowser['api']>>;
+
+/** Calls a procedure by its dotted path, as the loop over the router knows it. */
+function call(api: Api, path: string, input: unknown): Promise<unknown> {
+	// The path comes from the router at run time, so the caller's typed shape cannot be used here.
+	const procedure = path
+		.split('.')
+		.reduce<unknown>((node, key) => (node as Record<string, unknown>)[key], api);
+	return (procedure as (input: unknown) => Promise<unknown>)(input);
+}
+
+/** 'succeeded', or the refusal's code and message, for a readable list of what went wrong. */
+function outcomeOf(promise: Promise<unknown>): Promise<string> {
+	return promise.then(
+		() => 'succeeded',
+		(error: unknown) =>
+			error instanceof TRPCError ? `${error.code}: ${error.message}` : `threw ${String(error)}`
+	);
+}
+
+/** Deleting runs last when the owner replays the inputs, the records others hang on last of all. */
+const DELETE_ORDER = ['subscribers.remove', 'sessions.delete', 'series.delete', 'clients.delete'];
+const replayOrder = (path: string) =>
+	/\.(delete|remove)$/.test(path) ? 1 + DELETE_ORDER.indexOf(path) : -1;
+
+// tRPC types `_def.procedures` as the nested routers, but builds it as one map by dotted path.
+const byPath = appRouter._def.procedures as unknown as Record<string, { _def: { type: string } }>;
+const procedures = Object.keys(byPath).sort();
+const isQuery = (path: string) => byPath[path]?._def.type === 'query';
+
+beforeAll(async () => {
+	({ db } = await useTestDatabase());
+	first = await practice('First');
+	second = await practice('Second');
+}, 60_000);
+
+describe('every procedure is held to its owner', () => {
+	it('every procedure of the router has a case here, and every case a procedure', () => {
+		expect(procedures.filter((path) => !(path in cases))).toEqual([]);
+		expect(Object.keys(cases).filter((path) => !procedures.includes(path))).toEqual([]);
+	});
+
+	it('a second practitioner naming the first one’s records is told they do not exist, and nothing changes', async () => {
+		const api = await second.browser.api();
+		const before = await snapshot();
+		const outcomes: [string, string][] = [];
+		for (const path of procedures) {
+			const rule = cases[path];
+			if (!rule || !('foreign' in rule)) continue;
+			for (const input of rule.foreign(first, second)) {
+				outcomes.push([path, await outcomeOf(call(api, path, input))]);
+			}
+		}
+		expect(outcomes.filter(([, outcome]) => !/^(NOT_FOUND|FORBIDDEN):/.test(outcome))).toEqual([]);
+		expect(await snapshot()).toEqual(before);
+	});
+
+	it('the second practitioner’s own lists show nothing of the first one’s', async () => {
+		const api = await second.browser.api();
+		const hers = [
+			first.clientId,
+			first.sessionId,
+			first.seriesId,
+			first.subscriberId,
+			first.email,
+			first.user.id
+		];
+		for (const path of procedures) {
+			const rule = cases[path];
+			if (!rule || !('own' in rule) || !isQuery(path)) continue;
+			const text = JSON.stringify(await call(api, path, rule.input));
+			for (const id of hers) expect([path, text.includes(id)]).toEqual([path, false]);
+		}
+	});
+
+	it('signed out, every procedure but the public ones answers UNAUTHORIZED, and nothing changes', async () => {
+		const api = await new TestBrowser(db).api();
+		const before = await snapshot();
+		const outcomes: [string, string][] = [];
+		for (const path of procedures) {
+			const rule = cases[path];
+			if (!rule || 'public' in rule) continue;
+			const inputs = 'foreign' in rule ? rule.foreign(first, second) : [rule.input];
+			for (const input of inputs) outcomes.push([path, await outcomeOf(call(api, path, input))]);
+		}
+		expect(outcomes.filter(([, outcome]) => !outcome.startsWith('UNAUTHORIZED:'))).toEqual([]);
+		expect(await snapshot()).toEqual(before);
+	});
+
+	it('the owner sending the same inputs succeeds: the refusals were about whose records they are', async () => {
+		const api = await first.browser.api();
+		const replay = procedures
+			.filter((path) => {
+				const rule = cases[path];
+				return rule && 'foreign' in rule;
+			})
+			.sort((a, b) => replayOrder(a) - replayOrder(b));
+		const outcomes: [string, string][] = [];
+		for (const path of replay) {
+			const rule = cases[path] as Extract<Case, { foreign: unknown }>;
+			const [own] = rule.foreign(first, second);
+			outcomes.push([path, await outcomeOf(call(api, path, own))]);
+		}
+		expect(outcomes.filter(([, outcome]) => outcome !== 'succeeded')).toEqual([]);
+	});
+});
