@@ -39,12 +39,15 @@ afterAll(async () => {
 	await io.close();
 });
 
-function open(token: string | null): Socket<ServerToClientEvents> {
+function open(token: string | null, origin?: string): Socket<ServerToClientEvents> {
 	const socket: Socket<ServerToClientEvents> = connect(url, {
 		path: '/socket.io',
 		transports: ['websocket'],
 		reconnection: false,
-		extraHeaders: token ? { cookie: `${AUTH_COOKIE}=${token}` } : {}
+		extraHeaders: {
+			...(token ? { cookie: `${AUTH_COOKIE}=${token}` } : {}),
+			...(origin ? { origin } : {})
+		}
 	});
 	sockets.push(socket);
 	return socket;
@@ -81,6 +84,26 @@ describe('socket handshake', () => {
 		const token = browser.token!;
 		await (await browser.api()).account.signOut();
 		expect(await outcome(open(token))).toBe('unauthorized');
+	});
+
+	it('refuses a page of another site, even with a valid cookie, and admits the app’s own', async () => {
+		const { browser } = await signedUpPractitioner(db);
+		const cookie = `${AUTH_COOKIE}=${browser.token}`;
+		for (const origin of ['http://evil.test', 'null', `${url}.evil.test`]) {
+			expect(await outcome(open(browser.token, origin))).toBe('websocket error');
+			// The polling transport's handshake, the one a page's script could read the answer of.
+			const polling = await fetch(`${url}/socket.io/?EIO=4&transport=polling`, {
+				headers: { origin, cookie }
+			});
+			expect(polling.status).toBe(403);
+		}
+		expect(await outcome(open(browser.token, url))).toBe('connected');
+		process.env.ORIGIN = 'https://sessions.example.org';
+		try {
+			expect(await outcome(open(browser.token, 'https://sessions.example.org'))).toBe('connected');
+		} finally {
+			delete process.env.ORIGIN;
+		}
 	});
 });
 

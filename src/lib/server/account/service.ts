@@ -213,7 +213,7 @@ export async function signOut(
 	await recordSecurityEvent(db, userId, 'sign_out', client);
 }
 
-/** Returns the ids of the sign-ins that were ended, for the caller to notify after commit. */
+/** Returns the ids of the sign-ins that were ended. */
 export async function signOutOthers(
 	db: Db,
 	userId: string,
@@ -250,16 +250,16 @@ export async function requestPasswordReset(
 
 /**
  * Sets the new password, ends every sign-in (a reset usually means the old password is not safe)
- * and signs this browser in. Returns the ended sign-ins for the caller to notify after commit.
+ * and signs this browser in.
  */
 export async function resetPassword(
 	db: Db,
 	input: z.output<typeof resetPasswordSchema>,
 	client: Client,
 	origin: string
-): Promise<{ session: NewAuthSession; ended: string[] }> {
+): Promise<NewAuthSession> {
 	const passwordHash = await hashPassword(input.password);
-	const result = await db.transaction(async (tx) => {
+	return db.transaction(async (tx) => {
 		const userId = await consumeEmailToken(tx, input.token, 'reset_password');
 		if (!userId) {
 			throw new TRPCError({
@@ -277,12 +277,11 @@ export async function resetPassword(
 			})
 			.where(eq(users.id, userId))
 			.returning();
-		const ended = await invalidateOtherAuthSessions(tx, userId, null);
+		await invalidateOtherAuthSessions(tx, userId, null);
 		await recordSecurityEvent(tx, userId, 'password_reset', client);
 		await queuePasswordChanged(tx, user!, user!.updatedAt, origin);
-		return { ended, session: await signInAs(tx, userId, client) };
+		return signInAs(tx, userId, client);
 	});
-	return { session: result.session, ended: result.ended };
 }
 
 export async function changePassword(
