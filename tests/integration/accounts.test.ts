@@ -213,6 +213,24 @@ describe('sign-in', () => {
 		});
 	});
 
+	it('still lets the owner in from an address they were signed in from, and no one else', async () => {
+		const { browser, email, password } = await signedUpPractitioner(db);
+		await (await browser.api()).account.signOut();
+		const attacker = new TestBrowser(db);
+		for (let attempt = 1; attempt <= 5; attempt++) {
+			await failure(
+				(await attacker.api()).account.signIn({ email, password: 'guess number ' + attempt })
+			);
+		}
+		const stranger = await failure(
+			(await new TestBrowser(db).api()).account.signIn({ email, password })
+		);
+		expect(stranger.code).toBe('TOO_MANY_REQUESTS');
+
+		await (await browser.api()).account.signIn({ email, password });
+		expect(browser.token).not.toBeNull();
+	});
+
 	it('limits attempts per IP across many emails', async () => {
 		const attacker = new TestBrowser(db);
 		const codes: string[] = [];

@@ -1,9 +1,9 @@
 import { TRPCError } from '@trpc/server';
-import { desc, eq, sql } from 'drizzle-orm';
+import { and, desc, eq, gt, inArray, sql } from 'drizzle-orm';
 import type { z } from 'zod';
 import { consumeEmailToken, createEmailToken } from '../auth/email-tokens';
 import { hashPassword, verifyAgainstNothing, verifyPassword } from '../auth/password';
-import { clear, hit, limits } from '../auth/rate-limit';
+import { clear, hit, hitEach, limits } from '../auth/rate-limit';
 import {
 	createAuthSession,
 	invalidateAuthSession,
@@ -12,7 +12,7 @@ import {
 } from '../auth/session';
 import { splitToken } from '../auth/tokens';
 import type { Db } from '../db';
-import { authSessions, users, type User } from '../db/schema';
+import { authSessions, securityEvents, users, type User } from '../db/schema';
 import { queueEmail } from '../email/deliveries';
 import {
 	alreadyRegisteredMessage,
@@ -183,13 +183,44 @@ export async function resendVerification(db: Db, userId: string, origin: string)
 
 const WRONG_CREDENTIALS = 'That email and password do not match an account.';
 
+/** The events after which the browser was signed in: where they came from is the owner's. */
+const SIGNED_IN_KINDS = ['sign_in', 'email_verified', 'password_reset'] as const;
+/** Addresses change hands (a phone's, a café's): only recent ones count as the owner's. */
+const KNOWN_ADDRESS_DAYS = 90;
+
+/**
+ * Whether the account of `email` was signed in from `ip` lately. One statement whether or not the
+ * account exists, so its time tells a guesser nothing.
+ */
+async function signedInFromBefore(db: Db, email: string, ip: string | null): Promise<boolean> {
+	if (!ip) return false;
+	const [known] = await db
+		.select({ id: securityEvents.id })
+		.from(securityEvents)
+		.innerJoin(users, eq(users.id, securityEvents.userId))
+		.where(
+			and(
+				eq(sql`lower(${users.email})`, email.toLowerCase()),
+				eq(securityEvents.ip, ip),
+				inArray(securityEvents.kind, [...SIGNED_IN_KINDS]),
+				gt(securityEvents.createdAt, sql`now() - make_interval(days => ${KNOWN_ADDRESS_DAYS})`)
+			)
+		)
+		.limit(1);
+	return known !== undefined;
+}
+
 export async function signIn(
 	db: Db,
 	input: z.output<typeof signInSchema>,
 	client: Client
 ): Promise<NewAuthSession> {
 	await hit(db, limits.signInPerIp, client.ip ?? 'unknown');
-	await hit(db, limits.signInPerEmail, input.email);
+	// Wrong passwords for an account lock out those who guess, not its owner: past the limit, a
+	// password is still tried from an address the account was signed in from lately. The limit per
+	// address bounds the guesses made from there.
+	const [overLimit] = await hitEach(db, limits.signInPerEmail, [input.email]);
+	if (overLimit && !(await signedInFromBefore(db, input.email, client.ip))) throw overLimit;
 	const user = await findUserByEmail(db, input.email);
 	const valid = user?.passwordHash
 		? await verifyPassword(user.passwordHash, input.password)

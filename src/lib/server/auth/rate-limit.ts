@@ -24,6 +24,22 @@ export class RateLimited extends Error {
 	}
 }
 
+/** The seconds a refusal asks the client to wait, or null when it is no rate limit. */
+export function retryAfterSeconds(error: unknown): number | null {
+	return error instanceof TRPCError && error.cause instanceof RateLimited
+		? error.cause.retryAfterSeconds
+		: null;
+}
+
+/**
+ * RFC 9110's Retry-After for every 429, however the procedures were called (over HTTP, or by a
+ * page's form action): the longest wait among the refusals, or no header when none is a limit.
+ */
+export function retryAfterHeader(errors: unknown[]): Record<string, string> {
+	const waits = errors.map(retryAfterSeconds).filter((wait) => wait !== null);
+	return waits.length > 0 ? { 'retry-after': String(Math.max(...waits)) } : {};
+}
+
 /** Subjects (emails, IPs) are hashed so the counters table holds no personal data. */
 function keyFor(limit: Limit, subject: string): string {
 	return `${limit.name}:${hashSecret(subject.toLowerCase())}`;
