@@ -1,9 +1,14 @@
 import { eq, sql } from 'drizzle-orm';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { drizzle } from 'drizzle-orm/postgres-js';
+import postgres from 'postgres';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { validateAuthSessionToken } from '../../src/lib/server/auth/session';
 import { hashSecret } from '../../src/lib/server/auth/tokens';
 import type { Database } from '../../src/lib/server/db';
+import * as schema from '../../src/lib/server/db/schema';
 import { authSessions, emailTokens, securityEvents, users } from '../../src/lib/server/db/schema';
+import { QUEUES } from '../../src/lib/server/jobs/queues';
+import { startWorker, type RunningWorker } from '../../src/lib/server/jobs/worker';
 import {
 	emailsTo,
 	signedUpPractitioner,
@@ -13,10 +18,12 @@ import {
 } from './support/browser';
 import { useTestDatabase } from './support/database';
 import { failure } from './support/errors';
+import { waitFor } from './support/wait';
 
 let db: Database;
+let url: string;
 beforeAll(async () => {
-	({ db } = await useTestDatabase());
+	({ db, url } = await useTestDatabase());
 });
 
 async function eventKinds(userId: string) {
@@ -249,14 +256,64 @@ describe('sign-in', () => {
 });
 
 describe('password reset', () => {
+	let worker: RunningWorker;
+	beforeAll(async () => {
+		worker = await startWorker(url, { crons: false, log: () => {} });
+	});
+	afterAll(() => worker.stop());
+
+	/** The states of the reset jobs asked for these addresses. */
+	async function resetJobs(emails: string[]) {
+		const rows = await db.execute<{ state: string }>(sql`
+			select state from pgboss.job
+			where name = ${QUEUES.passwordReset} and data->>'email' in ${emails}`);
+		return rows.map((row) => row.state);
+	}
+
 	it('answers known and unknown emails alike, and emails only the account holder', async () => {
 		const { email } = await signedUpPractitioner(db);
 		const api = await new TestBrowser(db).api();
 		const known = await api.account.requestPasswordReset({ email });
 		const unknown = await api.account.requestPasswordReset({ email: 'ghost@example.com' });
 		expect(known).toEqual(unknown);
+		await waitFor('both reset jobs to finish', async () => {
+			const states = await resetJobs([email, 'ghost@example.com']);
+			return states.length === 2 && states.every((state) => state === 'completed');
+		});
 		expect((await emailsTo(db, email))[0]?.subject).toBe('Reset your Sessionboard password');
 		expect(await emailsTo(db, 'ghost@example.com')).toHaveLength(0);
+	});
+
+	it('does the same for an unknown email as for an account: the same statements, one job', async () => {
+		const { email } = await signedUpPractitioner(db);
+		const statements: string[] = [];
+		const client = postgres(url, {
+			max: 1,
+			onnotice: () => {},
+			// Else the connection's first statement is postgres.js's own look-up of array types.
+			fetch_types: false,
+			debug: (_, statement) => statements.push(statement)
+		});
+		// The app's own service code on a handle that records every statement it sends.
+		const watched = drizzle(client, { schema, casing: 'snake_case' }) as unknown as Database;
+		const sent = async (address: string) => {
+			statements.length = 0;
+			await (
+				await new TestBrowser(watched).api()
+			).account.requestPasswordReset({
+				email: address
+			});
+			return [...statements];
+		};
+		try {
+			const known = await sent(email);
+			const unknown = await sent('nobody-here@example.com');
+			expect(known.some((statement) => statement.includes('pgboss'))).toBe(true);
+			expect(unknown).toEqual(known);
+		} finally {
+			await client.end();
+		}
+		expect(await resetJobs([email, 'nobody-here@example.com'])).toHaveLength(2);
 	});
 
 	it('works once, stores the token hashed, ends every sign-in and signs this browser in', async () => {

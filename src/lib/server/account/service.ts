@@ -14,6 +14,7 @@ import { splitToken } from '../auth/tokens';
 import type { Db } from '../db';
 import { authSessions, securityEvents, users, type User } from '../db/schema';
 import { queueEmail } from '../email/deliveries';
+import { enqueueJob, QUEUES, type PasswordResetJob } from '../jobs/queues';
 import {
 	alreadyRegisteredMessage,
 	passwordChangedMessage,
@@ -258,6 +259,11 @@ export async function signOutOthers(
 	});
 }
 
+/**
+ * Answers alike, and in the same time, whether or not the email has an account: the request only
+ * queues a job, the same one for any address, and the job looks the account up. (Looking it up
+ * here made unknown addresses answer twice as fast, which told who has an account.)
+ */
 export async function requestPasswordReset(
 	db: Db,
 	input: z.output<typeof requestResetSchema>,
@@ -266,15 +272,25 @@ export async function requestPasswordReset(
 ): Promise<void> {
 	await hit(db, limits.resetPerIp, client.ip ?? 'unknown');
 	await hit(db, limits.resetPerEmail, input.email);
-	const user = await findUserByEmail(db, input.email);
+	await enqueueJob(db, QUEUES.passwordReset, {
+		email: input.email,
+		origin,
+		ip: client.ip,
+		userAgent: client.userAgent
+	} satisfies PasswordResetJob);
+}
+
+/** The job of requestPasswordReset: an account gets a link, an unknown address nothing. */
+export async function sendPasswordReset(db: Db, job: PasswordResetJob): Promise<void> {
+	const user = await findUserByEmail(db, job.email);
 	if (!user) return;
 	await db.transaction(async (tx) => {
 		const token = await createEmailToken(tx, user.id, 'reset_password');
-		await recordSecurityEvent(tx, user.id, 'password_reset_requested', client);
+		await recordSecurityEvent(tx, user.id, 'password_reset_requested', job);
 		await queueEmail(tx, {
 			key: `reset:${tokenId(token)}`,
 			purpose: 'reset-password',
-			email: resetPasswordMessage(user.email, user.name, links.reset(origin, token))
+			email: resetPasswordMessage(user.email, user.name, links.reset(job.origin, token))
 		});
 	});
 }
