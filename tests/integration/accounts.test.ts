@@ -238,6 +238,23 @@ describe('sign-in', () => {
 		expect(browser.token).not.toBeNull();
 	});
 
+	it('past the limit, still bounds the guesses made from an address the owner used', async () => {
+		const { browser, email, password } = await signedUpPractitioner(db);
+		await (await browser.api()).account.signOut();
+		const codes: string[] = [];
+		// Someone at the owner's address (the same office or mobile carrier) guesses.
+		for (let attempt = 1; attempt <= 16; attempt++) {
+			const error = await failure(
+				(await browser.api()).account.signIn({ email, password: 'guess number ' + attempt })
+			);
+			codes.push(error.code);
+		}
+		expect(codes).toEqual([...Array<string>(15).fill('UNAUTHORIZED'), 'TOO_MANY_REQUESTS']);
+		expect((await failure((await browser.api()).account.signIn({ email, password }))).code).toBe(
+			'TOO_MANY_REQUESTS'
+		);
+	});
+
 	it('limits attempts per IP across many emails', async () => {
 		const attacker = new TestBrowser(db);
 		const codes: string[] = [];

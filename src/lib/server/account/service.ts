@@ -193,8 +193,7 @@ const KNOWN_ADDRESS_DAYS = 90;
  * Whether the account of `email` was signed in from `ip` lately. One statement whether or not the
  * account exists, so its time tells a guesser nothing.
  */
-async function signedInFromBefore(db: Db, email: string, ip: string | null): Promise<boolean> {
-	if (!ip) return false;
+async function signedInFromBefore(db: Db, email: string, ip: string): Promise<boolean> {
 	const [known] = await db
 		.select({ id: securityEvents.id })
 		.from(securityEvents)
@@ -218,10 +217,13 @@ export async function signIn(
 ): Promise<NewAuthSession> {
 	await hit(db, limits.signInPerIp, client.ip ?? 'unknown');
 	// Wrong passwords for an account lock out those who guess, not its owner: past the limit, a
-	// password is still tried from an address the account was signed in from lately. The limit per
-	// address bounds the guesses made from there.
+	// password is still tried from an address the account was signed in from lately, under a
+	// limit of its own, for whoever shares that address (an office, a mobile carrier's NAT).
 	const [overLimit] = await hitEach(db, limits.signInPerEmail, [input.email]);
-	if (overLimit && !(await signedInFromBefore(db, input.email, client.ip))) throw overLimit;
+	if (overLimit) {
+		if (!client.ip || !(await signedInFromBefore(db, input.email, client.ip))) throw overLimit;
+		await hit(db, limits.signInPerEmailFromKnownIp, `${input.email} ${client.ip}`);
+	}
 	const user = await findUserByEmail(db, input.email);
 	const valid = user?.passwordHash
 		? await verifyPassword(user.passwordHash, input.password)

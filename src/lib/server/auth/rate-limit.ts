@@ -9,6 +9,8 @@ export type Limit = { name: string; max: number; windowSeconds: number };
 export const limits = {
 	signInPerIp: { name: 'sign-in:ip', max: 30, windowSeconds: 15 * 60 },
 	signInPerEmail: { name: 'sign-in:email', max: 5, windowSeconds: 15 * 60 },
+	/** Past signInPerEmail, from an address the account was signed in from (see signIn). */
+	signInPerEmailFromKnownIp: { name: 'sign-in:email+known-ip', max: 10, windowSeconds: 15 * 60 },
 	signUpPerIp: { name: 'sign-up:ip', max: 20, windowSeconds: 60 * 60 },
 	signUpPerEmail: { name: 'sign-up:email', max: 3, windowSeconds: 60 * 60 },
 	resetPerIp: { name: 'reset:ip', max: 10, windowSeconds: 60 * 60 },
