@@ -279,12 +279,12 @@ describe('password reset', () => {
 	});
 	afterAll(() => worker.stop());
 
-	/** The states of the reset jobs asked for these addresses. */
+	/** The reset jobs asked for these addresses, waiting or done. */
 	async function resetJobs(emails: string[]) {
-		const rows = await db.execute<{ state: string }>(sql`
-			select state from pgboss.job
-			where name = ${QUEUES.passwordReset} and data->>'email' in ${emails}`);
-		return rows.map((row) => row.state);
+		return db.execute(sql`
+			select id from pgboss.job where name = ${QUEUES.passwordReset} and data->>'email' in ${emails}
+			union all
+			select id from pgboss.archive where name = ${QUEUES.passwordReset} and data->>'email' in ${emails}`);
 	}
 
 	it('answers known and unknown emails alike, and emails only the account holder', async () => {
@@ -293,15 +293,15 @@ describe('password reset', () => {
 		const known = await api.account.requestPasswordReset({ email });
 		const unknown = await api.account.requestPasswordReset({ email: 'ghost@example.com' });
 		expect(known).toEqual(unknown);
-		await waitFor('both reset jobs to finish', async () => {
-			const states = await resetJobs([email, 'ghost@example.com']);
-			return states.length === 2 && states.every((state) => state === 'completed');
+		// Once handled, no job keeps the addresses typed into the form.
+		await waitFor('both reset jobs to be handled', async () => {
+			return (await resetJobs([email, 'ghost@example.com'])).length === 0;
 		});
 		expect((await emailsTo(db, email))[0]?.subject).toBe('Reset your Sessionboard password');
 		expect(await emailsTo(db, 'ghost@example.com')).toHaveLength(0);
 	});
 
-	it('does the same for an unknown email as for an account: the same statements, one job', async () => {
+	it('does the same for an unknown email as for an account: the same statements', async () => {
 		const { email } = await signedUpPractitioner(db);
 		const statements: string[] = [];
 		const client = postgres(url, {
@@ -330,7 +330,6 @@ describe('password reset', () => {
 		} finally {
 			await client.end();
 		}
-		expect(await resetJobs([email, 'nobody-here@example.com'])).toHaveLength(2);
 	});
 
 	it('works once, stores the token hashed, ends every sign-in and signs this browser in', async () => {

@@ -184,7 +184,12 @@ export async function startWorker(
 		QUEUES.passwordReset,
 		{ pollingIntervalSeconds: 1 },
 		async (jobs) => {
-			for (const job of jobs) await sendPasswordReset(db, job.data);
+			for (const job of jobs) {
+				await sendPasswordReset(db, job.data);
+				// The address someone typed, perhaps of no account: kept no longer than needed
+				// (pg-boss keeps done jobs for days).
+				await boss.deleteJob(QUEUES.passwordReset, job.id);
+			}
 		}
 	);
 
