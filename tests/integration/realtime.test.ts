@@ -2,8 +2,10 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { io as connect, type Socket } from 'socket.io-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { AUTH_COOKIE } from '../../src/lib/server/auth/session';
+import { eq, sql } from 'drizzle-orm';
+import { AUTH_COOKIE, invalidateAuthSession } from '../../src/lib/server/auth/session';
 import type { Database } from '../../src/lib/server/db';
+import { authSessions } from '../../src/lib/server/db/schema';
 import { attachRealtime } from '../../src/lib/server/realtime/attach';
 import {
 	publishToUser,
@@ -18,6 +20,7 @@ import type {
 import { signedUpPractitioner, TestBrowser } from './support/browser';
 import { useTestDatabase } from './support/database';
 import { publishedSeries, signUpAndConfirm } from './support/series';
+import { waitFor } from './support/wait';
 
 let db: Database;
 let http: Server;
@@ -84,6 +87,33 @@ describe('socket handshake', () => {
 		const token = browser.token!;
 		await (await browser.api()).account.signOut();
 		expect(await outcome(open(token))).toBe('unauthorized');
+	});
+
+	it('refuses a sign-in that ends while its socket is being admitted', async () => {
+		const { browser } = await signedUpPractitioner(db);
+		const [sessionId] = browser.token!.split('.');
+		// Last used an hour ago: admitting the socket writes to the sign-in's row.
+		await db
+			.update(authSessions)
+			.set({ lastSeenAt: new Date(Date.now() - 60 * 60 * 1000) })
+			.where(eq(authSessions.id, sessionId!));
+		let commit!: () => void;
+		const signedOut = db.transaction(async (tx) => {
+			await invalidateAuthSession(tx, sessionId!);
+			await new Promise<void>((done) => (commit = done));
+		});
+		await waitFor('the sign-out to start', () => commit !== undefined);
+		// The handshake reads the row (the sign-out is not committed), then waits on its lock.
+		const socket = open(browser.token);
+		await waitFor('the handshake to wait for the sign-out', async () => {
+			const waiting = await db.execute(sql`
+				select 1 from pg_stat_activity
+				where datname = current_database() and wait_event_type = 'Lock'`);
+			return waiting.length > 0;
+		});
+		commit();
+		await signedOut;
+		expect(await outcome(socket)).toBe('unauthorized');
 	});
 
 	it('refuses a page of another site, even with a valid cookie, and admits the app’s own', async () => {

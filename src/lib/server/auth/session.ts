@@ -92,7 +92,7 @@ export async function validateAuthSessionToken(
 			session.ip = client.ip;
 			session.userAgent = client.userAgent?.slice(0, 512) ?? null;
 		}
-		await db
+		const [still] = await db
 			.update(authSessions)
 			.set({
 				lastSeenAt: session.lastSeenAt,
@@ -100,7 +100,11 @@ export async function validateAuthSessionToken(
 				ip: session.ip,
 				userAgent: session.userAgent
 			})
-			.where(eq(authSessions.id, session.id));
+			.where(eq(authSessions.id, session.id))
+			.returning({ id: authSessions.id });
+		// Ended between the lookup and now: its notice went out before this caller (a socket
+		// being admitted) could hear it, so it must not be let in.
+		if (!still) return null;
 	}
 	return { session, user: row.user, renewed: renew };
 }
