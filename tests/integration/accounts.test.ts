@@ -1,8 +1,13 @@
 import { eq, sql } from 'drizzle-orm';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { drizzle } from 'drizzle-orm/postgres-js';
+import postgres from 'postgres';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { validateAuthSessionToken } from '../../src/lib/server/auth/session';
 import type { Database } from '../../src/lib/server/db';
+import * as schema from '../../src/lib/server/db/schema';
 import { authSessions, emailTokens, securityEvents, users } from '../../src/lib/server/db/schema';
+import { QUEUES } from '../../src/lib/server/jobs/queues';
+import { startWorker, type RunningWorker } from '../../src/lib/server/jobs/worker';
 import {
 	emailsTo,
 	signedUpPractitioner,
@@ -12,10 +17,12 @@ import {
 } from './support/browser';
 import { useTestDatabase } from './support/database';
 import { failure } from './support/errors';
+import { waitFor } from './support/wait';
 
 let db: Database;
+let url: string;
 beforeAll(async () => {
-	({ db } = await useTestDatabase());
+	({ db, url } = await useTestDatabase());
 });
 
 async function eventKinds(userId: string) {
@@ -203,6 +210,41 @@ describe('sign-in', () => {
 		});
 	});
 
+	it('still lets the owner in from an address they were signed in from, and no one else', async () => {
+		const { browser, email, password } = await signedUpPractitioner(db);
+		await (await browser.api()).account.signOut();
+		const attacker = new TestBrowser(db);
+		for (let attempt = 1; attempt <= 5; attempt++) {
+			await failure(
+				(await attacker.api()).account.signIn({ email, password: 'guess number ' + attempt })
+			);
+		}
+		const stranger = await failure(
+			(await new TestBrowser(db).api()).account.signIn({ email, password })
+		);
+		expect(stranger.code).toBe('TOO_MANY_REQUESTS');
+
+		await (await browser.api()).account.signIn({ email, password });
+		expect(browser.token).not.toBeNull();
+	});
+
+	it('past the limit, still bounds the guesses made from an address the owner used', async () => {
+		const { browser, email, password } = await signedUpPractitioner(db);
+		await (await browser.api()).account.signOut();
+		const codes: string[] = [];
+		// Someone at the owner's address (the same office or mobile carrier) guesses.
+		for (let attempt = 1; attempt <= 16; attempt++) {
+			const error = await failure(
+				(await browser.api()).account.signIn({ email, password: 'guess number ' + attempt })
+			);
+			codes.push(error.code);
+		}
+		expect(codes).toEqual([...Array<string>(15).fill('UNAUTHORIZED'), 'TOO_MANY_REQUESTS']);
+		expect((await failure((await browser.api()).account.signIn({ email, password }))).code).toBe(
+			'TOO_MANY_REQUESTS'
+		);
+	});
+
 	it('limits attempts per IP across many emails', async () => {
 		const attacker = new TestBrowser(db);
 		const codes: string[] = [];
@@ -221,14 +263,63 @@ describe('sign-in', () => {
 });
 
 describe('password reset', () => {
+	let worker: RunningWorker;
+	beforeAll(async () => {
+		worker = await startWorker(url, { crons: false, log: () => {} });
+	});
+	afterAll(() => worker.stop());
+
+	/** The reset jobs asked for these addresses, waiting or done. */
+	async function resetJobs(emails: string[]) {
+		return db.execute(sql`
+			select id from pgboss.job where name = ${QUEUES.passwordReset} and data->>'email' in ${emails}
+			union all
+			select id from pgboss.archive where name = ${QUEUES.passwordReset} and data->>'email' in ${emails}`);
+	}
+
 	it('answers known and unknown emails alike, and emails only the account holder', async () => {
 		const { email } = await signedUpPractitioner(db);
 		const api = await new TestBrowser(db).api();
 		const known = await api.account.requestPasswordReset({ email });
 		const unknown = await api.account.requestPasswordReset({ email: 'ghost@example.com' });
 		expect(known).toEqual(unknown);
+		// Once handled, no job keeps the addresses typed into the form.
+		await waitFor('both reset jobs to be handled', async () => {
+			return (await resetJobs([email, 'ghost@example.com'])).length === 0;
+		});
 		expect((await emailsTo(db, email))[0]?.subject).toBe('Reset your Sessionboard password');
 		expect(await emailsTo(db, 'ghost@example.com')).toHaveLength(0);
+	});
+
+	it('does the same for an unknown email as for an account: the same statements', async () => {
+		const { email } = await signedUpPractitioner(db);
+		const statements: string[] = [];
+		const client = postgres(url, {
+			max: 1,
+			onnotice: () => {},
+			// Else the connection's first statement is postgres.js's own look-up of array types.
+			fetch_types: false,
+			debug: (_, statement) => statements.push(statement)
+		});
+		// The app's own service code on a handle that records every statement it sends.
+		const watched = drizzle(client, { schema, casing: 'snake_case' }) as unknown as Database;
+		const sent = async (address: string) => {
+			statements.length = 0;
+			await (
+				await new TestBrowser(watched).api()
+			).account.requestPasswordReset({
+				email: address
+			});
+			return [...statements];
+		};
+		try {
+			const known = await sent(email);
+			const unknown = await sent('nobody-here@example.com');
+			expect(known.some((statement) => statement.includes('pgboss'))).toBe(true);
+			expect(unknown).toEqual(known);
+		} finally {
+			await client.end();
+		}
 	});
 
 	it('works once, stores the token hashed, ends every sign-in and signs this browser in', async () => {

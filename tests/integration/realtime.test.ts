@@ -3,8 +3,10 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { io as connect, type Socket } from 'socket.io-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { AUTH_COOKIE } from '../../src/lib/server/auth/session';
+import { eq, sql } from 'drizzle-orm';
+import { AUTH_COOKIE, invalidateAuthSession } from '../../src/lib/server/auth/session';
 import type { Database } from '../../src/lib/server/db';
+import { authSessions } from '../../src/lib/server/db/schema';
 import { attachRealtime } from '../../src/lib/server/realtime/attach';
 import {
 	publicNamespace,
@@ -44,12 +46,15 @@ afterAll(async () => {
 	await io.close();
 });
 
-function open(token: string | null): Socket<ServerToClientEvents> {
+function open(token: string | null, origin?: string): Socket<ServerToClientEvents> {
 	const socket: Socket<ServerToClientEvents> = connect(url, {
 		path: '/socket.io',
 		transports: ['websocket'],
 		reconnection: false,
-		extraHeaders: token ? { cookie: `${AUTH_COOKIE}=${token}` } : {}
+		extraHeaders: {
+			...(token ? { cookie: `${AUTH_COOKIE}=${token}` } : {}),
+			...(origin ? { origin } : {})
+		}
 	});
 	sockets.push(socket);
 	return socket;
@@ -80,6 +85,53 @@ describe('socket handshake', () => {
 		const token = browser.token!;
 		await (await browser.api()).account.signOut();
 		expect(await outcome(open(token))).toBe('unauthorized');
+	});
+
+	it('refuses a sign-in that ends while its socket is being admitted', async () => {
+		const { browser } = await signedUpPractitioner(db);
+		const [sessionId] = browser.token!.split('.');
+		// Last used an hour ago: admitting the socket writes to the sign-in's row.
+		await db
+			.update(authSessions)
+			.set({ lastSeenAt: new Date(Date.now() - 60 * 60 * 1000) })
+			.where(eq(authSessions.id, sessionId!));
+		let commit!: () => void;
+		const signedOut = db.transaction(async (tx) => {
+			await invalidateAuthSession(tx, sessionId!);
+			await new Promise<void>((done) => (commit = done));
+		});
+		await waitFor('the sign-out to start', () => commit !== undefined);
+		// The handshake reads the row (the sign-out is not committed), then waits on its lock.
+		const socket = open(browser.token);
+		await waitFor('the handshake to wait for the sign-out', async () => {
+			const waiting = await db.execute(sql`
+				select 1 from pg_stat_activity
+				where datname = current_database() and wait_event_type = 'Lock'`);
+			return waiting.length > 0;
+		});
+		commit();
+		await signedOut;
+		expect(await outcome(socket)).toBe('unauthorized');
+	});
+
+	it('refuses a page of another site, even with a valid cookie, and admits the app’s own', async () => {
+		const { browser } = await signedUpPractitioner(db);
+		const cookie = `${AUTH_COOKIE}=${browser.token}`;
+		for (const origin of ['http://evil.test', 'null', `${url}.evil.test`]) {
+			expect(await outcome(open(browser.token, origin))).toBe('websocket error');
+			// The polling transport's handshake, the one a page's script could read the answer of.
+			const polling = await fetch(`${url}/socket.io/?EIO=4&transport=polling`, {
+				headers: { origin, cookie }
+			});
+			expect(polling.status).toBe(403);
+		}
+		expect(await outcome(open(browser.token, url))).toBe('connected');
+		process.env.ORIGIN = 'https://sessions.example.org';
+		try {
+			expect(await outcome(open(browser.token, 'https://sessions.example.org'))).toBe('connected');
+		} finally {
+			delete process.env.ORIGIN;
+		}
 	});
 });
 

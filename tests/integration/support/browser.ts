@@ -3,6 +3,7 @@ import { validateAuthSessionToken, type Client } from '../../../src/lib/server/a
 import type { Database } from '../../../src/lib/server/db';
 import { emailDeliveries } from '../../../src/lib/server/db/schema';
 import { createCaller } from '../../../src/lib/server/trpc/router';
+import { waitFor } from './wait';
 
 export const ORIGIN = 'http://sessionboard.test';
 export const STRONG_PASSWORD = 'violet canyon teapot 42';
@@ -56,12 +57,18 @@ export async function emailsTo(db: Database, to: string) {
 		.orderBy(desc(emailDeliveries.createdAt));
 }
 
-/** The token of the newest link to `path` in the newest email to `to`. */
+/**
+ * The token of the newest link to `path` in the newest email to `to`, once there is one: some
+ * emails (a password reset) are queued by a job after the request has been answered.
+ */
 export async function tokenFromEmail(db: Database, to: string, path: string): Promise<string> {
-	const [email] = await emailsTo(db, to);
-	const match = email?.text.match(new RegExp(`${ORIGIN}${path}\\?token=([^\\s]+)`));
-	if (!match?.[1]) throw new Error(`No ${path} link in the latest email to ${to}`);
-	return decodeURIComponent(match[1]);
+	let token: string | undefined;
+	await waitFor(`a ${path} link in the latest email to ${to}`, async () => {
+		const [email] = await emailsTo(db, to);
+		token = email?.text.match(new RegExp(`${ORIGIN}${path}\\?token=([^\\s]+)`))?.[1];
+		return token !== undefined;
+	});
+	return decodeURIComponent(token!);
 }
 
 let people = 0;

@@ -4,6 +4,7 @@ import postgres from 'postgres';
 import type { TestProject } from 'vitest/node';
 import { startEmbeddedPostgres } from '../../../src/lib/server/db/embedded';
 import { migrateDatabase } from '../../../src/lib/server/db/migrate';
+import { installJobs } from '../../../src/lib/server/jobs/worker';
 import { serverUrl, TEMPLATE_PREFIX } from './names';
 
 declare module 'vitest' {
@@ -43,6 +44,8 @@ export default async function setup(project: TestProject) {
 	const templateUrl = new URL(server);
 	templateUrl.pathname = `/${template}`;
 	await migrateDatabase(templateUrl.toString());
+	// As in every app instance before it serves: some requests only queue a job.
+	await installJobs(templateUrl.toString());
 
 	project.provide('databaseServerUrl', server);
 	project.provide('templateDatabase', template);

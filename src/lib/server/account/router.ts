@@ -1,4 +1,4 @@
-import { endAuthSessionSockets, publishToUser } from '../realtime/publish';
+import { publishToUser } from '../realtime/publish';
 import { authedProcedure, publicProcedure, router } from '../trpc/init';
 import {
 	changePasswordSchema,
@@ -41,7 +41,6 @@ export const accountRouter = router({
 
 	signOutOthers: authedProcedure.mutation(async ({ ctx }) => {
 		const ended = await account.signOutOthers(ctx.db, ctx.user.id, ctx.authSession.id, ctx.client);
-		endAuthSessionSockets(ended);
 		return { ended: ended.length };
 	}),
 
@@ -52,8 +51,7 @@ export const accountRouter = router({
 		}),
 
 	resetPassword: publicProcedure.input(resetPasswordSchema).mutation(async ({ ctx, input }) => {
-		const { session, ended } = await account.resetPassword(ctx.db, input, ctx.client, ctx.origin);
-		endAuthSessionSockets(ended);
+		const session = await account.resetPassword(ctx.db, input, ctx.client, ctx.origin);
 		ctx.authCookie.set(session.token, session.expiresAt);
 	}),
 
@@ -66,7 +64,6 @@ export const accountRouter = router({
 			ctx.client,
 			ctx.origin
 		);
-		endAuthSessionSockets(ended);
 		return { ended: ended.length };
 	}),
 

@@ -1,9 +1,9 @@
 import { TRPCError } from '@trpc/server';
-import { desc, eq, sql } from 'drizzle-orm';
+import { and, desc, eq, gt, inArray, sql } from 'drizzle-orm';
 import type { z } from 'zod';
 import { consumeEmailToken, createEmailToken } from '../auth/email-tokens';
 import { hashPassword, verifyAgainstNothing, verifyPassword } from '../auth/password';
-import { clear, hit, limits } from '../auth/rate-limit';
+import { clear, hit, hitEach, limits } from '../auth/rate-limit';
 import {
 	createAuthSession,
 	invalidateAuthSession,
@@ -12,8 +12,9 @@ import {
 } from '../auth/session';
 import { splitToken } from '../auth/tokens';
 import type { Db } from '../db';
-import { authSessions, users, type User } from '../db/schema';
+import { authSessions, securityEvents, users, type User } from '../db/schema';
 import { queueEmail } from '../email/deliveries';
+import { enqueueJob, QUEUES, type PasswordResetJob } from '../jobs/queues';
 import {
 	alreadyRegisteredMessage,
 	passwordChangedMessage,
@@ -183,13 +184,46 @@ export async function resendVerification(db: Db, userId: string, origin: string)
 
 const WRONG_CREDENTIALS = 'That email and password do not match an account.';
 
+/** The events after which the browser was signed in: where they came from is the owner's. */
+const SIGNED_IN_KINDS = ['sign_in', 'email_verified', 'password_reset'] as const;
+/** Addresses change hands (a phone's, a café's): only recent ones count as the owner's. */
+const KNOWN_ADDRESS_DAYS = 90;
+
+/**
+ * Whether the account of `email` was signed in from `ip` lately. One statement whether or not the
+ * account exists, so its time tells a guesser nothing.
+ */
+async function signedInFromBefore(db: Db, email: string, ip: string): Promise<boolean> {
+	const [known] = await db
+		.select({ id: securityEvents.id })
+		.from(securityEvents)
+		.innerJoin(users, eq(users.id, securityEvents.userId))
+		.where(
+			and(
+				eq(sql`lower(${users.email})`, email.toLowerCase()),
+				eq(securityEvents.ip, ip),
+				inArray(securityEvents.kind, [...SIGNED_IN_KINDS]),
+				gt(securityEvents.createdAt, sql`now() - make_interval(days => ${KNOWN_ADDRESS_DAYS})`)
+			)
+		)
+		.limit(1);
+	return known !== undefined;
+}
+
 export async function signIn(
 	db: Db,
 	input: z.output<typeof signInSchema>,
 	client: Client
 ): Promise<NewAuthSession> {
 	await hit(db, limits.signInPerIp, client.ip ?? 'unknown');
-	await hit(db, limits.signInPerEmail, input.email);
+	// Wrong passwords for an account lock out those who guess, not its owner: past the limit, a
+	// password is still tried from an address the account was signed in from lately, under a
+	// limit of its own, for whoever shares that address (an office, a mobile carrier's NAT).
+	const [overLimit] = await hitEach(db, limits.signInPerEmail, [input.email]);
+	if (overLimit) {
+		if (!client.ip || !(await signedInFromBefore(db, input.email, client.ip))) throw overLimit;
+		await hit(db, limits.signInPerEmailFromKnownIp, `${input.email} ${client.ip}`);
+	}
 	const user = await findUserByEmail(db, input.email);
 	const valid = user?.passwordHash
 		? await verifyPassword(user.passwordHash, input.password)
@@ -213,7 +247,7 @@ export async function signOut(
 	await recordSecurityEvent(db, userId, 'sign_out', client);
 }
 
-/** Returns the ids of the sign-ins that were ended, for the caller to notify after commit. */
+/** Returns the ids of the sign-ins that were ended. */
 export async function signOutOthers(
 	db: Db,
 	userId: string,
@@ -227,6 +261,11 @@ export async function signOutOthers(
 	});
 }
 
+/**
+ * Answers alike, and in the same time, whether or not the email has an account: the request only
+ * queues a job, the same one for any address, and the job looks the account up. (Looking it up
+ * here made unknown addresses answer twice as fast, which told who has an account.)
+ */
 export async function requestPasswordReset(
 	db: Db,
 	input: z.output<typeof requestResetSchema>,
@@ -235,31 +274,41 @@ export async function requestPasswordReset(
 ): Promise<void> {
 	await hit(db, limits.resetPerIp, client.ip ?? 'unknown');
 	await hit(db, limits.resetPerEmail, input.email);
-	const user = await findUserByEmail(db, input.email);
+	await enqueueJob(db, QUEUES.passwordReset, {
+		email: input.email,
+		origin,
+		ip: client.ip,
+		userAgent: client.userAgent
+	} satisfies PasswordResetJob);
+}
+
+/** The job of requestPasswordReset: an account gets a link, an unknown address nothing. */
+export async function sendPasswordReset(db: Db, job: PasswordResetJob): Promise<void> {
+	const user = await findUserByEmail(db, job.email);
 	if (!user) return;
 	await db.transaction(async (tx) => {
 		const token = await createEmailToken(tx, user.id, 'reset_password');
-		await recordSecurityEvent(tx, user.id, 'password_reset_requested', client);
+		await recordSecurityEvent(tx, user.id, 'password_reset_requested', job);
 		await queueEmail(tx, {
 			key: `reset:${tokenId(token)}`,
 			purpose: 'reset-password',
-			email: resetPasswordMessage(user.email, user.name, links.reset(origin, token))
+			email: resetPasswordMessage(user.email, user.name, links.reset(job.origin, token))
 		});
 	});
 }
 
 /**
  * Sets the new password, ends every sign-in (a reset usually means the old password is not safe)
- * and signs this browser in. Returns the ended sign-ins for the caller to notify after commit.
+ * and signs this browser in.
  */
 export async function resetPassword(
 	db: Db,
 	input: z.output<typeof resetPasswordSchema>,
 	client: Client,
 	origin: string
-): Promise<{ session: NewAuthSession; ended: string[] }> {
+): Promise<NewAuthSession> {
 	const passwordHash = await hashPassword(input.password);
-	const result = await db.transaction(async (tx) => {
+	return db.transaction(async (tx) => {
 		const userId = await consumeEmailToken(tx, input.token, 'reset_password');
 		if (!userId) {
 			throw new TRPCError({
@@ -277,12 +326,11 @@ export async function resetPassword(
 			})
 			.where(eq(users.id, userId))
 			.returning();
-		const ended = await invalidateOtherAuthSessions(tx, userId, null);
+		await invalidateOtherAuthSessions(tx, userId, null);
 		await recordSecurityEvent(tx, userId, 'password_reset', client);
 		await queuePasswordChanged(tx, user!, user!.updatedAt, origin);
-		return { ended, session: await signInAs(tx, userId, client) };
+		return signInAs(tx, userId, client);
 	});
-	return { session: result.session, ended: result.ended };
 }
 
 export async function changePassword(

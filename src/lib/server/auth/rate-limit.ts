@@ -9,6 +9,8 @@ export type Limit = { name: string; max: number; windowSeconds: number };
 export const limits = {
 	signInPerIp: { name: 'sign-in:ip', max: 30, windowSeconds: 15 * 60 },
 	signInPerEmail: { name: 'sign-in:email', max: 5, windowSeconds: 15 * 60 },
+	/** Past signInPerEmail, from an address the account was signed in from (see signIn). */
+	signInPerEmailFromKnownIp: { name: 'sign-in:email+known-ip', max: 10, windowSeconds: 15 * 60 },
 	signUpPerIp: { name: 'sign-up:ip', max: 20, windowSeconds: 60 * 60 },
 	signUpPerEmail: { name: 'sign-up:email', max: 3, windowSeconds: 60 * 60 },
 	resetPerIp: { name: 'reset:ip', max: 10, windowSeconds: 60 * 60 },
@@ -22,6 +24,22 @@ export class RateLimited extends Error {
 	constructor(readonly retryAfterSeconds: number) {
 		super('rate limited');
 	}
+}
+
+/** The seconds a refusal asks the client to wait, or null when it is no rate limit. */
+export function retryAfterSeconds(error: unknown): number | null {
+	return error instanceof TRPCError && error.cause instanceof RateLimited
+		? error.cause.retryAfterSeconds
+		: null;
+}
+
+/**
+ * RFC 9110's Retry-After for every 429, however the procedures were called (over HTTP, or by a
+ * page's form action): the longest wait among the refusals, or no header when none is a limit.
+ */
+export function retryAfterHeader(errors: unknown[]): Record<string, string> {
+	const waits = errors.map(retryAfterSeconds).filter((wait) => wait !== null);
+	return waits.length > 0 ? { 'retry-after': String(Math.max(...waits)) } : {};
 }
 
 /** Subjects (emails, IPs) are hashed so the counters table holds no personal data. */

@@ -1,10 +1,12 @@
-import { and, eq, ne, sql } from 'drizzle-orm';
+import { and, eq, ne, sql, type SQL } from 'drizzle-orm';
 import type { Db } from '../db';
 import { perDatabase } from '../db/per-database';
 import { authSessions, users, type AuthSession, type User } from '../db/schema';
 import { issueToken, secretMatches, splitToken } from './tokens';
 
 export const AUTH_COOKIE = 'sb_auth';
+/** The PostgreSQL channel on which every ended sign-in's id is announced to every app instance. */
+export const AUTH_SESSION_ENDED = 'auth_session_ended';
 const DAY_MS = 24 * 60 * 60 * 1000;
 export const AUTH_SESSION_LIFETIME_MS = 30 * DAY_MS;
 /** Sliding expiry: a session used in its second half is pushed out to a full 30 days again. */
@@ -78,7 +80,7 @@ export async function validateAuthSessionToken(
 	const { session } = row;
 	const now = Date.now();
 	if (now >= session.expiresAt.getTime()) {
-		await db.delete(authSessions).where(eq(authSessions.id, session.id));
+		await invalidateAuthSession(db, session.id);
 		return null;
 	}
 	const renew = now >= session.expiresAt.getTime() - RENEW_WITHIN_MS;
@@ -90,7 +92,7 @@ export async function validateAuthSessionToken(
 			session.ip = client.ip;
 			session.userAgent = client.userAgent?.slice(0, 512) ?? null;
 		}
-		await db
+		const [still] = await db
 			.update(authSessions)
 			.set({
 				lastSeenAt: session.lastSeenAt,
@@ -98,13 +100,30 @@ export async function validateAuthSessionToken(
 				ip: session.ip,
 				userAgent: session.userAgent
 			})
-			.where(eq(authSessions.id, session.id));
+			.where(eq(authSessions.id, session.id))
+			.returning({ id: authSessions.id });
+		// Ended between the lookup and now: its notice went out before this caller (a socket
+		// being admitted) could hear it, so it must not be let in.
+		if (!still) return null;
 	}
 	return { session, user: row.user, renewed: renew };
 }
 
+/**
+ * Deletes the sign-ins that match and announces each on AUTH_SESSION_ENDED, for every app
+ * instance to close the sockets opened with them. PostgreSQL delivers a notification when the
+ * transaction that sent it commits, and never when it rolls back: inside a transaction the notice
+ * follows the commit by itself, and no path that ends a sign-in can forget to send it.
+ */
+async function endAuthSessions(db: Db, condition: SQL | undefined): Promise<string[]> {
+	const ended = await db.execute<{ id: string }>(sql`
+		with ended as (delete from ${authSessions} where ${condition} returning ${authSessions.id})
+		select id, pg_notify(${AUTH_SESSION_ENDED}, id) from ended`);
+	return ended.map((row) => row.id);
+}
+
 export async function invalidateAuthSession(db: Db, sessionId: string): Promise<void> {
-	await db.delete(authSessions).where(eq(authSessions.id, sessionId));
+	await endAuthSessions(db, eq(authSessions.id, sessionId));
 }
 
 /** Ends every sign-in of the user except `keepSessionId`; returns the ended ids. */
@@ -116,6 +135,5 @@ export async function invalidateOtherAuthSessions(
 	const condition = keepSessionId
 		? and(eq(authSessions.userId, userId), ne(authSessions.id, keepSessionId))
 		: eq(authSessions.userId, userId);
-	const ended = await db.delete(authSessions).where(condition).returning({ id: authSessions.id });
-	return ended.map((row) => row.id);
+	return endAuthSessions(db, condition);
 }

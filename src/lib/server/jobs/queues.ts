@@ -8,10 +8,18 @@ export const JOB_SCHEMA = 'pgboss';
 export const QUEUES = {
 	emailSend: 'email.send',
 	seriesReminders: 'series.reminders',
-	seriesExtend: 'series.extend'
+	seriesExtend: 'series.extend',
+	passwordReset: 'account.password-reset'
 } as const;
 
 export type EmailSendJob = { deliveryId: string };
+/** A reset asked for `email`, by the browser at `ip`; links point to `origin`. */
+export type PasswordResetJob = {
+	email: string;
+	origin: string;
+	ip: string | null;
+	userAgent: string | null;
+};
 
 /**
  * pg-boss runs a statement on whatever `executeSql` it is given; this one runs it through drizzle
@@ -71,6 +79,15 @@ export async function enqueueDeliveries(db: Db, deliveryIds: string[]): Promise<
 		data: { deliveryId: id } satisfies EmailSendJob
 	}));
 	await jobWriter().insert(jobs, { db: executorFor(db) });
+}
+
+/**
+ * Adds a job to `queue`, in `db`'s transaction when it is one. Unlike email, whose sweep sends
+ * what was queued before pg-boss was installed, such a job would be lost: every app instance and
+ * worker installs pg-boss before it serves (see startAppJobs), and so do the tests' databases.
+ */
+export async function enqueueJob(db: Db, queue: string, data: object): Promise<void> {
+	await jobWriter().insert([{ name: queue, data }], { db: executorFor(db) });
 }
 
 const wakers = Symbol.for('sessionboard.jobs.wakers');

@@ -8,10 +8,17 @@ import {
 	type DeliveryOutcome,
 	type DeliveryPolicy
 } from '../email/deliveries';
+import { sendPasswordReset } from '../account/service';
 import { closeTransports } from '../email/mailer';
 import { queueDueReminders } from '../series/reminders';
 import { extendAllSeries } from '../series/service';
-import { emailWakers, JOB_SCHEMA, QUEUES, type EmailSendJob } from './queues';
+import {
+	emailWakers,
+	JOB_SCHEMA,
+	QUEUES,
+	type EmailSendJob,
+	type PasswordResetJob
+} from './queues';
 import { untilQuiet } from './until-quiet';
 
 export type WorkerOptions = {
@@ -90,7 +97,14 @@ async function defineQueues(
 		},
 		// singleton: one run at a time, should a run ever take longer than the cron's minute.
 		{ name: QUEUES.seriesReminders, policy: 'singleton', retryLimit: 0, expireInSeconds: 10 * 60 },
-		{ name: QUEUES.seriesExtend, policy: 'singleton', retryLimit: 1, expireInSeconds: 30 * 60 }
+		{ name: QUEUES.seriesExtend, policy: 'singleton', retryLimit: 1, expireInSeconds: 30 * 60 },
+		{
+			name: QUEUES.passwordReset,
+			retryLimit: 3,
+			retryDelay: retryDelaySeconds,
+			retryBackoff: true,
+			expireInSeconds: 5 * 60
+		}
 	];
 	for (const queue of queues) {
 		await boss.createQueue(queue.name, queue);
@@ -167,6 +181,19 @@ export async function startWorker(
 			}
 			// A full batch suggests more are waiting: skip the polling pause.
 			if (jobs.length === batchSize) boss.notifyWorker(emailWorkerId);
+		}
+	);
+
+	await boss.work<PasswordResetJob>(
+		QUEUES.passwordReset,
+		{ pollingIntervalSeconds: 1 },
+		async (jobs) => {
+			for (const job of jobs) {
+				await sendPasswordReset(db, job.data);
+				// The address someone typed, perhaps of no account: kept no longer than needed
+				// (pg-boss keeps done jobs for days).
+				await boss.deleteJob(QUEUES.passwordReset, job.id);
+			}
 		}
 	);
 

@@ -1,6 +1,5 @@
 import type { Namespace, Server } from 'socket.io';
 import {
-	authSessionRoom,
 	publicSeriesRoom,
 	userRoom,
 	type ClientToServerEvents,
@@ -43,15 +42,6 @@ export function publishToUser<E extends keyof ServerToClientEvents>(
 	io()
 		?.to(userRoom(userId))
 		.emit(event, ...args);
-}
-
-/** Tells the browsers of ended sign-ins to leave, then closes their sockets. */
-export function endAuthSessionSockets(sessionIds: string[]): void {
-	const server = io();
-	if (!server || sessionIds.length === 0) return;
-	const rooms = sessionIds.map(authSessionRoom);
-	server.to(rooms).emit('auth:revoked');
-	server.in(rooms).disconnectSockets();
 }
 
 export type PublicNamespace = Namespace<PublicClientToServerEvents, PublicServerToClientEvents>;

@@ -1,7 +1,7 @@
 import { initTRPC, TRPCError } from '@trpc/server';
 import { wireFormat } from '../../wire-format';
 import { z, ZodError } from 'zod';
-import { RateLimited } from '../auth/rate-limit';
+import { retryAfterSeconds } from '../auth/rate-limit';
 import type { Context } from './context';
 
 const t = initTRPC.context<Context>().create({
@@ -13,7 +13,7 @@ const t = initTRPC.context<Context>().create({
 				...shape.data,
 				fieldErrors:
 					error.cause instanceof ZodError ? z.flattenError(error.cause).fieldErrors : null,
-				retryAfterSeconds: error.cause instanceof RateLimited ? error.cause.retryAfterSeconds : null
+				retryAfterSeconds: retryAfterSeconds(error)
 			}
 		};
 	}

@@ -2,6 +2,7 @@ import { error, type RequestEvent } from '@sveltejs/kit';
 import { TRPCError } from '@trpc/server';
 import { getHTTPStatusCodeFromError } from '@trpc/server/http';
 import { accountRouter } from '../account/router';
+import { retryAfterHeader } from '../auth/rate-limit';
 import { clientsRouter } from '../clients/router';
 import { dashboardRouter } from '../dashboard/router';
 import { notesRouter } from '../notes/router';
@@ -63,12 +64,17 @@ function asPageErrors<T extends object>(target: T, pageErrors: Set<string>): T {
 
 /**
  * The same procedures the browser calls over HTTP, for loads and form actions. Missing or foreign
- * records become SvelteKit's 404 page; other refusals stay TRPCErrors for forms to show.
+ * records become SvelteKit's 404 page; other refusals stay TRPCErrors for forms to show, and a
+ * rate limit's page says when to come back.
  */
 export function serverCaller(event: RequestEvent) {
 	const forLoad = event.request.method === 'GET' || event.request.method === 'HEAD';
+	const onError = (failed: { error: TRPCError; path?: string }) => {
+		logUnexpected(failed);
+		event.setHeaders(retryAfterHeader([failed.error]));
+	};
 	return asPageErrors(
-		createCaller(createContext(event), { onError: logUnexpected }),
+		createCaller(createContext(event), { onError }),
 		forLoad ? LOAD_ERRORS : PAGE_ERRORS
 	);
 }

@@ -1,5 +1,6 @@
 import { fetchRequestHandler } from '@trpc/server/adapters/fetch';
 import type { RequestHandler } from './$types';
+import { retryAfterHeader } from '$lib/server/auth/rate-limit';
 import { createContext } from '$lib/server/trpc/context';
 import { appRouter, logUnexpected } from '$lib/server/trpc/router';
 
@@ -9,7 +10,8 @@ const handler: RequestHandler = (event) =>
 		req: event.request,
 		router: appRouter,
 		createContext: () => createContext(event),
-		onError: logUnexpected
+		onError: logUnexpected,
+		responseMeta: ({ errors }) => ({ headers: retryAfterHeader(errors) })
 	});
 
 export const GET = handler;
