@@ -96,7 +96,12 @@ describe('clients', () => {
 		const { browser } = await signedUpPractitioner(db);
 		const api = await browser.api();
 		const { id } = await makeClient(api, { name: 'History Harper' });
-		const { ids } = await makeSessions(api, id, { repeat: 'weekly', count: 3, fee: '75.50' });
+		const { ids } = await makeSessions(api, id, {
+			date: '2026-06-02',
+			repeat: 'weekly',
+			count: 3,
+			fee: '75.50'
+		});
 		await api.sessions.setStatus({ id: ids[0]!, status: 'completed', scope: 'this' });
 		await api.sessions.setStatus({ id: ids[1]!, status: 'no_show', scope: 'this' });
 		await api.notes.save({
@@ -153,6 +158,42 @@ describe('sessions', () => {
 			(await failure(api.sessions.setStatus({ id: first!, status: 'scheduled', scope: 'this' })))
 				.code
 		).toBe('CONFLICT');
+	});
+
+	it('refuses Completed, No-show, Finish and signing the note before a session has begun; cancelling stays possible', async () => {
+		const { browser } = await signedUpPractitioner(db);
+		const api = await browser.api();
+		const { id } = await makeClient(api, { name: 'Felix Future' });
+		const [ahead, early, later] = (
+			await makeSessions(api, id, { date: '2099-03-03', repeat: 'weekly', count: 3 })
+		).ids;
+		expect((await api.sessions.get({ id: ahead! })).begun).toBe(false);
+		for (const status of ['completed', 'no_show'] as const) {
+			const refused = await failure(api.sessions.setStatus({ id: ahead!, status, scope: 'this' }));
+			expect(refused.code).toBe('BAD_REQUEST');
+			expect(refused.message).toContain('has not begun yet');
+		}
+		expect((await failure(api.sessions.finish({ id: ahead! }))).code).toBe('BAD_REQUEST');
+		const { version } = await api.notes.save({
+			sessionId: ahead!,
+			template: 'free',
+			body: 'Plan: breathing exercise',
+			baseVersion: 0
+		});
+		const unsigned = await failure(api.notes.sign({ sessionId: ahead!, version }));
+		expect(unsigned.code).toBe('BAD_REQUEST');
+		expect(unsigned.message).toContain('sign its note');
+		const row = await api.sessions.get({ id: ahead! });
+		expect(row.status).toBe('scheduled');
+		expect(row.note?.signedAt).toBeNull();
+
+		await api.sessions.setStatus({ id: ahead!, status: 'late_cancelled', scope: 'this' });
+		await api.sessions.setStatus({ id: later!, status: 'cancelled', scope: 'this' });
+		// Started early in session mode, it has begun.
+		await api.sessions.start({ id: early! });
+		expect((await api.sessions.get({ id: early! })).begun).toBe(true);
+		await api.sessions.finish({ id: early! });
+		expect((await api.sessions.get({ id: early! })).status).toBe('completed');
 	});
 
 	it('lets exactly one of many concurrent overlapping creations through', async () => {
@@ -302,7 +343,7 @@ describe('notes', () => {
 		const { browser } = await signedUpPractitioner(db);
 		const api = await browser.api();
 		const { id } = await makeClient(api);
-		const [sessionId] = (await makeSessions(api, id, { date: '2027-06-01' })).ids;
+		const [sessionId] = (await makeSessions(api, id, { date: '2026-06-01' })).ids;
 		const v1 = await api.notes.save({
 			sessionId: sessionId!,
 			template: 'soap',
@@ -372,6 +413,8 @@ describe('dashboard', () => {
 			durationMinutes: 30,
 			fee: '60'
 		});
+		// Late tonight is still ahead: session mode starts it early, so it can be completed.
+		await api.sessions.start({ id: ids[0]! });
 		await api.sessions.setStatus({ id: ids[0]!, status: 'completed', scope: 'this' });
 		await api.notes.save({
 			sessionId: ids[0]!,

@@ -1,5 +1,15 @@
 import { TRPCError } from '@trpc/server';
-import { and, asc, eq, gte, inArray, ne, sql, type Placeholder } from 'drizzle-orm';
+import {
+	and,
+	asc,
+	eq,
+	getTableColumns,
+	gte,
+	inArray,
+	ne,
+	sql,
+	type Placeholder
+} from 'drizzle-orm';
 import type { z } from 'zod';
 import { toMinorUnits } from '../../money';
 import type { Db } from '../db';
@@ -20,6 +30,22 @@ import {
 export const SLOT_HOLDING: SessionStatus[] = ['scheduled', 'completed', 'no_show'];
 /** Statuses a client is charged for. */
 export const BILLABLE: SessionStatus[] = ['completed', 'late_cancelled', 'no_show'];
+/** Statuses that say how a session went, which nobody knows before it has begun. */
+const AFTER_START: SessionStatus[] = ['completed', 'no_show'];
+
+/**
+ * A session has begun once its start time has passed, or earlier when session mode started it
+ * (a practitioner may start a few minutes early). Marking how it went and signing its note wait
+ * for this; cancelling does not.
+ */
+export const hasBegun = sql<boolean>`(${sessions.startsAt} <= now() or ${sessions.startedAt} is not null)`;
+
+export function notBegun(what: string): TRPCError {
+	return new TRPCError({
+		code: 'BAD_REQUEST',
+		message: `This session has not begun yet: ${what} once it has started.`
+	});
+}
 
 type Range = { startsAt: Date; endsAt: Date };
 
@@ -237,7 +263,7 @@ export async function updateSession(
 
 async function ownedSession(db: Db, ownerId: string, id: string) {
 	const [session] = await db
-		.select()
+		.select({ ...getTableColumns(sessions), begun: hasBegun })
 		.from(sessions)
 		.where(and(eq(sessions.id, id), eq(sessions.ownerId, ownerId)));
 	if (!session) throw notFound('session');
@@ -254,6 +280,9 @@ export async function setSessionStatus(
 	input: { id: string; status: SessionStatus; scope: 'this' | 'following' }
 ): Promise<string[]> {
 	const session = await ownedSession(db, ownerId, input.id);
+	if (AFTER_START.includes(input.status) && !session.begun) {
+		throw notBegun('mark it completed or no-show');
+	}
 	const cancelling = input.status === 'cancelled' || input.status === 'late_cancelled';
 	const following = cancelling && input.scope === 'following' && session.recurrenceId;
 	const rows = await guardOverlap(
@@ -313,6 +342,7 @@ export async function startSession(db: Db, ownerId: string, id: string) {
 
 export async function finishSession(db: Db, ownerId: string, id: string) {
 	const session = await ownedSession(db, ownerId, id);
+	if (!session.begun) throw notBegun('finish it');
 	const [updated] = await guardOverlap(
 		db,
 		ownerId,
@@ -357,6 +387,7 @@ const agendaColumns = {
 	locationDetail: sessions.locationDetail,
 	startedAt: sessions.startedAt,
 	finishedAt: sessions.finishedAt,
+	begun: hasBegun,
 	recurring: sql<boolean>`${sessions.recurrenceId} is not null`
 };
 

@@ -48,6 +48,7 @@ export const load: PageServerLoad = async (event) => {
 				locationDetail: session.locationDetail,
 				startedAt: session.startedAt,
 				finishedAt: session.finishedAt,
+				begun: session.begun,
 				recurring: session.recurring,
 				note: editorNote(session.note),
 				addenda: editorAddenda(session.addenda)
