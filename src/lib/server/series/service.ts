@@ -1,10 +1,11 @@
-import { and, asc, desc, eq, gt, inArray, isNull, lt, or, sql } from 'drizzle-orm';
+import { and, asc, desc, eq, gt, inArray, isNull, lt, ne, or, sql } from 'drizzle-orm';
 import type { Db } from '../db';
 import {
 	emailDeliveries,
 	series,
 	seriesOccurrences,
 	subscribers,
+	type OccurrenceRow,
 	type SeriesRow
 } from '../db/schema';
 import { UNIQUE_VIOLATION, pgErrorCode } from '../pg-errors';
@@ -280,13 +281,24 @@ async function ownedOccurrence(db: Db, ownerId: string, occurrenceId: string) {
 	return row;
 }
 
-export async function cancelOccurrence(db: Db, ownerId: string, occurrenceId: string) {
+/**
+ * Cancels a date, or puts a cancelled one back on. Returns the date as changed, or null when it
+ * already had that status: under the row's lock only one of two concurrent requests changes it,
+ * so subscribers are told once.
+ */
+export async function setOccurrenceStatus(
+	db: Db,
+	ownerId: string,
+	occurrenceId: string,
+	status: OccurrenceRow['status']
+): Promise<OccurrenceRow | null> {
 	const occurrence = await ownedOccurrence(db, ownerId, occurrenceId);
-	await db
+	const [changed] = await db
 		.update(seriesOccurrences)
-		.set({ status: 'cancelled', updatedAt: new Date() })
-		.where(eq(seriesOccurrences.id, occurrence.id));
-	return { ...occurrence, status: 'cancelled' as const };
+		.set({ status, updatedAt: new Date() })
+		.where(and(eq(seriesOccurrences.id, occurrence.id), ne(seriesOccurrences.status, status)))
+		.returning();
+	return changed ?? null;
 }
 
 /** Moves one date to another local date and time in the series' zone, keeping its length. */
