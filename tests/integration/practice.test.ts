@@ -1,13 +1,14 @@
 import type { TRPCError } from '@trpc/server';
-import { eq, sql } from 'drizzle-orm';
+import { and, asc, eq, sql } from 'drizzle-orm';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { Database } from '../../src/lib/server/db';
-import { clients, sessionNotes, sessions } from '../../src/lib/server/db/schema';
+import { clients, seriesOccurrences, sessionNotes, sessions } from '../../src/lib/server/db/schema';
 import { renderNote } from '../../src/lib/server/notes/markdown';
 import { signedUpPractitioner } from './support/browser';
 import { useTestDatabase } from './support/database';
 import { failure } from './support/errors';
 import { makeClient, makeSessions } from './support/practice';
+import { publishedSeries, signUpAndConfirm } from './support/series';
 
 let db: Database;
 beforeAll(async () => {
@@ -431,6 +432,65 @@ describe('dashboard', () => {
 	});
 });
 
+describe('group dates beside sessions', () => {
+	it('shows group dates with places taken in the agenda and the next 7 days, and flags a session booked on top of one', async () => {
+		const { browser } = await signedUpPractitioner(db);
+		const api = await browser.api();
+		const other = await (await signedUpPractitioner(db, 'Other')).browser.api();
+		const { id: seriesId, slug } = await publishedSeries(api, { capacity: 8 });
+		await signUpAndConfirm(db, slug, 1);
+		// The next Tuesday's 18:00–19:00 in Berlin, which is within the next 7 days.
+		const [next] = await db
+			.select()
+			.from(seriesOccurrences)
+			.where(
+				and(eq(seriesOccurrences.seriesId, seriesId), sql`${seriesOccurrences.startsAt} > now()`)
+			)
+			.orderBy(asc(seriesOccurrences.startsAt))
+			.limit(1);
+		const day = new Intl.DateTimeFormat('en-CA', { timeZone: 'Europe/Berlin' }).format(
+			next!.startsAt
+		);
+		const { id: clientId } = await makeClient(api, { name: 'Clara Clash' });
+		const [onTop] = (await makeSessions(api, clientId, { date: day, startTime: '18:30' })).ids;
+		const [before] = (await makeSessions(api, clientId, { date: day, startTime: '17:00' })).ids;
+
+		const agenda = await api.sessions.agenda({ date: day, view: 'day' });
+		expect(agenda.seriesDates).toEqual([
+			expect.objectContaining({
+				id: next!.id,
+				seriesId,
+				title: 'Evening yoga',
+				status: 'scheduled',
+				placesTaken: 1,
+				capacity: 8
+			})
+		]);
+		const clashOf = (id: string) => agenda.sessions.find((s) => s.id === id)?.groupClash;
+		expect(clashOf(onTop!)).toEqual({ seriesId, title: 'Evening yoga' });
+		// 17:00–17:50 ends before the class starts.
+		expect(clashOf(before!)).toBeNull();
+		const page = await api.sessions.get({ id: onTop! });
+		expect(page.groupClashes.map((c) => [c.title, c.startsAt])).toEqual([
+			['Evening yoga', next!.startsAt]
+		]);
+		expect((await api.sessions.get({ id: before! })).groupClashes).toEqual([]);
+
+		const summary = await api.dashboard.summary();
+		expect(summary.upcomingSeriesDates.map((d) => d.id)).toContain(next!.id);
+		expect(summary.upcoming.find((s) => s.id === onTop)?.groupClash?.title).toBe('Evening yoga');
+		expect((await other.dashboard.summary()).upcomingSeriesDates).toEqual([]);
+		expect((await other.sessions.agenda({ date: day, view: 'day' })).seriesDates).toEqual([]);
+
+		// A cancelled date stays in the agenda, marked so, and clashes with nothing.
+		await api.series.cancelOccurrence({ occurrenceId: next!.id });
+		const after = await api.sessions.agenda({ date: day, view: 'day' });
+		expect(after.seriesDates.map((d) => d.status)).toEqual(['cancelled']);
+		expect(after.sessions.every((s) => s.groupClash === null)).toBe(true);
+		expect((await api.sessions.get({ id: onTop! })).groupClashes).toEqual([]);
+	});
+});
+
 describe('tenant isolation', () => {
 	it('gives another practitioner NOT_FOUND for every procedure, and changes nothing', async () => {
 		const owner = await signedUpPractitioner(db, 'Owner');
@@ -503,7 +563,10 @@ describe('tenant isolation', () => {
 			(await theirs.clients.list({ q: 'private', tag: '', show: 'all', limit: 100 })).items
 		).toEqual([]);
 		expect(await theirs.clients.tags()).toEqual([]);
-		expect(await theirs.sessions.agenda({ date: '2027-06-28', view: 'week' })).toEqual([]);
+		expect(await theirs.sessions.agenda({ date: '2027-06-28', view: 'week' })).toEqual({
+			sessions: [],
+			seriesDates: []
+		});
 		const summary = await theirs.dashboard.summary();
 		expect(summary.recentNotes).toEqual([]);
 		expect(summary.owed).toEqual([]);

@@ -12,6 +12,7 @@ import { UNIQUE_VIOLATION, pgErrorCode } from '../pg-errors';
 import { notFound } from '../practice-errors';
 import { TRPCError } from '@trpc/server';
 import { fieldError } from '../trpc/errors';
+import { withinLocalDays } from '../local-days';
 import { weekdaysOf, type SeriesFields } from './schemas';
 
 /** How far ahead occurrences exist; the hourly job keeps moving this window forward. */
@@ -324,4 +325,61 @@ export async function moveOccurrence(
 		.where(eq(seriesOccurrences.id, occurrence.id))
 		.returning();
 	return { before: occurrence, after: moved! };
+}
+
+const groupDateColumns = {
+	id: seriesOccurrences.id,
+	seriesId: series.id,
+	title: series.title,
+	startsAt: seriesOccurrences.startsAt,
+	endsAt: seriesOccurrences.endsAt,
+	status: seriesOccurrences.status,
+	capacity: series.capacity,
+	placesTaken: countOf('active')
+};
+
+/** Dates of series still running (drafts included: they are planned time too). */
+const ownLiveDates = (ownerId: string) =>
+	and(eq(seriesOccurrences.ownerId, ownerId), ne(series.status, 'archived'));
+
+/** Group dates of `days` local days from `fromDate`, with places taken, in one query. */
+export function seriesDatesBetween(
+	db: Db,
+	ownerId: string,
+	timeZone: string,
+	fromDate: string,
+	days: number
+) {
+	return db
+		.select(groupDateColumns)
+		.from(seriesOccurrences)
+		.innerJoin(series, eq(series.id, seriesOccurrences.seriesId))
+		.where(
+			and(
+				ownLiveDates(ownerId),
+				withinLocalDays(seriesOccurrences.startsAt, timeZone, fromDate, days)
+			)
+		)
+		.orderBy(asc(seriesOccurrences.startsAt));
+}
+
+/** The group dates still on that overlap a time range: a one-to-one booked on top of them. */
+export function groupDatesOverlapping(
+	db: Db,
+	ownerId: string,
+	range: { startsAt: Date; endsAt: Date }
+) {
+	return db
+		.select(groupDateColumns)
+		.from(seriesOccurrences)
+		.innerJoin(series, eq(series.id, seriesOccurrences.seriesId))
+		.where(
+			and(
+				ownLiveDates(ownerId),
+				eq(seriesOccurrences.status, 'scheduled'),
+				lt(seriesOccurrences.startsAt, range.endsAt),
+				gt(seriesOccurrences.endsAt, range.startsAt)
+			)
+		)
+		.orderBy(asc(seriesOccurrences.startsAt));
 }

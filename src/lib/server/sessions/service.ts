@@ -15,8 +15,10 @@ import { toMinorUnits } from '../../money';
 import type { Db } from '../db';
 import { clients, noteAddenda, sessionNotes, sessionRecurrences, sessions } from '../db/schema';
 import type { SessionStatus } from '../db/schema';
+import { withinLocalDays } from '../local-days';
 import { EXCLUSION_VIOLATION, pgErrorCode } from '../pg-errors';
 import { notFound } from '../practice-errors';
+import { groupDatesOverlapping, seriesDatesBetween } from '../series/service';
 import { fieldError } from '../trpc/errors';
 import {
 	MAX_OCCURRENCES,
@@ -406,11 +408,51 @@ export function sessionsBetween(
 		.where(
 			and(
 				eq(sessions.ownerId, ownerId),
-				sql`${sessions.startsAt} >= (${fromDate}::date)::timestamp at time zone ${timeZone}`,
-				sql`${sessions.startsAt} < (${fromDate}::date + ${days}::int)::timestamp at time zone ${timeZone}`
+				withinLocalDays(sessions.startsAt, timeZone, fromDate, days)
 			)
 		)
 		.orderBy(asc(sessions.startsAt));
+}
+
+type GroupDate = Awaited<ReturnType<typeof seriesDatesBetween>>[number];
+
+/**
+ * Each session with the group date it overlaps, if any. The exclusion constraint covers sessions
+ * only, so a one-to-one on top of a group date is allowed, and shown as a clash.
+ */
+function withGroupClashes<S extends { startsAt: Date; endsAt: Date; status: SessionStatus }>(
+	rows: S[],
+	dates: GroupDate[]
+) {
+	return rows.map((session) => {
+		const clash = SLOT_HOLDING.includes(session.status)
+			? dates.find(
+					(date) =>
+						date.status === 'scheduled' &&
+						date.startsAt < session.endsAt &&
+						session.startsAt < date.endsAt
+				)
+			: undefined;
+		return {
+			...session,
+			groupClash: clash ? { seriesId: clash.seriesId, title: clash.title } : null
+		};
+	});
+}
+
+/** Sessions and group dates of `days` local days, each in one query. */
+export async function practiceBetween(
+	db: Db,
+	ownerId: string,
+	timeZone: string,
+	fromDate: string,
+	days: number
+) {
+	const [rows, seriesDates] = await Promise.all([
+		sessionsBetween(db, ownerId, timeZone, fromDate, days),
+		seriesDatesBetween(db, ownerId, timeZone, fromDate, days)
+	]);
+	return { sessions: withGroupClashes(rows, seriesDates), seriesDates };
 }
 
 export function agenda(
@@ -419,7 +461,7 @@ export function agenda(
 	timeZone: string,
 	input: z.output<typeof agendaSchema>
 ) {
-	return sessionsBetween(db, ownerId, timeZone, input.date, input.view === 'day' ? 1 : 7);
+	return practiceBetween(db, ownerId, timeZone, input.date, input.view === 'day' ? 1 : 7);
 }
 
 /** One session with its client, note and addenda: the session page and session mode. */
@@ -437,14 +479,17 @@ export async function getSession(db: Db, ownerId: string, id: string) {
 		.leftJoin(sessionNotes, eq(sessionNotes.sessionId, sessions.id))
 		.where(and(eq(sessions.id, id), eq(sessions.ownerId, ownerId)));
 	if (!row) throw notFound('session');
-	const addenda = row.note
-		? await db
-				.select({ id: noteAddenda.id, body: noteAddenda.body, createdAt: noteAddenda.createdAt })
-				.from(noteAddenda)
-				.where(eq(noteAddenda.noteId, row.note.id))
-				.orderBy(asc(noteAddenda.createdAt))
-		: [];
-	return { ...row, addenda };
+	const [addenda, groupClashes] = await Promise.all([
+		row.note
+			? db
+					.select({ id: noteAddenda.id, body: noteAddenda.body, createdAt: noteAddenda.createdAt })
+					.from(noteAddenda)
+					.where(eq(noteAddenda.noteId, row.note.id))
+					.orderBy(asc(noteAddenda.createdAt))
+			: [],
+		SLOT_HOLDING.includes(row.status) ? groupDatesOverlapping(db, ownerId, row) : []
+	]);
+	return { ...row, addenda, groupClashes };
 }
 
 /** What is owed for sessions that were billable and are still unpaid, per currency. */
