@@ -18,6 +18,11 @@ export class AgendaPage {
 	sessionsWith(clientName: string): Locator {
 		return this.agenda.getByRole('link').filter({ hasText: clientName });
 	}
+
+	/** A group series' date in the agenda, by the series' title; it links to the series. */
+	groupDate(title: string): Locator {
+		return this.agenda.getByTestId('group-date').filter({ hasText: title });
+	}
 }
 
 export type SessionFields = {
@@ -81,6 +86,16 @@ export class SessionPage {
 		await expect(
 			this.page.getByRole('heading', { name: /^Session with /, level: 1 })
 		).toBeVisible();
+	}
+
+	/** The warning that the session overlaps a group date. */
+	get groupClash(): Locator {
+		return this.page.getByTestId('group-clash');
+	}
+
+	/** Shown instead of signing while the session has not begun. */
+	get signLater(): Locator {
+		return this.page.getByTestId('sign-later');
 	}
 
 	statusButton(label: StatusLabel): Locator {
