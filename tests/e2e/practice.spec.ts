@@ -6,6 +6,7 @@ import { ClientPage, ClientsPage } from './pages/clients';
 import { DashboardPage } from './pages/dashboard';
 import { AgendaPage, NewSessionPage, SessionPage } from './pages/sessions';
 import { seriousViolations } from './support/axe';
+import { screenshots } from './support/shots';
 import { newAccount, signUpAndConfirm } from './support/accounts';
 import {
 	createClient,
@@ -94,6 +95,7 @@ test.describe('Clients and sessions', () => {
 			);
 		}
 		expect(await seriousViolations(page), 'agenda with a group date').toEqual([]);
+		await screenshots(page, 'agenda-group-date');
 		await agenda.groupDate(title).click();
 		await expect(page).toHaveURL(new RegExp(`/series/${seriesId}$`));
 
@@ -117,6 +119,7 @@ test.describe('Clients and sessions', () => {
 		await expect(session.statusButton('Late cancellation')).toBeVisible();
 		await expect(session.signLater).toBeVisible();
 		expect(await seriousViolations(page), 'session with a clash').toEqual([]);
+		await screenshots(page, 'session-clash');
 	});
 
 	test('the search finds clients by part of their email or phone as you type; archived clients leave the list and show under Archived', async ({
