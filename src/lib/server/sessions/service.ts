@@ -394,7 +394,7 @@ const agendaColumns = {
 };
 
 /** Sessions from the start of `fromDate` for `days` local days, in the practitioner's zone. */
-export function sessionsBetween(
+function sessionsBetween(
 	db: Db,
 	ownerId: string,
 	timeZone: string,
