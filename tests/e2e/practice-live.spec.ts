@@ -117,11 +117,12 @@ test.describe('Practice, live on every open screen', () => {
 				const tabletSession = new SessionPage(tab);
 				await tabletSession.goto(sessionId);
 				await tabletShell.expectLive();
-				await tabletSession.setStatus('Completed');
+				// Tomorrow's session has not begun: a late cancellation is what it can be charged for.
+				await tabletSession.setStatus('Late cancellation');
 
-				await expect(dashboard.session(first)).toContainText('Completed', LIVE);
+				await expect(dashboard.session(first)).toContainText('Late cancellation', LIVE);
 				await expect(dashboard.unpaidTotal).toHaveText('€60.00', LIVE);
-				await deskSession.expectStatus('Completed', LIVE);
+				await deskSession.expectStatus('Late cancellation', LIVE);
 				await deskSessionPage.close();
 			});
 
@@ -171,8 +172,8 @@ test.describe('Practice, live on every open screen', () => {
 				const tabletSession = new SessionPage(tab);
 				await tabletSession.goto(secondSession);
 				await tabletShell.expectLive();
-				await tabletSession.setStatus('Completed');
-				await expect(dashboard.session(third)).toContainText('Completed', LIVE);
+				await tabletSession.setStatus('Late cancellation');
+				await expect(dashboard.session(third)).toContainText('Late cancellation', LIVE);
 				await expect(dashboard.unpaidTotal).toHaveText('€120.00', LIVE);
 			});
 

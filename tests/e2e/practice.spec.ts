@@ -6,9 +6,11 @@ import { ClientPage, ClientsPage } from './pages/clients';
 import { DashboardPage } from './pages/dashboard';
 import { AgendaPage, NewSessionPage, SessionPage } from './pages/sessions';
 import { seriousViolations } from './support/axe';
+import { screenshots } from './support/shots';
 import { newAccount, signUpAndConfirm } from './support/accounts';
 import {
 	createClient,
+	createPublishedSeries,
 	createSession,
 	isoDate,
 	setSessionStatus,
@@ -61,6 +63,63 @@ test.describe('Clients and sessions', () => {
 		await new SessionPage(page).expectStatus('Scheduled');
 		await agenda.goto(date, 'day');
 		await expect(agenda.sessionsWith(newcomer.name)).toHaveCount(1);
+	});
+
+	test('group dates stand beside sessions in the agenda and the next 7 days, linking to their series, and a session on top of one is flagged', async ({
+		page,
+		context
+	}) => {
+		await signUpAndConfirm(page, newAccount('group-dates'));
+		const client = await createClient(context.request, { name: uniqueName('Cleo Clash') });
+		const title = uniqueName('Morning Stretch');
+		const date = isoDate(2);
+		const seriesId = await createPublishedSeries(context.request, {
+			title,
+			date,
+			startTime: '10:00',
+			capacity: 6
+		});
+		const onTop = await createSession(context.request, {
+			clientId: client.id,
+			date,
+			startTime: '10:30'
+		});
+
+		const agenda = new AgendaPage(page);
+		for (const view of ['day', 'week'] as const) {
+			await agenda.goto(date, view);
+			await expect(agenda.groupDate(title)).toContainText('10:00–11:00');
+			await expect(agenda.groupDate(title)).toContainText('0 of 6 places taken');
+			await expect(agenda.sessionsWith(client.name)).toContainText(
+				`Overlaps the group date of ${title}`
+			);
+		}
+		expect(await seriousViolations(page), 'agenda with a group date').toEqual([]);
+		await screenshots(page, 'agenda-group-date');
+		await agenda.groupDate(title).click();
+		await expect(page).toHaveURL(new RegExp(`/series/${seriesId}$`));
+
+		const dashboard = new DashboardPage(page);
+		await dashboard.goto();
+		await expect(dashboard.groupDate(title)).toContainText('0 of 6 places');
+		await expect(dashboard.session(client.name)).toContainText(
+			`Overlaps the group date of ${title}`
+		);
+
+		// Two days ahead: not begun, so only what can happen before a session is offered.
+		const session = new SessionPage(page);
+		await session.goto(onTop);
+		await expect(session.groupClash).toContainText(`overlaps a group date: ${title}`);
+		await expect(session.groupClash.getByRole('link', { name: title })).toHaveAttribute(
+			'href',
+			`/series/${seriesId}`
+		);
+		await expect(session.statusButton('Completed')).toHaveCount(0);
+		await expect(session.statusButton('No-show')).toHaveCount(0);
+		await expect(session.statusButton('Late cancellation')).toBeVisible();
+		await expect(session.signLater).toBeVisible();
+		expect(await seriousViolations(page), 'session with a clash').toEqual([]);
+		await screenshots(page, 'session-clash');
 	});
 
 	test('the search finds clients by part of their email or phone as you type; archived clients leave the list and show under Archived', async ({
@@ -191,6 +250,12 @@ test.describe('The practice pages, at desktop and tablet size', () => {
 			startTime: '07:00'
 		});
 		await createSession(request, { clientId: client.id, date: isoDate(1), startTime: '09:00' });
+		// A group date on top of tomorrow's session: shown beside it, and flagged.
+		const seriesId = await createPublishedSeries(request, {
+			title: uniqueName('Morning Stretch'),
+			date: isoDate(1),
+			startTime: '09:30'
+		});
 
 		const pages: { path: string; name: string }[] = [
 			{ path: '/dashboard', name: 'dashboard' },
@@ -200,7 +265,8 @@ test.describe('The practice pages, at desktop and tablet size', () => {
 			{ path: '/sessions', name: 'sessions' },
 			{ path: `/sessions/new?clientId=${client.id}`, name: 'session-new' },
 			{ path: `/sessions/${past}`, name: 'session-past' },
-			{ path: `/sessions/${today}`, name: 'session' }
+			{ path: `/sessions/${today}`, name: 'session' },
+			{ path: `/series/${seriesId}`, name: 'series' }
 		];
 		if (SHOTS_DIR) mkdirSync(SHOTS_DIR, { recursive: true });
 		const shell = new AppShell(page);
@@ -246,7 +312,8 @@ test.describe('The practice pages, at desktop and tablet size', () => {
 		const dashboard = new DashboardPage(page);
 		await dashboard.goto();
 		await expect(dashboard.todayCount).toHaveText('1');
-		await expect(dashboard.upcoming.getByRole('link')).toHaveCount(2);
+		// Today's and tomorrow's sessions, and the group date.
+		await expect(dashboard.upcoming.getByRole('link')).toHaveCount(3);
 		await expect(dashboard.unpaidTotal).toHaveText('€60.00');
 		// The note's excerpt is its words, not its markdown source.
 		const recentNotes = page.getByRole('region', { name: 'Recent notes' });

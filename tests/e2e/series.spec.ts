@@ -22,6 +22,7 @@ import { newAccount, signUpAndConfirm } from './support/accounts';
 import { seriousViolations } from './support/axe';
 import { isoDate, uniqueName } from './support/practice';
 import { expectSameDocument, markDocument } from './support/realtime';
+import { screenshots } from './support/shots';
 
 /** Changes reach open pages over socket.io; this is generous for a loaded CI machine. */
 const LIVE = { timeout: 5_000 };
@@ -51,7 +52,10 @@ async function sidewaysOverflow(page: Page): Promise<number> {
 type SignedIn = Awaited<ReturnType<BrowserContext['storageState']>>;
 type Contexts = {
 	/** A fresh browser; `signedIn` makes it one where the practitioner is already signed in. */
-	open(device: typeof DESK | typeof PHONE, signedIn?: SignedIn): Promise<BrowserContext>;
+	open(
+		device: (typeof DESK | typeof PHONE) & { javaScriptEnabled?: boolean },
+		signedIn?: SignedIn
+	): Promise<BrowserContext>;
 };
 
 /** Browser contexts for one test, each like a separate browser; closed when the test ends. */
@@ -300,6 +304,96 @@ test.describe('Series: public signup with double opt-in', () => {
 				);
 				await expect(series.placesTaken).toHaveText('2 / 3');
 				await expectSameDocument(desk);
+			});
+		});
+	});
+
+	test('Cancel date, Remove and Leave the series each ask first, also without JavaScript, and a cancelled date can be put back on', async ({
+		browser,
+		baseURL
+	}) => {
+		test.setTimeout(120_000);
+		await withContexts(browser, baseURL, async (contexts) => {
+			const title = uniqueName('Evening Circle');
+			const desk = await (await contexts.open(DESK, practitioner)).newPage();
+			const series = await createSeries(desk, weeklyClass(title));
+			const seriesId = new URL(desk.url()).pathname.split('/').pop()!;
+			await series.publish();
+			const publicPath = await series.publicPath();
+			const ada = newVisitor('series-ada', 'Ada Subscriber');
+			const bea = newVisitor('series-bea', 'Bea Subscriber');
+			const phone = await (await contexts.open(PHONE)).newPage();
+			await signUpForSeries(phone, publicPath, title, ada);
+			await signUpForSeries(phone, publicPath, title, bea);
+			await expect(series.placesTaken).toHaveText('2 / 3', LIVE);
+			const outbox = new Outbox(phone);
+
+			await test.step('Cancel date asks first, naming who is emailed; keeping the date changes nothing', async () => {
+				const cancel = series.dates.getByRole('button', { name: 'Cancel date' });
+				const before = await cancel.count();
+				await cancel.first().click();
+				const question = series.confirmStep(/^Cancel the date on /);
+				await expect(question).toContainText(
+					'2 people with a place or on the waitlist will be emailed at once'
+				);
+				const keep = question.getByRole('link', { name: 'Keep the date' });
+				await expect(keep).toBeFocused();
+				expect(await seriousViolations(desk), 'cancel question').toEqual([]);
+				await screenshots(desk, 'series-cancel-question');
+				await keep.click();
+				await expect(question).toHaveCount(0);
+				await expect(cancel).toHaveCount(before);
+
+				await series.cancelFirstDate();
+				await outbox.email(ada.email, SUBJECT.cancelled(title));
+				await expect(outbox.emailsTo(bea.email, SUBJECT.cancelled(title))).toHaveCount(1);
+			});
+
+			await test.step('the cancelled date is put back on, after its own question, and everyone is told', async () => {
+				await screenshots(desk, 'series-cancelled-date');
+				await series.restoreFirstCancelledDate();
+				await outbox.email(ada.email, SUBJECT.restored(title));
+				await outbox.email(bea.email, SUBJECT.restored(title));
+			});
+
+			await test.step('without JavaScript, Remove asks on the page the server sends, then removes', async () => {
+				const plain = await (
+					await contexts.open({ ...DESK, javaScriptEnabled: false }, practitioner)
+				).newPage();
+				const noScript = new SeriesPage(plain);
+				await noScript.goto(seriesId);
+				await noScript.removeButton(bea.name).click();
+				const question = noScript.confirmStep(`Remove ${bea.name}?`);
+				await expect(question).toBeVisible();
+				await expect(noScript.subscriber(bea.email)).toBeVisible();
+				// axe needs a script to run; the same dialog is checked with JavaScript above.
+				await screenshots(plain, 'series-remove-question-no-js');
+				await question.getByRole('button', { name: `Remove ${bea.name}` }).click();
+				await expect(noScript.subscriber(bea.email)).toHaveCount(0);
+				await expect(noScript.placesTaken).toHaveText('1 / 3');
+				await expect(series.subscriber(bea.email)).toHaveCount(0, LIVE);
+			});
+
+			await test.step('Leave the series asks first on the subscriber’s own page', async () => {
+				await (
+					await outbox.email(ada.email, SUBJECT.admitted(title))
+				)
+					.getByRole('link', { name: SUBSCRIBER_LINK.manage })
+					.click();
+				const manage = new ManagePlacePage(phone);
+				await expect(manage.status).toHaveText('You have a place.');
+				await manage.leaveButton.click();
+				await expect(manage.confirmStep).toContainText('Your place goes to the next person');
+				expect(await seriousViolations(phone), 'leave question').toEqual([]);
+				await screenshots(phone, 'manage-leave-question');
+				await manage.confirmStep.getByRole('link', { name: 'Stay in the series' }).click();
+				await expect(manage.confirmStep).toHaveCount(0);
+				await expect(manage.status).toHaveText('You have a place.');
+
+				await manage.leaveButton.click();
+				await manage.confirmStep.getByRole('button', { name: 'Leave the series' }).click();
+				await expect(manage.status).toHaveText('You have left this series.');
+				await expect(series.placesTaken).toHaveText('0 / 3', LIVE);
 			});
 		});
 	});

@@ -1,13 +1,14 @@
 import type { TRPCError } from '@trpc/server';
-import { eq, sql } from 'drizzle-orm';
+import { and, asc, eq, sql } from 'drizzle-orm';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { Database } from '../../src/lib/server/db';
-import { clients, sessionNotes, sessions } from '../../src/lib/server/db/schema';
+import { clients, seriesOccurrences, sessionNotes, sessions } from '../../src/lib/server/db/schema';
 import { renderNote } from '../../src/lib/server/notes/markdown';
 import { signedUpPractitioner } from './support/browser';
 import { useTestDatabase } from './support/database';
 import { failure } from './support/errors';
 import { makeClient, makeSessions } from './support/practice';
+import { publishedSeries, signUpAndConfirm } from './support/series';
 
 let db: Database;
 beforeAll(async () => {
@@ -132,7 +133,12 @@ describe('clients', () => {
 		const { browser } = await signedUpPractitioner(db);
 		const api = await browser.api();
 		const { id } = await makeClient(api, { name: 'History Harper' });
-		const { ids } = await makeSessions(api, id, { repeat: 'weekly', count: 3, fee: '75.50' });
+		const { ids } = await makeSessions(api, id, {
+			date: '2026-06-02',
+			repeat: 'weekly',
+			count: 3,
+			fee: '75.50'
+		});
 		await api.sessions.setStatus({ id: ids[0]!, status: 'completed', scope: 'this' });
 		await api.sessions.setStatus({ id: ids[1]!, status: 'no_show', scope: 'this' });
 		await api.notes.save({
@@ -189,6 +195,42 @@ describe('sessions', () => {
 			(await failure(api.sessions.setStatus({ id: first!, status: 'scheduled', scope: 'this' })))
 				.code
 		).toBe('CONFLICT');
+	});
+
+	it('refuses Completed, No-show, Finish and signing the note before a session has begun; cancelling stays possible', async () => {
+		const { browser } = await signedUpPractitioner(db);
+		const api = await browser.api();
+		const { id } = await makeClient(api, { name: 'Felix Future' });
+		const [ahead, early, later] = (
+			await makeSessions(api, id, { date: '2099-03-03', repeat: 'weekly', count: 3 })
+		).ids;
+		expect((await api.sessions.get({ id: ahead! })).begun).toBe(false);
+		for (const status of ['completed', 'no_show'] as const) {
+			const refused = await failure(api.sessions.setStatus({ id: ahead!, status, scope: 'this' }));
+			expect(refused.code).toBe('BAD_REQUEST');
+			expect(refused.message).toContain('has not begun yet');
+		}
+		expect((await failure(api.sessions.finish({ id: ahead! }))).code).toBe('BAD_REQUEST');
+		const { version } = await api.notes.save({
+			sessionId: ahead!,
+			template: 'free',
+			body: 'Plan: breathing exercise',
+			baseVersion: 0
+		});
+		const unsigned = await failure(api.notes.sign({ sessionId: ahead!, version }));
+		expect(unsigned.code).toBe('BAD_REQUEST');
+		expect(unsigned.message).toContain('sign its note');
+		const row = await api.sessions.get({ id: ahead! });
+		expect(row.status).toBe('scheduled');
+		expect(row.note?.signedAt).toBeNull();
+
+		await api.sessions.setStatus({ id: ahead!, status: 'late_cancelled', scope: 'this' });
+		await api.sessions.setStatus({ id: later!, status: 'cancelled', scope: 'this' });
+		// Started early in session mode, it has begun.
+		await api.sessions.start({ id: early! });
+		expect((await api.sessions.get({ id: early! })).begun).toBe(true);
+		await api.sessions.finish({ id: early! });
+		expect((await api.sessions.get({ id: early! })).status).toBe('completed');
 	});
 
 	it('lets exactly one of many concurrent overlapping creations through', async () => {
@@ -341,7 +383,7 @@ describe('notes', () => {
 		const { browser } = await signedUpPractitioner(db);
 		const api = await browser.api();
 		const { id } = await makeClient(api);
-		const [sessionId] = (await makeSessions(api, id, { date: '2027-06-01' })).ids;
+		const [sessionId] = (await makeSessions(api, id, { date: '2026-06-01' })).ids;
 		const v1 = await api.notes.save({
 			sessionId: sessionId!,
 			template: 'soap',
@@ -411,6 +453,8 @@ describe('dashboard', () => {
 			durationMinutes: 30,
 			fee: '60'
 		});
+		// Late tonight is still ahead: session mode starts it early, so it can be completed.
+		await api.sessions.start({ id: ids[0]! });
 		await api.sessions.setStatus({ id: ids[0]!, status: 'completed', scope: 'this' });
 		await api.notes.save({
 			sessionId: ids[0]!,
@@ -424,6 +468,65 @@ describe('dashboard', () => {
 		expect(summary.sessionsThisWeek).toBe(1);
 		expect(summary.owed).toEqual([{ currency: 'EUR', minor: 6000 }]);
 		expect(summary.recentNotes.map((n) => n.body)).toEqual(['Went well']);
+	});
+});
+
+describe('group dates beside sessions', () => {
+	it('shows group dates with places taken in the agenda and the next 7 days, and flags a session booked on top of one', async () => {
+		const { browser } = await signedUpPractitioner(db);
+		const api = await browser.api();
+		const other = await (await signedUpPractitioner(db, 'Other')).browser.api();
+		const { id: seriesId, slug } = await publishedSeries(api, { capacity: 8 });
+		await signUpAndConfirm(db, slug, 1);
+		// The next Tuesday's 18:00–19:00 in Berlin, which is within the next 7 days.
+		const [next] = await db
+			.select()
+			.from(seriesOccurrences)
+			.where(
+				and(eq(seriesOccurrences.seriesId, seriesId), sql`${seriesOccurrences.startsAt} > now()`)
+			)
+			.orderBy(asc(seriesOccurrences.startsAt))
+			.limit(1);
+		const day = new Intl.DateTimeFormat('en-CA', { timeZone: 'Europe/Berlin' }).format(
+			next!.startsAt
+		);
+		const { id: clientId } = await makeClient(api, { name: 'Clara Clash' });
+		const [onTop] = (await makeSessions(api, clientId, { date: day, startTime: '18:30' })).ids;
+		const [before] = (await makeSessions(api, clientId, { date: day, startTime: '17:00' })).ids;
+
+		const agenda = await api.sessions.agenda({ date: day, view: 'day' });
+		expect(agenda.seriesDates).toEqual([
+			expect.objectContaining({
+				id: next!.id,
+				seriesId,
+				title: 'Evening yoga',
+				status: 'scheduled',
+				placesTaken: 1,
+				capacity: 8
+			})
+		]);
+		const clashOf = (id: string) => agenda.sessions.find((s) => s.id === id)?.groupClash;
+		expect(clashOf(onTop!)).toEqual({ seriesId, title: 'Evening yoga' });
+		// 17:00–17:50 ends before the class starts.
+		expect(clashOf(before!)).toBeNull();
+		const page = await api.sessions.get({ id: onTop! });
+		expect(page.groupClashes.map((c) => [c.title, c.startsAt])).toEqual([
+			['Evening yoga', next!.startsAt]
+		]);
+		expect((await api.sessions.get({ id: before! })).groupClashes).toEqual([]);
+
+		const summary = await api.dashboard.summary();
+		expect(summary.upcomingSeriesDates.map((d) => d.id)).toContain(next!.id);
+		expect(summary.upcoming.find((s) => s.id === onTop)?.groupClash?.title).toBe('Evening yoga');
+		expect((await other.dashboard.summary()).upcomingSeriesDates).toEqual([]);
+		expect((await other.sessions.agenda({ date: day, view: 'day' })).seriesDates).toEqual([]);
+
+		// A cancelled date stays in the agenda, marked so, and clashes with nothing.
+		await api.series.cancelOccurrence({ occurrenceId: next!.id });
+		const after = await api.sessions.agenda({ date: day, view: 'day' });
+		expect(after.seriesDates.map((d) => d.status)).toEqual(['cancelled']);
+		expect(after.sessions.every((s) => s.groupClash === null)).toBe(true);
+		expect((await api.sessions.get({ id: onTop! })).groupClashes).toEqual([]);
 	});
 });
 
@@ -499,7 +602,10 @@ describe('tenant isolation', () => {
 			(await theirs.clients.list({ q: 'private', tag: '', show: 'all', limit: 100 })).items
 		).toEqual([]);
 		expect(await theirs.clients.tags()).toEqual([]);
-		expect(await theirs.sessions.agenda({ date: '2027-06-28', view: 'week' })).toEqual([]);
+		expect(await theirs.sessions.agenda({ date: '2027-06-28', view: 'week' })).toEqual({
+			sessions: [],
+			seriesDates: []
+		});
 		const summary = await theirs.dashboard.summary();
 		expect(summary.recentNotes).toEqual([]);
 		expect(summary.owed).toEqual([]);

@@ -390,6 +390,61 @@ describe('subscriber emails', () => {
 	});
 });
 
+describe('cancelling and restoring a date', () => {
+	it('puts a cancelled date back on and tells everyone; each change is told once, also when sent twice at once', async () => {
+		const { browser } = await signedUpPractitioner(db);
+		const api = await browser.api();
+		const { id, slug } = await publishedSeries(api, { capacity: 5 });
+		await signUpAndConfirm(db, slug, 1);
+		await signUpAndConfirm(db, slug, 2);
+		const [date] = await db
+			.select()
+			.from(seriesOccurrences)
+			.where(eq(seriesOccurrences.seriesId, id))
+			.orderBy(asc(seriesOccurrences.startsAt))
+			.limit(1);
+		const occurrenceId = date!.id;
+		const mails = (kind: string) =>
+			db
+				.select()
+				.from(emailDeliveries)
+				.where(like(emailDeliveries.key, `occurrence-${kind}:${occurrenceId}:%`));
+		const status = async () =>
+			(await db.select().from(seriesOccurrences).where(eq(seriesOccurrences.id, occurrenceId)))[0]!
+				.status;
+
+		expect(await api.series.cancelOccurrence({ occurrenceId })).toEqual({
+			id: occurrenceId,
+			changed: true
+		});
+		expect(await status()).toBe('cancelled');
+		expect(await mails('cancelled')).toHaveLength(2);
+
+		expect((await api.series.restoreOccurrence({ occurrenceId })).changed).toBe(true);
+		expect(await status()).toBe('scheduled');
+		const back = await mails('restored');
+		expect(back.map((m) => m.recipient).sort()).toEqual([
+			`visitor1-${slug}@example.com`,
+			`visitor2-${slug}@example.com`
+		]);
+		expect(back[0]!.subject).toMatch(/^Back on: Evening yoga on /);
+		expect(back[0]!.text).toContain('takes place after all');
+		// A date already on is not put back on again, and nobody hears of it.
+		expect((await api.series.restoreOccurrence({ occurrenceId })).changed).toBe(false);
+		expect(await mails('restored')).toHaveLength(2);
+
+		// Cancelled a second time is a new change, told again; two restores at once tell it once.
+		await api.series.cancelOccurrence({ occurrenceId });
+		expect(await mails('cancelled')).toHaveLength(4);
+		const both = await Promise.all([
+			api.series.restoreOccurrence({ occurrenceId }),
+			api.series.restoreOccurrence({ occurrenceId })
+		]);
+		expect(both.map((r) => r.changed).sort()).toEqual([false, true]);
+		expect(await mails('restored')).toHaveLength(4);
+	});
+});
+
 describe('deleting a series', () => {
 	it('removes its dates, its subscribers and the record of every email sent to them', async () => {
 		const { browser } = await signedUpPractitioner(db);
@@ -468,6 +523,10 @@ describe('tenant isolation', () => {
 			[
 				'series.cancelOccurrence',
 				() => theirs.series.cancelOccurrence({ occurrenceId: occurrence!.id })
+			],
+			[
+				'series.restoreOccurrence',
+				() => theirs.series.restoreOccurrence({ occurrenceId: occurrence!.id })
 			],
 			[
 				'series.moveOccurrence',

@@ -25,4 +25,9 @@ export class DashboardPage {
 	session(clientName: string): Locator {
 		return this.upcoming.getByRole('link').filter({ hasText: clientName });
 	}
+
+	/** A group series' date in the coming week's list, by the series' title. */
+	groupDate(title: string): Locator {
+		return this.upcoming.getByTestId('group-date').filter({ hasText: title });
+	}
 }

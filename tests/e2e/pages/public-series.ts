@@ -16,7 +16,8 @@ const escaped = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 export const SUBJECT = {
 	confirm: (title: string) => `Confirm your place: ${title}`,
 	admitted: (title: string) => `You are in: ${title}`,
-	cancelled: (title: string) => new RegExp(`^Cancelled: ${escaped(title)} on `)
+	cancelled: (title: string) => new RegExp(`^Cancelled: ${escaped(title)} on `),
+	restored: (title: string) => new RegExp(`^Back on: ${escaped(title)} on `)
 } as const;
 
 /** /s/<slug>: a series' public signup page, for anyone, signed in or not. */
@@ -146,11 +147,18 @@ export class ManagePlacePage {
 	readonly status: Locator;
 	readonly noEmails: Locator;
 	readonly stopEmailsButton: Locator;
+	readonly leaveButton: Locator;
+	/** The question "Leave <title>?" that Leave asks before acting. */
+	readonly confirmStep: Locator;
 
 	constructor(readonly page: Page) {
 		this.status = page.getByTestId('manage-status');
 		this.noEmails = page.getByText('You receive no emails about this series.');
 		this.stopEmailsButton = page.getByRole('button', { name: 'Stop emails about this series' });
+		this.leaveButton = page
+			.getByRole('region', { name: 'Your choices' })
+			.getByRole('button', { name: 'Leave the series' });
+		this.confirmStep = page.getByRole('dialog', { name: /^Leave / });
 	}
 }
 

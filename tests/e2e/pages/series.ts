@@ -126,10 +126,34 @@ export class SeriesPage {
 		return this.subscriber(email).getByTestId('subscriber-status');
 	}
 
+	/** The question an action that emails or removes people asks first, as a dialog. */
+	confirmStep(name: string | RegExp): Locator {
+		return this.page.getByRole('dialog', { name });
+	}
+
 	/** Cancels the first coming date that is still on, which emails everyone still subscribed. */
 	async cancelFirstDate(): Promise<void> {
-		const before = await this.dates.getByRole('button', { name: 'Cancel date' }).count();
-		await this.dates.getByRole('button', { name: 'Cancel date' }).first().click();
-		await expect(this.dates.getByRole('button', { name: 'Cancel date' })).toHaveCount(before - 1);
+		const cancel = this.dates.getByRole('button', { name: 'Cancel date' });
+		const before = await cancel.count();
+		await cancel.first().click();
+		await this.confirmStep(/^Cancel the date on /)
+			.getByRole('button', { name: 'Cancel the date and email everyone' })
+			.click();
+		await expect(cancel).toHaveCount(before - 1);
+	}
+
+	/** Puts the first cancelled coming date back on, which emails everyone still subscribed. */
+	async restoreFirstCancelledDate(): Promise<void> {
+		const restore = this.dates.getByRole('button', { name: 'Restore date' });
+		const before = await restore.count();
+		await restore.first().click();
+		await this.confirmStep(/ back on\?$/)
+			.getByRole('button', { name: 'Restore the date and email everyone' })
+			.click();
+		await expect(restore).toHaveCount(before - 1);
+	}
+
+	removeButton(name: string): Locator {
+		return this.subscribers.getByRole('button', { name: `Remove ${name}` });
 	}
 }

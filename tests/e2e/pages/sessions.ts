@@ -18,6 +18,11 @@ export class AgendaPage {
 	sessionsWith(clientName: string): Locator {
 		return this.agenda.getByRole('link').filter({ hasText: clientName });
 	}
+
+	/** A group series' date in the agenda, by the series' title; it links to the series. */
+	groupDate(title: string): Locator {
+		return this.agenda.getByTestId('group-date').filter({ hasText: title });
+	}
 }
 
 export type SessionFields = {
@@ -83,6 +88,16 @@ export class SessionPage {
 		).toBeVisible();
 	}
 
+	/** The warning that the session overlaps a group date. */
+	get groupClash(): Locator {
+		return this.page.getByTestId('group-clash');
+	}
+
+	/** Shown instead of signing while the session has not begun. */
+	get signLater(): Locator {
+		return this.page.getByTestId('sign-later');
+	}
+
 	statusButton(label: StatusLabel): Locator {
 		return this.page
 			.getByRole('group', { name: 'Set the status' })
@@ -91,10 +106,11 @@ export class SessionPage {
 
 	/** The status the page shows as current: the one pressed button. */
 	async expectStatus(label: StatusLabel, options: { timeout?: number } = {}): Promise<void> {
-		await expect(this.statusButton(label)).toHaveAttribute('aria-pressed', 'true', options);
-		for (const other of STATUS_LABELS.filter((l) => l !== label)) {
-			await expect(this.statusButton(other)).toHaveAttribute('aria-pressed', 'false', options);
-		}
+		await expect(
+			this.page
+				.getByRole('group', { name: 'Set the status' })
+				.getByRole('button', { pressed: true })
+		).toHaveText([label], options);
 	}
 
 	/** Taps (on a touch screen) or clicks a status and waits until the page shows it. */

@@ -64,6 +64,41 @@ export async function createSession(
 	return ids[0]!;
 }
 
+export type NewSeries = {
+	title: string;
+	/** YYYY-MM-DD in UTC: the first date, and its weekday the one the series meets on. */
+	date: string;
+	/** HH:MM */
+	startTime: string;
+	dates?: number;
+	capacity?: number;
+};
+
+const WEEKDAY_FIELDS = ['sun', 'mon', 'tue', 'wed', 'thu', 'fri', 'sat'] as const;
+
+/** A published weekly group series in UTC; returns its id. */
+export async function createPublishedSeries(
+	request: APIRequestContext,
+	series: NewSeries
+): Promise<string> {
+	const weekday = WEEKDAY_FIELDS[new Date(`${series.date}T00:00:00Z`).getUTCDay()]!;
+	const { id } = await trpcMutation<{ id: string }>(request, 'series.create', {
+		title: series.title,
+		timeZone: 'UTC',
+		[weekday]: true,
+		startTime: series.startTime,
+		startDate: series.date,
+		endKind: 'count',
+		occurrenceCount: series.dates ?? 1,
+		durationMinutes: 60,
+		capacity: series.capacity ?? 6,
+		locationKind: 'in_person',
+		locationDetail: 'Studio 2'
+	});
+	await trpcMutation(request, 'series.setStatus', { id, status: 'published' });
+	return id;
+}
+
 /** Writes a session's note and signs it, which locks it. */
 export async function writeSignedNote(
 	request: APIRequestContext,

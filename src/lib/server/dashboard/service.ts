@@ -3,7 +3,7 @@ import type { Db } from '../db';
 import { sessions } from '../db/schema';
 import { recentNotes } from '../notes/service';
 import { listSeries } from '../series/service';
-import { owedByCurrency, SLOT_HOLDING, sessionsBetween } from '../sessions/service';
+import { owedByCurrency, practiceBetween, SLOT_HOLDING } from '../sessions/service';
 
 /** Today's date in a time zone, as PostgreSQL sees it. */
 async function localToday(db: Db, timeZone: string): Promise<string> {
@@ -14,14 +14,15 @@ async function localToday(db: Db, timeZone: string): Promise<string> {
 }
 
 /**
- * The dashboard in five queries: today and the next seven days, this week's count (Monday to
- * Sunday, local), what clients owe, the latest notes, and the published series with their counts.
+ * The dashboard in six queries: today and the next seven days (sessions, group dates), this week's
+ * count (Monday to Sunday, local), what clients owe, the latest notes, and the published series
+ * with their counts.
  */
 export async function dashboard(db: Db, ownerId: string, timeZone: string) {
 	const today = await localToday(db, timeZone);
 	const weekStart = sql`date_trunc('week', (now() at time zone ${timeZone}))`;
 	const [upcoming, [week], owed, notes, allSeries] = await Promise.all([
-		sessionsBetween(db, ownerId, timeZone, today, 8),
+		practiceBetween(db, ownerId, timeZone, today, 8),
 		db
 			.select({ count: sql<number>`count(*)::int` })
 			.from(sessions)
@@ -39,7 +40,8 @@ export async function dashboard(db: Db, ownerId: string, timeZone: string) {
 	]);
 	return {
 		today,
-		upcoming,
+		upcoming: upcoming.sessions,
+		upcomingSeriesDates: upcoming.seriesDates,
 		sessionsThisWeek: week?.count ?? 0,
 		owed,
 		recentNotes: notes,

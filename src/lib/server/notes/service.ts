@@ -4,14 +4,16 @@ import type { z } from 'zod';
 import type { Db } from '../db';
 import { clients, noteAddenda, sessionNotes, sessions } from '../db/schema';
 import { notFound } from '../practice-errors';
+import { hasBegun, notBegun } from '../sessions/service';
 import type { addendumSchema, saveNoteSchema, signNoteSchema } from './schemas';
 
 async function assertOwnSession(db: Db, ownerId: string, sessionId: string) {
 	const [session] = await db
-		.select({ id: sessions.id })
+		.select({ id: sessions.id, begun: hasBegun })
 		.from(sessions)
 		.where(and(eq(sessions.id, sessionId), eq(sessions.ownerId, ownerId)));
 	if (!session) throw notFound('session');
+	return session;
 }
 
 async function currentNote(db: Db, sessionId: string) {
@@ -70,7 +72,9 @@ export async function saveNote(db: Db, ownerId: string, input: z.output<typeof s
 
 /** Signs the note as it is at `version`, locking it. */
 export async function signNote(db: Db, ownerId: string, input: z.output<typeof signNoteSchema>) {
-	await assertOwnSession(db, ownerId, input.sessionId);
+	const session = await assertOwnSession(db, ownerId, input.sessionId);
+	// A signed note records what happened; before the session there is nothing to record yet.
+	if (!session.begun) throw notBegun('sign its note');
 	const [signed] = await db
 		.update(sessionNotes)
 		.set({ signedAt: new Date(), updatedAt: new Date() })

@@ -6,12 +6,37 @@ import { subscriberMessage, whenInZone } from '../email/subscriber-messages';
 import { subscriberLinks } from '../subscribers/service';
 
 type Change =
-	| { kind: 'cancelled'; occurrence: OccurrenceRow }
+	| { kind: 'cancelled' | 'restored'; occurrence: OccurrenceRow }
 	| { kind: 'moved'; occurrence: OccurrenceRow; previousStartsAt: Date };
 
+function wording(change: Change, title: string, zone: string) {
+	const when = whenInZone(change.occurrence.startsAt, zone);
+	const others = 'The other dates stay as they are.';
+	switch (change.kind) {
+		case 'cancelled':
+			return {
+				subject: `Cancelled: ${title} on ${when}`,
+				paragraphs: [`The date on ${when} is cancelled. ${others}`]
+			};
+		case 'restored':
+			return {
+				subject: `Back on: ${title} on ${when}`,
+				paragraphs: [`The date on ${when} takes place after all. ${others}`]
+			};
+		case 'moved':
+			return {
+				subject: `New time: ${title}`,
+				paragraphs: [
+					`The date on ${whenInZone(change.previousStartsAt, zone)} moves to ${when}.`,
+					others
+				]
+			};
+	}
+}
+
 /**
- * Emails everyone holding a place or waiting about a cancelled or moved date, in the same
- * transaction as the change. Keys name the change, so a retried request sends nothing twice.
+ * Emails everyone holding a place or waiting about a cancelled, restored or moved date, in the
+ * same transaction as the change. Keys name the change, so a retried request sends nothing twice.
  */
 export async function notifyOccurrenceChange(
 	db: Db,
@@ -30,26 +55,12 @@ export async function notifyOccurrenceChange(
 				isNull(subscribers.unsubscribedAt)
 			)
 		);
-	const zone = row!.timeZone;
+	const { subject, paragraphs } = wording(change, row!.title, row!.timeZone);
+	// A date can be cancelled, put back on and cancelled again: each change is its own message.
+	const changeKey = `${occurrence.id}:${(change.kind === 'moved' ? occurrence.startsAt : occurrence.updatedAt).toISOString()}`;
 	for (const person of people) {
 		const links = await subscriberLinks(db, origin, person.id);
-		const subject =
-			change.kind === 'cancelled'
-				? `Cancelled: ${row!.title} on ${whenInZone(occurrence.startsAt, zone)}`
-				: `New time: ${row!.title}`;
-		const paragraphs =
-			change.kind === 'cancelled'
-				? [
-						`The date on ${whenInZone(occurrence.startsAt, zone)} is cancelled. The other dates stay as they are.`
-					]
-				: [
-						`The date on ${whenInZone(change.previousStartsAt, zone)} moves to ${whenInZone(occurrence.startsAt, zone)}.`,
-						'The other dates stay as they are.'
-					];
-		const key =
-			change.kind === 'cancelled'
-				? `occurrence-cancelled:${occurrence.id}:${person.id}`
-				: `occurrence-moved:${occurrence.id}:${occurrence.startsAt.toISOString()}:${person.id}`;
+		const key = `occurrence-${change.kind}:${changeKey}:${person.id}`;
 		await queueEmail(db, {
 			key,
 			purpose: `occurrence-${change.kind}`,

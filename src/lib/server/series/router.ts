@@ -1,9 +1,9 @@
 import { publishSpotsLeft, publishToUser } from '../realtime/publish';
 import { spotsLeft } from '../subscribers/service';
-import { authedProcedure, router } from '../trpc/init';
+import { authedProcedure, router, type AuthedContext } from '../trpc/init';
 import {
-	cancelOccurrenceSchema,
 	moveOccurrenceSchema,
+	occurrenceIdSchema,
 	seriesFields,
 	seriesId,
 	seriesStatusSchema,
@@ -14,6 +14,23 @@ import { notifyOccurrenceChange } from './notifications';
 
 const changed = (userId: string, ids: string[]) =>
 	publishToUser(userId, 'practice:changed', { entity: 'series', ids });
+
+async function setOccurrenceStatus(
+	ctx: AuthedContext,
+	occurrenceId: string,
+	status: 'scheduled' | 'cancelled'
+) {
+	const occurrence = await ctx.db.transaction(async (tx) => {
+		const done = await service.setOccurrenceStatus(tx, ctx.user.id, occurrenceId, status);
+		if (done) {
+			const kind = status === 'cancelled' ? 'cancelled' : 'restored';
+			await notifyOccurrenceChange(tx, ctx.origin, { kind, occurrence: done });
+		}
+		return done;
+	});
+	if (occurrence) changed(ctx.user.id, [occurrence.seriesId]);
+	return { id: occurrenceId, changed: occurrence !== null };
+}
 
 export const seriesRouter = router({
 	list: authedProcedure.query(({ ctx }) => service.listSeries(ctx.db, ctx.user.id)),
@@ -48,16 +65,13 @@ export const seriesRouter = router({
 	}),
 
 	cancelOccurrence: authedProcedure
-		.input(cancelOccurrenceSchema)
-		.mutation(async ({ ctx, input }) => {
-			const occurrence = await ctx.db.transaction(async (tx) => {
-				const cancelled = await service.cancelOccurrence(tx, ctx.user.id, input.occurrenceId);
-				await notifyOccurrenceChange(tx, ctx.origin, { kind: 'cancelled', occurrence: cancelled });
-				return cancelled;
-			});
-			changed(ctx.user.id, [occurrence.seriesId]);
-			return { id: occurrence.id };
-		}),
+		.input(occurrenceIdSchema)
+		.mutation(({ ctx, input }) => setOccurrenceStatus(ctx, input.occurrenceId, 'cancelled')),
+
+	/** Puts a cancelled date back on, and tells subscribers. */
+	restoreOccurrence: authedProcedure
+		.input(occurrenceIdSchema)
+		.mutation(({ ctx, input }) => setOccurrenceStatus(ctx, input.occurrenceId, 'scheduled')),
 
 	moveOccurrence: authedProcedure.input(moveOccurrenceSchema).mutation(async ({ ctx, input }) => {
 		const moved = await ctx.db.transaction(async (tx) => {

@@ -105,7 +105,8 @@ export const seriesStatusSchema = z.object({
 	id: z.uuid(),
 	status: z.enum(['draft', 'published', 'archived'])
 });
-export const cancelOccurrenceSchema = z.object({ occurrenceId: z.uuid() });
+/** Cancelling a date or putting it back on. */
+export const occurrenceIdSchema = z.object({ occurrenceId: z.uuid() });
 export const moveOccurrenceSchema = z.object({
 	occurrenceId: z.uuid(),
 	date: localDate,

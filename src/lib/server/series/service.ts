@@ -1,16 +1,18 @@
-import { and, asc, desc, eq, gt, inArray, isNull, lt, or, sql } from 'drizzle-orm';
+import { and, asc, desc, eq, gt, inArray, isNull, lt, ne, or, sql } from 'drizzle-orm';
 import type { Db } from '../db';
 import {
 	emailDeliveries,
 	series,
 	seriesOccurrences,
 	subscribers,
+	type OccurrenceRow,
 	type SeriesRow
 } from '../db/schema';
 import { UNIQUE_VIOLATION, pgErrorCode } from '../pg-errors';
 import { notFound } from '../practice-errors';
 import { TRPCError } from '@trpc/server';
 import { fieldError } from '../trpc/errors';
+import { withinLocalDays } from '../local-days';
 import { weekdaysOf, type SeriesFields } from './schemas';
 
 /** How far ahead occurrences exist; the hourly job keeps moving this window forward. */
@@ -280,13 +282,24 @@ async function ownedOccurrence(db: Db, ownerId: string, occurrenceId: string) {
 	return row;
 }
 
-export async function cancelOccurrence(db: Db, ownerId: string, occurrenceId: string) {
+/**
+ * Cancels a date, or puts a cancelled one back on. Returns the date as changed, or null when it
+ * already had that status: under the row's lock only one of two concurrent requests changes it,
+ * so subscribers are told once.
+ */
+export async function setOccurrenceStatus(
+	db: Db,
+	ownerId: string,
+	occurrenceId: string,
+	status: OccurrenceRow['status']
+): Promise<OccurrenceRow | null> {
 	const occurrence = await ownedOccurrence(db, ownerId, occurrenceId);
-	await db
+	const [changed] = await db
 		.update(seriesOccurrences)
-		.set({ status: 'cancelled', updatedAt: new Date() })
-		.where(eq(seriesOccurrences.id, occurrence.id));
-	return { ...occurrence, status: 'cancelled' as const };
+		.set({ status, updatedAt: new Date() })
+		.where(and(eq(seriesOccurrences.id, occurrence.id), ne(seriesOccurrences.status, status)))
+		.returning();
+	return changed ?? null;
 }
 
 /** Moves one date to another local date and time in the series' zone, keeping its length. */
@@ -312,4 +325,61 @@ export async function moveOccurrence(
 		.where(eq(seriesOccurrences.id, occurrence.id))
 		.returning();
 	return { before: occurrence, after: moved! };
+}
+
+const groupDateColumns = {
+	id: seriesOccurrences.id,
+	seriesId: series.id,
+	title: series.title,
+	startsAt: seriesOccurrences.startsAt,
+	endsAt: seriesOccurrences.endsAt,
+	status: seriesOccurrences.status,
+	capacity: series.capacity,
+	placesTaken: countOf('active')
+};
+
+/** Dates of series still running (drafts included: they are planned time too). */
+const ownLiveDates = (ownerId: string) =>
+	and(eq(seriesOccurrences.ownerId, ownerId), ne(series.status, 'archived'));
+
+/** Group dates of `days` local days from `fromDate`, with places taken, in one query. */
+export function seriesDatesBetween(
+	db: Db,
+	ownerId: string,
+	timeZone: string,
+	fromDate: string,
+	days: number
+) {
+	return db
+		.select(groupDateColumns)
+		.from(seriesOccurrences)
+		.innerJoin(series, eq(series.id, seriesOccurrences.seriesId))
+		.where(
+			and(
+				ownLiveDates(ownerId),
+				withinLocalDays(seriesOccurrences.startsAt, timeZone, fromDate, days)
+			)
+		)
+		.orderBy(asc(seriesOccurrences.startsAt));
+}
+
+/** The group dates still on that overlap a time range: a one-to-one booked on top of them. */
+export function groupDatesOverlapping(
+	db: Db,
+	ownerId: string,
+	range: { startsAt: Date; endsAt: Date }
+) {
+	return db
+		.select(groupDateColumns)
+		.from(seriesOccurrences)
+		.innerJoin(series, eq(series.id, seriesOccurrences.seriesId))
+		.where(
+			and(
+				ownLiveDates(ownerId),
+				eq(seriesOccurrences.status, 'scheduled'),
+				lt(seriesOccurrences.startsAt, range.endsAt),
+				gt(seriesOccurrences.endsAt, range.startsAt)
+			)
+		)
+		.orderBy(asc(seriesOccurrences.startsAt));
 }

@@ -1,12 +1,24 @@
 import { TRPCError } from '@trpc/server';
-import { and, asc, eq, gte, inArray, ne, sql, type Placeholder } from 'drizzle-orm';
+import {
+	and,
+	asc,
+	eq,
+	getTableColumns,
+	gte,
+	inArray,
+	ne,
+	sql,
+	type Placeholder
+} from 'drizzle-orm';
 import type { z } from 'zod';
 import { toMinorUnits } from '../../money';
 import type { Db } from '../db';
 import { clients, noteAddenda, sessionNotes, sessionRecurrences, sessions } from '../db/schema';
 import type { SessionStatus } from '../db/schema';
+import { withinLocalDays } from '../local-days';
 import { EXCLUSION_VIOLATION, pgErrorCode } from '../pg-errors';
 import { notFound } from '../practice-errors';
+import { groupDatesOverlapping, seriesDatesBetween } from '../series/service';
 import { fieldError } from '../trpc/errors';
 import {
 	MAX_OCCURRENCES,
@@ -20,6 +32,22 @@ import {
 export const SLOT_HOLDING: SessionStatus[] = ['scheduled', 'completed', 'no_show'];
 /** Statuses a client is charged for. */
 export const BILLABLE: SessionStatus[] = ['completed', 'late_cancelled', 'no_show'];
+/** Statuses that say how a session went, which nobody knows before it has begun. */
+const AFTER_START: SessionStatus[] = ['completed', 'no_show'];
+
+/**
+ * A session has begun once its start time has passed, or earlier when session mode started it
+ * (a practitioner may start a few minutes early). Marking how it went and signing its note wait
+ * for this; cancelling does not.
+ */
+export const hasBegun = sql<boolean>`(${sessions.startsAt} <= now() or ${sessions.startedAt} is not null)`;
+
+export function notBegun(what: string): TRPCError {
+	return new TRPCError({
+		code: 'BAD_REQUEST',
+		message: `This session has not begun yet: ${what} once it has started.`
+	});
+}
 
 type Range = { startsAt: Date; endsAt: Date };
 
@@ -237,7 +265,7 @@ export async function updateSession(
 
 async function ownedSession(db: Db, ownerId: string, id: string) {
 	const [session] = await db
-		.select()
+		.select({ ...getTableColumns(sessions), begun: hasBegun })
 		.from(sessions)
 		.where(and(eq(sessions.id, id), eq(sessions.ownerId, ownerId)));
 	if (!session) throw notFound('session');
@@ -254,6 +282,9 @@ export async function setSessionStatus(
 	input: { id: string; status: SessionStatus; scope: 'this' | 'following' }
 ): Promise<string[]> {
 	const session = await ownedSession(db, ownerId, input.id);
+	if (AFTER_START.includes(input.status) && !session.begun) {
+		throw notBegun('mark it completed or no-show');
+	}
 	const cancelling = input.status === 'cancelled' || input.status === 'late_cancelled';
 	const following = cancelling && input.scope === 'following' && session.recurrenceId;
 	const rows = await guardOverlap(
@@ -313,6 +344,7 @@ export async function startSession(db: Db, ownerId: string, id: string) {
 
 export async function finishSession(db: Db, ownerId: string, id: string) {
 	const session = await ownedSession(db, ownerId, id);
+	if (!session.begun) throw notBegun('finish it');
 	const [updated] = await guardOverlap(
 		db,
 		ownerId,
@@ -357,11 +389,12 @@ const agendaColumns = {
 	locationDetail: sessions.locationDetail,
 	startedAt: sessions.startedAt,
 	finishedAt: sessions.finishedAt,
+	begun: hasBegun,
 	recurring: sql<boolean>`${sessions.recurrenceId} is not null`
 };
 
 /** Sessions from the start of `fromDate` for `days` local days, in the practitioner's zone. */
-export function sessionsBetween(
+function sessionsBetween(
 	db: Db,
 	ownerId: string,
 	timeZone: string,
@@ -375,11 +408,51 @@ export function sessionsBetween(
 		.where(
 			and(
 				eq(sessions.ownerId, ownerId),
-				sql`${sessions.startsAt} >= (${fromDate}::date)::timestamp at time zone ${timeZone}`,
-				sql`${sessions.startsAt} < (${fromDate}::date + ${days}::int)::timestamp at time zone ${timeZone}`
+				withinLocalDays(sessions.startsAt, timeZone, fromDate, days)
 			)
 		)
 		.orderBy(asc(sessions.startsAt));
+}
+
+type GroupDate = Awaited<ReturnType<typeof seriesDatesBetween>>[number];
+
+/**
+ * Each session with the group date it overlaps, if any. The exclusion constraint covers sessions
+ * only, so a one-to-one on top of a group date is allowed, and shown as a clash.
+ */
+function withGroupClashes<S extends { startsAt: Date; endsAt: Date; status: SessionStatus }>(
+	rows: S[],
+	dates: GroupDate[]
+) {
+	return rows.map((session) => {
+		const clash = SLOT_HOLDING.includes(session.status)
+			? dates.find(
+					(date) =>
+						date.status === 'scheduled' &&
+						date.startsAt < session.endsAt &&
+						session.startsAt < date.endsAt
+				)
+			: undefined;
+		return {
+			...session,
+			groupClash: clash ? { seriesId: clash.seriesId, title: clash.title } : null
+		};
+	});
+}
+
+/** Sessions and group dates of `days` local days, each in one query. */
+export async function practiceBetween(
+	db: Db,
+	ownerId: string,
+	timeZone: string,
+	fromDate: string,
+	days: number
+) {
+	const [rows, seriesDates] = await Promise.all([
+		sessionsBetween(db, ownerId, timeZone, fromDate, days),
+		seriesDatesBetween(db, ownerId, timeZone, fromDate, days)
+	]);
+	return { sessions: withGroupClashes(rows, seriesDates), seriesDates };
 }
 
 export function agenda(
@@ -388,7 +461,7 @@ export function agenda(
 	timeZone: string,
 	input: z.output<typeof agendaSchema>
 ) {
-	return sessionsBetween(db, ownerId, timeZone, input.date, input.view === 'day' ? 1 : 7);
+	return practiceBetween(db, ownerId, timeZone, input.date, input.view === 'day' ? 1 : 7);
 }
 
 /** One session with its client, note and addenda: the session page and session mode. */
@@ -406,14 +479,17 @@ export async function getSession(db: Db, ownerId: string, id: string) {
 		.leftJoin(sessionNotes, eq(sessionNotes.sessionId, sessions.id))
 		.where(and(eq(sessions.id, id), eq(sessions.ownerId, ownerId)));
 	if (!row) throw notFound('session');
-	const addenda = row.note
-		? await db
-				.select({ id: noteAddenda.id, body: noteAddenda.body, createdAt: noteAddenda.createdAt })
-				.from(noteAddenda)
-				.where(eq(noteAddenda.noteId, row.note.id))
-				.orderBy(asc(noteAddenda.createdAt))
-		: [];
-	return { ...row, addenda };
+	const [addenda, groupClashes] = await Promise.all([
+		row.note
+			? db
+					.select({ id: noteAddenda.id, body: noteAddenda.body, createdAt: noteAddenda.createdAt })
+					.from(noteAddenda)
+					.where(eq(noteAddenda.noteId, row.note.id))
+					.orderBy(asc(noteAddenda.createdAt))
+			: [],
+		SLOT_HOLDING.includes(row.status) ? groupDatesOverlapping(db, ownerId, row) : []
+	]);
+	return { ...row, addenda, groupClashes };
 }
 
 /** What is owed for sessions that were billable and are still unpaid, per currency. */

@@ -21,5 +21,5 @@ export const load: PageServerLoad = async (event) => {
 	});
 	const input = parsed.success ? parsed.data : { date: today, view: 'week' as const };
 	if (input.view === 'week') input.date = mondayOf(input.date);
-	return { ...input, today, timeZone, sessions: await serverCaller(event).sessions.agenda(input) };
+	return { ...input, today, timeZone, ...(await serverCaller(event).sessions.agenda(input)) };
 };

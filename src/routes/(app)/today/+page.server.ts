@@ -25,7 +25,7 @@ export const load: PageServerLoad = async (event) => {
 	const today = localDate(new Date(), user.timeZone);
 	const agenda = await caller.sessions.agenda({ date: today, view: 'day' });
 	const details = await Promise.all(
-		agenda.map((session) =>
+		agenda.sessions.map((session) =>
 			caller.sessions.get({ id: session.id }).catch((error: unknown) => {
 				// Deleted between the two queries (from another device): leave it out.
 				if (error instanceof TRPCError && error.code === 'NOT_FOUND') return null;
@@ -48,6 +48,7 @@ export const load: PageServerLoad = async (event) => {
 				locationDetail: session.locationDetail,
 				startedAt: session.startedAt,
 				finishedAt: session.finishedAt,
+				begun: session.begun,
 				recurring: session.recurring,
 				note: editorNote(session.note),
 				addenda: editorAddenda(session.addenda)

@@ -1,6 +1,7 @@
 import { fail } from '@sveltejs/kit';
 import { TRPCError } from '@trpc/server';
 import type { Actions, PageServerLoad } from './$types';
+import { confirmed } from '$lib/server/forms';
 import { serverCaller } from '$lib/server/trpc/router';
 
 export const load: PageServerLoad = async (event) => ({
@@ -28,6 +29,10 @@ export const actions: Actions = {
 			() => serverCaller(event).subscribers.unsubscribe({ token: event.params.token }),
 			'unsubscribed'
 		),
-	leave: (event) =>
-		run(() => serverCaller(event).subscribers.leave({ token: event.params.token }), 'left')
+	leave: async (event) => {
+		if (!confirmed(Object.fromEntries(await event.request.formData()))) {
+			return { confirm: 'leave' as const };
+		}
+		return run(() => serverCaller(event).subscribers.leave({ token: event.params.token }), 'left');
+	}
 };

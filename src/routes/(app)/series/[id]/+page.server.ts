@@ -2,7 +2,7 @@ import { fail, redirect } from '@sveltejs/kit';
 import { z } from 'zod';
 import type { Actions, PageServerLoad } from './$types';
 import { PRACTICE } from '$lib/dependencies';
-import { attemptButton } from '$lib/server/forms';
+import { attemptButton, confirmed } from '$lib/server/forms';
 import { renderNote } from '$lib/server/notes/markdown';
 import { moveOccurrenceSchema } from '$lib/server/series/schemas';
 import { serverCaller } from '$lib/server/trpc/router';
@@ -26,6 +26,12 @@ async function fields<T extends z.ZodType>(request: Request, schema: T) {
 	return schema.safeParse(Object.fromEntries(await request.formData()));
 }
 
+/** Form data for an action that asks first: the parsed fields, and whether this is the answer. */
+async function confirmable<T extends z.ZodType>(request: Request, schema: T) {
+	const data = Object.fromEntries(await request.formData());
+	return { input: schema.safeParse(data), confirmed: confirmed(data) };
+}
+
 export const actions: Actions = {
 	status: async (event) => {
 		const input = await fields(event.request, status);
@@ -35,9 +41,16 @@ export const actions: Actions = {
 		);
 	},
 	cancelOccurrence: async (event) => {
-		const input = await fields(event.request, occurrence);
+		const { input, confirmed } = await confirmable(event.request, occurrence);
 		if (!input.success) return fail(400, { problem: 'Choose a date.' });
+		if (!confirmed) return { confirm: { action: 'cancelOccurrence' as const, ...input.data } };
 		return attemptButton(() => serverCaller(event).series.cancelOccurrence(input.data));
+	},
+	restoreOccurrence: async (event) => {
+		const { input, confirmed } = await confirmable(event.request, occurrence);
+		if (!input.success) return fail(400, { problem: 'Choose a date.' });
+		if (!confirmed) return { confirm: { action: 'restoreOccurrence' as const, ...input.data } };
+		return attemptButton(() => serverCaller(event).series.restoreOccurrence(input.data));
 	},
 	moveOccurrence: async (event) => {
 		const input = await fields(event.request, moveOccurrenceSchema);
@@ -45,8 +58,9 @@ export const actions: Actions = {
 		return attemptButton(() => serverCaller(event).series.moveOccurrence(input.data));
 	},
 	removeSubscriber: async (event) => {
-		const input = await fields(event.request, subscriber);
+		const { input, confirmed } = await confirmable(event.request, subscriber);
 		if (!input.success) return fail(400, { problem: 'Choose a subscriber.' });
+		if (!confirmed) return { confirm: { action: 'removeSubscriber' as const, ...input.data } };
 		return attemptButton(() =>
 			serverCaller(event).subscribers.remove({ id: input.data.subscriberId })
 		);
