@@ -9,7 +9,6 @@ import { EXCLUSION_VIOLATION, pgErrorCode } from '../pg-errors';
 import { notFound } from '../practice-errors';
 import { fieldError } from '../trpc/errors';
 import {
-	MAX_OCCURRENCES,
 	type agendaSchema,
 	type createSessionSchema,
 	type setPaymentSchema,
@@ -145,10 +144,6 @@ export async function createSessions(
 		timeZone: input.timeZone
 	};
 	const ranges = await expandWeekly(db, rule, input.durationMinutes);
-	if (ranges.length > MAX_OCCURRENCES) {
-		const message = `That makes ${ranges.length} sessions; at most ${MAX_OCCURRENCES} can be created at once.`;
-		throw new TRPCError({ code: 'BAD_REQUEST', message, cause: fieldError('until', message) });
-	}
 
 	return guardOverlap(
 		db,
