@@ -4,11 +4,11 @@ import { z, ZodError } from 'zod';
 import { validateAuthSessionToken } from '../../src/lib/server/auth/session';
 import { encodeCursor } from '../../src/lib/server/clients/schemas';
 import type { Database } from '../../src/lib/server/db';
-import { emailDeliveries, sessions, subscribers } from '../../src/lib/server/db/schema';
+import { emailDeliveries, sessions, subscribers, users } from '../../src/lib/server/db/schema';
 import { signUp } from '../../src/lib/server/subscribers/service';
 import { actions as signupActions } from '../../src/routes/s/[slug]/+page.server';
 import { load as clientsLoad } from '../../src/routes/(app)/clients/+page.server';
-import { ORIGIN, signedUpPractitioner, TestBrowser } from './support/browser';
+import { ORIGIN, signedUpPractitioner, STRONG_PASSWORD, TestBrowser } from './support/browser';
 import { useTestDatabase } from './support/database';
 import { failure } from './support/errors';
 import { makeClient, makeSessions } from './support/practice';
@@ -173,5 +173,39 @@ describe('the client list', () => {
 			);
 			expect(answer.status).toBe(400);
 		}
+	});
+});
+
+describe('a time zone PostgreSQL does not know', () => {
+	it('starts a sign-up from such a browser in UTC, and is refused when chosen in settings', async () => {
+		const browser = new TestBrowser(db);
+		const email = `pacific-new-${Date.now()}@example.com`;
+		await (
+			await browser.api()
+		).account.signUp({
+			name: 'Pat',
+			email,
+			password: STRONG_PASSWORD,
+			ageConfirmed: true,
+			timeZone: 'US/Pacific-New'
+		});
+		const [row] = await db
+			.select({ timeZone: users.timeZone })
+			.from(users)
+			.where(eq(users.email, email));
+		expect(row).toEqual({ timeZone: 'UTC' });
+
+		const { browser: practitioner } = await signedUpPractitioner(db);
+		const refused = await failure(
+			(await practitioner.api()).account.updateProfile({
+				name: 'Robin',
+				timeZone: 'US/Pacific-New',
+				currency: 'EUR'
+			})
+		);
+		expect(refused.code).toBe('BAD_REQUEST');
+		expect(z.flattenError(refused.cause as ZodError).fieldErrors).toEqual({
+			timeZone: ['Choose a valid time zone.']
+		});
 	});
 });

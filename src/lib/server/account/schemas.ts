@@ -30,7 +30,9 @@ export const signUpSchema = z
 			.boolean()
 			.default(false)
 			.refine((v) => v, 'Sessionboard is only for people aged 16 or older.'),
-		timeZone: timeZone.or(z.literal('')).default('')
+		// The browser's own zone, sent unseen: one PostgreSQL does not know starts the account in
+		// UTC (changeable in settings) rather than refusing a field the person cannot see.
+		timeZone: timeZone.or(z.literal('')).default('').catch('')
 	})
 	.superRefine(strongPassword('password', (v) => [v.name, v.email]));
 
