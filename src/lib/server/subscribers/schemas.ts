@@ -15,7 +15,7 @@ export const publicSignupSchema = z.object({
 		.boolean()
 		.default(false)
 		.refine((v) => v, 'Please agree to receive emails about this series; they are how it works.'),
-	website: text(200).default('')
+	website: text(200, { trim: false }).default('')
 });
 
 export const signedToken = z.object({ token: text(200).min(10) });
