@@ -20,6 +20,9 @@ describe('text', () => {
 	it('counts the length after trimming, and keeps spaces when told to', () => {
 		expect(text(3).safeParse('  abc  ').success).toBe(true);
 		expect(refusal(text(3).safeParse('abcd'))).toEqual(['Use at most 3 characters.']);
+		expect(refusal(text(20_000).safeParse('x'.repeat(20_001)))).toEqual([
+			'Use at most 20,000 characters.'
+		]);
 		expect(text(10, { trim: false }).parse('  a ')).toBe('  a ');
 	});
 });

@@ -20,7 +20,7 @@ const UNSTORABLE = 'This contains a character that cannot be stored; please remo
  */
 export function text(
 	max: number,
-	{ trim = true, tooLong = `Use at most ${max} characters.` } = {}
+	{ trim = true, tooLong = `Use at most ${max.toLocaleString('en')} characters.` } = {}
 ) {
 	const string = trim ? z.string().trim() : z.string();
 	return string.max(max, tooLong).refine(isStorableText, UNSTORABLE);
