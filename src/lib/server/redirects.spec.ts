@@ -13,7 +13,9 @@ describe('safeRedirectTarget', () => {
 			'https://evil.example',
 			'//evil.example',
 			'/\\evil.example',
-			'settings'
+			'settings',
+			'/\r\nSet-Cookie: x=1',
+			'/a\u0000b'
 		]) {
 			expect(safeRedirectTarget(target)).toBe('/dashboard');
 		}

@@ -1,11 +1,13 @@
+import { isTimeZone } from '../validation';
+
 /**
- * Every zone the server knows, plus `current`: Intl's list leaves out 'UTC' (what a browser in UTC
- * reports, and our default) and some aliases browsers use, and a select without the current value
- * would submit an empty one and fail validation.
+ * The zones to choose from: the canonical names both PostgreSQL and the server know, plus
+ * `current` when it is an alias they know (what a browser in UTC reports, and our default; a
+ * select without the current value would submit an empty one and fail validation).
  */
 export function timeZoneChoices(current: string): string[] {
-	const zones = Intl.supportedValuesOf('timeZone');
-	return zones.includes(current) ? zones : [...zones, current].sort();
+	const zones = Intl.supportedValuesOf('timeZone').filter(isTimeZone);
+	return zones.includes(current) || !isTimeZone(current) ? zones : [...zones, current].sort();
 }
 
 /** Today's date (YYYY-MM-DD) in a time zone. */

@@ -5,7 +5,13 @@ import { perDatabase } from '../db/per-database';
 import { clients, noteAddenda, sessionNotes, sessions } from '../db/schema';
 import { notFound } from '../practice-errors';
 import { owedByCurrency } from '../sessions/service';
-import { parseTags, type clientFields, type listClientsSchema } from './schemas';
+import {
+	decodeCursor,
+	encodeCursor,
+	parseTags,
+	type clientFields,
+	type listClientsSchema
+} from './schemas';
 
 type ClientInput = z.output<typeof clientFields>;
 
@@ -17,19 +23,6 @@ const listColumns = {
 	tags: clients.tags,
 	archivedAt: clients.archivedAt
 };
-
-type Cursor = { name: string; id: string };
-const encodeCursor = (c: Cursor) =>
-	Buffer.from(JSON.stringify([c.name, c.id])).toString('base64url');
-function decodeCursor(value: string | undefined): Cursor | null {
-	if (!value) return null;
-	try {
-		const [name, id] = JSON.parse(Buffer.from(value, 'base64url').toString()) as unknown[];
-		return typeof name === 'string' && typeof id === 'string' ? { name, id } : null;
-	} catch {
-		return null;
-	}
-}
 
 /** `%` and `_` typed by a person are literal characters, not patterns. */
 const likeLiteral = (value: string) => value.replace(/[\\%_]/g, (c) => `\\${c}`);
@@ -73,7 +66,7 @@ const listQueries = perDatabase(() => new Map<string, ReturnType<typeof listQuer
  * (lower(name), id) keeps later pages as fast as the first.
  */
 export async function listClients(db: Db, ownerId: string, input: ListInput) {
-	const cursor = decodeCursor(input.cursor);
+	const cursor = input.cursor ? decodeCursor(input.cursor) : null;
 	const shape: ListShape = { q: !!input.q, tag: !!input.tag, show: input.show, cursor: !!cursor };
 	const key = JSON.stringify(shape);
 	const queries = listQueries(db);

@@ -1,6 +1,5 @@
 import { z } from 'zod';
-import { isTimeZone } from '../account/schemas';
-import { localDate } from '../sessions/schemas';
+import { count, localDate, localTime, text, timeZone } from '../../validation';
 
 export const slugPattern = /^[a-z0-9]+(-[a-z0-9]+)*$/;
 
@@ -9,23 +8,16 @@ const checkbox = z.preprocess((v) => v === true || v === 'on' || v === 'true', z
 /** Everything a practitioner sets on a series; shared by the form and the procedures. */
 export const seriesFields = z
 	.object({
-		title: z
-			.string()
-			.trim()
-			.min(1, 'Give the series a title.')
-			.max(120, 'Use at most 120 characters.'),
-		slug: z
-			.string()
-			.trim()
+		title: text(120).min(1, 'Give the series a title.'),
+		slug: text(60)
 			.toLowerCase()
-			.max(60, 'Use at most 60 characters.')
 			.refine(
 				(v) => v === '' || (v.length >= 3 && slugPattern.test(v)),
 				'Use 3–60 lower-case letters, digits and single hyphens.'
 			)
 			.default(''),
-		description: z.string().max(20_000, 'Use at most 20,000 characters.').default(''),
-		timeZone: z.string().refine(isTimeZone, 'Choose a valid time zone.'),
+		description: text(20_000, { trim: false }).default(''),
+		timeZone,
 		mon: checkbox.default(false),
 		tue: checkbox.default(false),
 		wed: checkbox.default(false),
@@ -33,20 +25,18 @@ export const seriesFields = z
 		fri: checkbox.default(false),
 		sat: checkbox.default(false),
 		sun: checkbox.default(false),
-		startTime: z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'Choose a time.'),
+		startTime: localTime,
 		startDate: localDate,
 		endKind: z.enum(['never', 'date', 'count']).default('never'),
-		endDate: z.string().default(''),
-		occurrenceCount: z.coerce.number().int().min(1).max(500).default(10),
-		durationMinutes: z.coerce
-			.number()
-			.int()
-			.min(5, 'At least 5 minutes.')
-			.max(720, 'At most 12 hours.')
-			.default(60),
-		capacity: z.coerce.number().int().min(1, 'At least 1 place.').max(10_000).default(12),
+		endDate: z.string().max(10).default(''),
+		occurrenceCount: count(1, 500).default(10),
+		durationMinutes: count(5, 720, {
+			tooFew: 'At least 5 minutes.',
+			tooMany: 'At most 12 hours.'
+		}).default(60),
+		capacity: count(1, 10_000, { tooFew: 'At least 1 place.' }).default(12),
 		locationKind: z.enum(['in_person', 'online']).default('in_person'),
-		locationDetail: z.string().trim().max(500).default(''),
+		locationDetail: text(500).default(''),
 		remind24h: checkbox.default(true),
 		remind1h: checkbox.default(true)
 	})
@@ -110,5 +100,5 @@ export const occurrenceIdSchema = z.object({ occurrenceId: z.uuid() });
 export const moveOccurrenceSchema = z.object({
 	occurrenceId: z.uuid(),
 	date: localDate,
-	startTime: z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'Choose a time.')
+	startTime: localTime
 });

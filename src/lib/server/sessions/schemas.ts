@@ -1,12 +1,6 @@
 import { z } from 'zod';
 import { isCurrencyCode, toMinorUnits } from '../../money';
-import { isTimeZone } from '../account/schemas';
-
-export const localDate = z
-	.string()
-	.regex(/^\d{4}-\d{2}-\d{2}$/, 'Choose a date.')
-	.refine((v) => !Number.isNaN(Date.parse(`${v}T00:00:00Z`)), 'Choose a valid date.');
-const localTime = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'Choose a time.');
+import { count, localDate, localTime, text, timeZone } from '../../validation';
 
 export const sessionStatuses = [
 	'scheduled',
@@ -23,17 +17,15 @@ const sessionFields = z.object({
 	clientId: z.uuid('Choose a client.'),
 	date: localDate,
 	startTime: localTime,
-	durationMinutes: z.coerce
-		.number()
-		.int()
-		.min(5, 'At least 5 minutes.')
-		.max(12 * 60, 'At most 12 hours.')
-		.default(50),
-	timeZone: z.string().refine(isTimeZone, 'Choose a valid time zone.'),
+	durationMinutes: count(5, 12 * 60, {
+		tooFew: 'At least 5 minutes.',
+		tooMany: 'At most 12 hours.'
+	}).default(50),
+	timeZone,
 	locationKind: z.enum(locationKinds).default('in_person'),
-	locationDetail: z.string().trim().max(500, 'Use at most 500 characters.').default(''),
-	fee: z.string().trim().max(20).default('0'),
-	currency: z.string().trim().toUpperCase().refine(isCurrencyCode, 'Choose a currency.')
+	locationDetail: text(500).default(''),
+	fee: text(20).default('0'),
+	currency: text(3).toUpperCase().refine(isCurrencyCode, 'Choose a currency.')
 });
 
 function checkFee(value: { fee: string; currency: string }, ctx: z.RefinementCtx) {
@@ -53,19 +45,18 @@ function checkLink(value: { locationKind: string; locationDetail: string }, ctx:
 }
 
 export const MAX_OCCURRENCES = 260;
+const DAY_MS = 24 * 60 * 60 * 1000;
 
 export const createSessionSchema = sessionFields
 	.extend({
 		repeat: z.enum(['none', 'weekly']).default('none'),
-		intervalWeeks: z.coerce.number().int().min(1).max(12).default(1),
+		intervalWeeks: count(1, 12).default(1),
 		repeatEnd: z.enum(['count', 'until']).default('count'),
-		count: z.coerce
-			.number()
-			.int()
-			.min(2, 'At least 2 sessions.')
-			.max(MAX_OCCURRENCES, `At most ${MAX_OCCURRENCES} sessions.`)
-			.default(10),
-		until: z.string().default('')
+		count: count(2, MAX_OCCURRENCES, {
+			tooFew: 'At least 2 sessions.',
+			tooMany: `At most ${MAX_OCCURRENCES} sessions.`
+		}).default(10),
+		until: z.string().max(10).default('')
 	})
 	.superRefine(checkFee)
 	.superRefine(checkLink)
@@ -76,6 +67,18 @@ export const createSessionSchema = sessionFields
 				code: 'custom',
 				path: ['until'],
 				message: 'Choose a last date after the first session.'
+			});
+			return;
+		}
+		// Counted from the dates alone, so that a rule of thousands of dates is refused before
+		// any of them is built.
+		const days = (Date.parse(value.until) - Date.parse(value.date)) / DAY_MS;
+		const sessions = Math.floor(days / (7 * value.intervalWeeks)) + 1;
+		if (sessions > MAX_OCCURRENCES) {
+			ctx.addIssue({
+				code: 'custom',
+				path: ['until'],
+				message: `That makes ${sessions} sessions; at most ${MAX_OCCURRENCES} can be created at once.`
 			});
 		}
 	});

@@ -21,7 +21,6 @@ import { notFound } from '../practice-errors';
 import { groupDatesOverlapping, seriesDatesBetween } from '../series/service';
 import { fieldError } from '../trpc/errors';
 import {
-	MAX_OCCURRENCES,
 	type agendaSchema,
 	type createSessionSchema,
 	type setPaymentSchema,
@@ -173,10 +172,6 @@ export async function createSessions(
 		timeZone: input.timeZone
 	};
 	const ranges = await expandWeekly(db, rule, input.durationMinutes);
-	if (ranges.length > MAX_OCCURRENCES) {
-		const message = `That makes ${ranges.length} sessions; at most ${MAX_OCCURRENCES} can be created at once.`;
-		throw new TRPCError({ code: 'BAD_REQUEST', message, cause: fieldError('until', message) });
-	}
 
 	return guardOverlap(
 		db,

@@ -2,7 +2,13 @@ import { z } from 'zod';
 import type { Db } from '../db';
 import { publishSpotsLeft, publishToUser } from '../realtime/publish';
 import { authedProcedure, publicProcedure, router } from '../trpc/init';
-import { listSubscribersSchema, publicSignupSchema, signedToken, subscriberId } from './schemas';
+import {
+	listSubscribersSchema,
+	publicSignupSchema,
+	seriesSlug,
+	signedToken,
+	subscriberId
+} from './schemas';
 import * as service from './service';
 
 /** How long a change waits for others to the same series, so that a crowd is announced once. */
@@ -29,11 +35,11 @@ function announce(db: Db, ownerId: string, seriesId: string) {
 
 export const subscribersRouter = router({
 	publicSeries: publicProcedure
-		.input(z.object({ slug: z.string().trim().max(60) }))
+		.input(z.object({ slug: seriesSlug }))
 		.query(({ ctx, input }) => service.publicSeries(ctx.db, input.slug)),
 
 	signUp: publicProcedure
-		.input(z.object({ slug: z.string().trim().max(60), fields: publicSignupSchema }))
+		.input(z.object({ slug: seriesSlug, fields: publicSignupSchema }))
 		.mutation(async ({ ctx, input }) => {
 			const result = await service.signUp(ctx.db, input.slug, input.fields, ctx.client, ctx.origin);
 			// A pending signup shows on the practitioner's list at once.

@@ -1,19 +1,11 @@
 import { z } from 'zod';
+import { email, text } from '../../validation';
 
 /** The public signup form: name, email, optional phone, consent. `website` is a trap for bots. */
 export const publicSignupSchema = z.object({
-	name: z.string().trim().min(1, 'Enter your name.').max(120, 'Use at most 120 characters.'),
-	email: z
-		.string()
-		.trim()
-		.toLowerCase()
-		.min(1, 'Enter your email address.')
-		.max(254, 'That email address is too long.')
-		.email('Enter a valid email address.'),
-	phone: z
-		.string()
-		.trim()
-		.max(40, 'Use at most 40 characters.')
+	name: text(120).min(1, 'Enter your name.'),
+	email,
+	phone: text(40)
 		.refine(
 			(v) => v === '' || /^[+()\d][\d\s().\-/]*$/.test(v),
 			'Use digits, spaces and + ( ) - only.'
@@ -23,14 +15,16 @@ export const publicSignupSchema = z.object({
 		.boolean()
 		.default(false)
 		.refine((v) => v, 'Please agree to receive emails about this series; they are how it works.'),
-	website: z.string().max(200).default('')
+	website: text(200, { trim: false }).default('')
 });
 
-export const signedToken = z.object({ token: z.string().trim().min(10).max(200) });
+export const signedToken = z.object({ token: text(200).min(10) });
+
+export const seriesSlug = text(60);
 
 export const listSubscribersSchema = z.object({
 	seriesId: z.uuid(),
-	q: z.string().trim().max(100).default('')
+	q: text(100).default('')
 });
 
 export const subscriberId = z.object({ id: z.uuid() });

@@ -17,6 +17,7 @@ import { queueEmail, queueEmails, type QueuedEmail } from '../email/deliveries';
 import { subscriberMessage, whenInZone } from '../email/subscriber-messages';
 import { renderNote } from '../notes/markdown';
 import { keyedBatches, type ItemOutcome } from '../keyed-batches';
+import { pgErrorCode } from '../pg-errors';
 import { notFound } from '../practice-errors';
 import { icsCalendar } from '../series/ics';
 import { signLink, verifyLink } from '../signed-links';
@@ -232,15 +233,43 @@ async function signUpBatch(
 		return signups.map((_, i) => ({ ok: false, error: refusals[i] ?? open }));
 	}
 	const people = signups.filter((signup, i) => !refusals[i] && !signup.fields.website);
-	const ids = people.length > 0 ? await enrol(db, open, people) : [];
-	const idOf = new Map(people.map((signup, i) => [signup, ids[i]!]));
+	const enrolled = people.length > 0 ? await enrolApart(db, open, people) : [];
+	const outcomeOf = new Map(people.map((signup, i) => [signup, enrolled[i]!]));
 	return signups.map((signup, i) => {
 		const error = refusals[i];
 		if (error) return { ok: false, error };
-		const subscriberId = idOf.get(signup) ?? null;
+		const outcome = outcomeOf.get(signup);
+		if (outcome && !outcome.ok) return outcome;
+		const subscriberId = outcome?.value ?? null;
 		return { ok: true, value: { seriesId: open.id, ownerId: open.ownerId, subscriberId } };
 	});
 }
+
+/**
+ * Enrols signups together; when the database refuses a value in them, each half apart, so that
+ * a signup it refuses fails alone and the rest of its batch is stored. Any other failure (the
+ * database gone) fails the batch at once rather than trying it piece by piece.
+ */
+async function enrolApart(
+	db: Db,
+	row: SeriesRow,
+	people: Signup[]
+): Promise<ItemOutcome<string>[]> {
+	try {
+		return (await enrol(db, row, people)).map((id) => ({ ok: true, value: id }));
+	} catch (error) {
+		if (!refusedValue(error)) throw error;
+		if (people.length === 1) return [{ ok: false, error }];
+		const half = Math.ceil(people.length / 2);
+		return [
+			...(await enrolApart(db, row, people.slice(0, half))),
+			...(await enrolApart(db, row, people.slice(half)))
+		];
+	}
+}
+
+/** Data exceptions (22) and integrity violations (23): what one bad value makes PostgreSQL say. */
+const refusedValue = (error: unknown) => /^2[23]/.test(pgErrorCode(error) ?? '');
 
 /** The series when it takes signups, else why it does not. */
 function openForSignups(row: SeriesRow | undefined): SeriesRow | TRPCError {

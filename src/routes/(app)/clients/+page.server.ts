@@ -1,3 +1,4 @@
+import { error } from '@sveltejs/kit';
 import type { PageServerLoad } from './$types';
 import { PRACTICE } from '$lib/dependencies';
 import { listClientsSchema } from '$lib/server/clients/schemas';
@@ -6,7 +7,7 @@ import { serverCaller } from '$lib/server/trpc/router';
 export const load: PageServerLoad = async (event) => {
 	event.depends(PRACTICE);
 	const params = event.url.searchParams;
-	const filters = listClientsSchema.parse({
+	const parsed = listClientsSchema.safeParse({
 		q: params.get('q') ?? undefined,
 		tag: params.get('tag') ?? undefined,
 		show: ['active', 'archived', 'all'].includes(params.get('show') ?? '')
@@ -14,6 +15,8 @@ export const load: PageServerLoad = async (event) => {
 			: undefined,
 		cursor: params.get('cursor') ?? undefined
 	});
+	if (!parsed.success) error(400, 'This search or page link is not valid.');
+	const filters = parsed.data;
 	const caller = serverCaller(event);
 	const [page, tags] = await Promise.all([caller.clients.list(filters), caller.clients.tags()]);
 	return { ...page, tags, filters };
