@@ -21,7 +21,13 @@ async function practice(name: string) {
 	const person = await signedUpPractitioner(db, name);
 	const api = await person.browser.api();
 	const client = await makeClient(api, { name: `${name}'s client` });
-	const { ids: sessionIds } = await makeSessions(api, client.id, { repeat: 'weekly', count: 3 });
+	// In the past, so that every session may be finished and its note signed.
+	const fourWeeksAgo = new Date(Date.now() - 28 * 86_400_000).toISOString().slice(0, 10);
+	const { ids: sessionIds } = await makeSessions(api, client.id, {
+		date: fourWeeksAgo,
+		repeat: 'weekly',
+		count: 3
+	});
 	const sessionId = sessionIds[0]!;
 	const { version } = await api.notes.save({
 		sessionId,
@@ -190,6 +196,7 @@ const cases: Record<string, Case> = {
 	'series.setStatus': { foreign: (a) => [{ id: a.seriesId, status: 'archived' }] },
 	'series.delete': { foreign: (a) => [{ id: a.seriesId }] },
 	'series.cancelOccurrence': { foreign: (a) => [{ occurrenceId: a.occurrenceId }] },
+	'series.restoreOccurrence': { foreign: (a) => [{ occurrenceId: a.occurrenceId }] },
 	'series.moveOccurrence': {
 		foreign: (a) => [{ occurrenceId: a.occurrenceId, date: '2099-12-31', startTime: '09:00' }]
 	},

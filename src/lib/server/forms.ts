@@ -1,4 +1,4 @@
-import { fail } from '@sveltejs/kit';
+import { error, fail } from '@sveltejs/kit';
 import { TRPCError } from '@trpc/server';
 import { getHTTPStatusCodeFromError } from '@trpc/server/http';
 import type { SuperValidated } from 'sveltekit-superforms';
@@ -65,4 +65,13 @@ export async function attemptButton(call: () => Promise<unknown>) {
  */
 export function confirmed(data: Record<string, FormDataEntryValue>): boolean {
 	return data.confirmed === 'yes';
+}
+
+/** A posted form's fields. A body that is no form is the sender's mistake: 400, not a 500. */
+export async function formFields(request: Request): Promise<Record<string, FormDataEntryValue>> {
+	try {
+		return Object.fromEntries(await request.formData());
+	} catch {
+		error(400, 'This request is not a form: send it from its page.');
+	}
 }

@@ -5,6 +5,7 @@ import type { NoteRow } from '../db/schema';
 import { serverCaller } from '../trpc/router';
 import { renderNote } from './markdown';
 import { addendumSchema, saveNoteSchema, signNoteSchema } from './schemas';
+import { formFields } from '$lib/server/forms';
 
 /**
  * A session's note as the note editor takes it. The HTML of a signed note is rendered here, on the
@@ -61,7 +62,7 @@ function refused(error: unknown, problem: NoteProblem) {
  */
 export const noteActions = {
 	saveNote: async (event: RequestEvent) => {
-		const data = Object.fromEntries(await event.request.formData());
+		const data = await formFields(event.request);
 		const input = saveNoteSchema.safeParse(data);
 		if (!input.success) {
 			const message = input.error.issues[0]?.message ?? 'The note could not be read.';
@@ -82,7 +83,7 @@ export const noteActions = {
 	},
 
 	signNote: async (event: RequestEvent) => {
-		const data = Object.fromEntries(await event.request.formData());
+		const data = await formFields(event.request);
 		const input = signNoteSchema.safeParse(data);
 		if (!input.success) {
 			return fail(400, {
@@ -98,7 +99,7 @@ export const noteActions = {
 	},
 
 	addAddendum: async (event: RequestEvent) => {
-		const data = Object.fromEntries(await event.request.formData());
+		const data = await formFields(event.request);
 		const input = addendumSchema.safeParse(data);
 		if (!input.success) {
 			const message = input.error.issues[0]?.message ?? 'Write the addendum first.';

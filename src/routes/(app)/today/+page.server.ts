@@ -3,7 +3,7 @@ import { TRPCError } from '@trpc/server';
 import { z } from 'zod';
 import type { Actions, PageServerLoad } from './$types';
 import { PRACTICE } from '$lib/dependencies';
-import { attemptButton } from '$lib/server/forms';
+import { attemptButton, formFields } from '$lib/server/forms';
 import { editorAddenda, editorNote, noteActions } from '$lib/server/notes/editor';
 import { serverCaller } from '$lib/server/trpc/router';
 
@@ -62,7 +62,7 @@ const statusForm = sessionForm.extend({
 });
 
 async function formOf<S extends z.ZodType>(event: RequestEvent, schema: S) {
-	return schema.safeParse(Object.fromEntries(await event.request.formData()));
+	return schema.safeParse(await formFields(event.request));
 }
 
 /**

@@ -1,7 +1,7 @@
 import { fail } from '@sveltejs/kit';
 import { TRPCError } from '@trpc/server';
 import type { Actions, PageServerLoad } from './$types';
-import { confirmed } from '$lib/server/forms';
+import { confirmed, formFields } from '$lib/server/forms';
 import { serverCaller } from '$lib/server/trpc/router';
 
 export const load: PageServerLoad = async (event) => ({
@@ -30,7 +30,7 @@ export const actions: Actions = {
 			'unsubscribed'
 		),
 	leave: async (event) => {
-		if (!confirmed(Object.fromEntries(await event.request.formData()))) {
+		if (!confirmed(await formFields(event.request))) {
 			return { confirm: 'leave' as const };
 		}
 		return run(() => serverCaller(event).subscribers.leave({ token: event.params.token }), 'left');

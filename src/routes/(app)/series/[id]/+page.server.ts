@@ -2,7 +2,7 @@ import { fail, redirect } from '@sveltejs/kit';
 import { z } from 'zod';
 import type { Actions, PageServerLoad } from './$types';
 import { PRACTICE } from '$lib/dependencies';
-import { attemptButton, confirmed } from '$lib/server/forms';
+import { attemptButton, confirmed, formFields } from '$lib/server/forms';
 import { renderNote } from '$lib/server/notes/markdown';
 import { moveOccurrenceSchema } from '$lib/server/series/schemas';
 import { serverCaller } from '$lib/server/trpc/router';
@@ -23,12 +23,12 @@ const occurrence = z.object({ occurrenceId: z.uuid() });
 const subscriber = z.object({ subscriberId: z.uuid() });
 
 async function fields<T extends z.ZodType>(request: Request, schema: T) {
-	return schema.safeParse(Object.fromEntries(await request.formData()));
+	return schema.safeParse(await formFields(request));
 }
 
 /** Form data for an action that asks first: the parsed fields, and whether this is the answer. */
 async function confirmable<T extends z.ZodType>(request: Request, schema: T) {
-	const data = Object.fromEntries(await request.formData());
+	const data = await formFields(request);
 	return { input: schema.safeParse(data), confirmed: confirmed(data) };
 }
 

@@ -1,7 +1,7 @@
 import { fail, redirect } from '@sveltejs/kit';
 import type { Actions, PageServerLoad } from './$types';
 import { PRACTICE } from '$lib/dependencies';
-import { attemptButton } from '$lib/server/forms';
+import { attemptButton, formFields } from '$lib/server/forms';
 import { editorAddenda, editorNote, noteActions } from '$lib/server/notes/editor';
 import { setPaymentSchema, setStatusSchema } from '$lib/server/sessions/schemas';
 import { serverCaller } from '$lib/server/trpc/router';
@@ -15,13 +15,13 @@ export const load: PageServerLoad = async (event) => {
 export const actions: Actions = {
 	...noteActions,
 	status: async (event) => {
-		const data = Object.fromEntries(await event.request.formData());
+		const data = await formFields(event.request);
 		const input = setStatusSchema.safeParse({ ...data, id: event.params.id });
 		if (!input.success) return fail(400, { problem: 'Choose a status.' });
 		return attemptButton(() => serverCaller(event).sessions.setStatus(input.data));
 	},
 	payment: async (event) => {
-		const data = Object.fromEntries(await event.request.formData());
+		const data = await formFields(event.request);
 		const input = setPaymentSchema.safeParse({
 			...data,
 			paidOn: data.paidOn || undefined,
