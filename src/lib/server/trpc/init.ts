@@ -2,13 +2,21 @@ import { initTRPC, TRPCError } from '@trpc/server';
 import { wireFormat } from '../../wire-format';
 import { z, ZodError } from 'zod';
 import { RateLimited } from '../auth/rate-limit';
+import { reportUnexpected, unexpectedMessage } from '../unexpected';
 import type { Context } from './context';
 
 const t = initTRPC.context<Context>().create({
 	transformer: wireFormat,
-	errorFormatter({ shape, error }) {
+	// Stack traces stay in the server log, in development too.
+	isDev: false,
+	errorFormatter({ shape, error, path }) {
+		const message =
+			error.code === 'INTERNAL_SERVER_ERROR'
+				? unexpectedMessage(reportUnexpected(error, `tRPC ${path ?? '?'}`))
+				: shape.message;
 		return {
 			...shape,
+			message,
 			data: {
 				...shape.data,
 				fieldErrors:
@@ -23,9 +31,19 @@ export const router = t.router;
 export const createCallerFactory = t.createCallerFactory;
 export const publicProcedure = t.procedure;
 
+/**
+ * The cause of the refusal of a signed-out caller, told apart from wrong credentials (also
+ * UNAUTHORIZED): a page sends the first to the sign-in page.
+ */
+export class SignInRequired extends Error {}
+
 export const authedProcedure = t.procedure.use(({ ctx, next }) => {
 	if (!ctx.user || !ctx.authSession) {
-		throw new TRPCError({ code: 'UNAUTHORIZED', message: 'Please sign in.' });
+		throw new TRPCError({
+			code: 'UNAUTHORIZED',
+			message: 'Please sign in.',
+			cause: new SignInRequired('Signed out')
+		});
 	}
 	return next({ ctx: { ...ctx, user: ctx.user, authSession: ctx.authSession } });
 });
