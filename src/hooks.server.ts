@@ -1,4 +1,5 @@
 import { json, text, type Handle, type HandleServerError, type ServerInit } from '@sveltejs/kit';
+import { config } from '$lib/server/config';
 import { forbiddenCrossSitePost } from '$lib/server/csrf';
 import { AUTH_COOKIE, validateAuthSessionToken } from '$lib/server/auth/session';
 import { getDb } from '$lib/server/db';
@@ -20,7 +21,7 @@ const securityHeaders: Record<string, string> = {
 };
 
 export const handle: Handle = async ({ event, resolve }) => {
-	if (forbiddenCrossSitePost(event.request, event.url)) {
+	if (forbiddenCrossSitePost(event.request, event.url, config().local)) {
 		const from = event.request.headers.get('origin') ?? 'another site';
 		const message = `This form was sent from ${from}, but Sessionboard runs at ${event.url.origin}. Open ${event.url.origin} and try again.`;
 		// A form sent by the page's script parses an action result (JSON); text would break it.

@@ -7,18 +7,19 @@ import type { Context } from './context';
 
 const t = initTRPC.context<Context>().create({
 	transformer: wireFormat,
-	// Stack traces stay in the server log, in development too.
-	isDev: false,
 	errorFormatter({ shape, error, path }) {
-		const message =
-			error.code === 'INTERNAL_SERVER_ERROR'
-				? unexpectedMessage(reportUnexpected(error, `tRPC ${path ?? '?'}`))
-				: shape.message;
+		// A failure's message and stack (SQL, bound values) stay in the server log, in development
+		// too; a refusal's stack reaches the browser in development only (tRPC's isDev).
+		const unexpected = error.code === 'INTERNAL_SERVER_ERROR';
+		const { stack, ...data } = shape.data;
 		return {
 			...shape,
-			message,
+			message: unexpected
+				? unexpectedMessage(reportUnexpected(error, `tRPC ${path ?? '?'}`))
+				: shape.message,
 			data: {
-				...shape.data,
+				...data,
+				...(unexpected ? {} : { stack }),
 				fieldErrors:
 					error.cause instanceof ZodError ? z.flattenError(error.cause).fieldErrors : null,
 				retryAfterSeconds: error.cause instanceof RateLimited ? error.cause.retryAfterSeconds : null
