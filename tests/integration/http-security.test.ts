@@ -1,7 +1,11 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { inspect } from 'node:util';
 import { sql } from 'drizzle-orm';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { Database } from '../../src/lib/server/db';
+import { openOutbox } from '../../src/lib/server/email/outbox-access';
 import { startApp, type App } from './support/app-server';
 import { signedUpPractitioner, STRONG_PASSWORD } from './support/browser';
 import { useTestDatabase } from './support/database';
@@ -254,6 +258,31 @@ describe('after signing in, redirectTo', () => {
 			});
 			expect(response.status, JSON.stringify(redirectTo)).toBe(303);
 			expect(response.headers.get('location'), JSON.stringify(redirectTo)).toBe(location);
+		}
+	});
+});
+
+describe('the local outbox', () => {
+	it('opens with the key made at start, and not at all once an SMTP server is configured', async () => {
+		const dataDir = mkdtempSync(join(tmpdir(), 'outbox-key-'));
+		const smtpUrl = process.env.SMTP_URL;
+		delete process.env.SMTP_URL;
+		try {
+			const address = openOutbox(app.origin, dataDir).slice(app.origin.length);
+			const opened = await request(address);
+			expect(opened.status).toBe(303);
+			const key = opened.headers.get('set-cookie')!.split(';')[0]!;
+			const withCookie = { headers: { cookie: key } };
+			expect((await request('/dev/outbox', withCookie)).status).toBe(200);
+			expect((await request('/dev/outbox')).status).toBe(403);
+
+			process.env.SMTP_URL = 'smtp://127.0.0.1:2525';
+			expect((await request(address)).status).toBe(404);
+			expect((await request('/dev/outbox', withCookie)).status).toBe(404);
+		} finally {
+			if (smtpUrl === undefined) delete process.env.SMTP_URL;
+			else process.env.SMTP_URL = smtpUrl;
+			rmSync(dataDir, { recursive: true, force: true });
 		}
 	});
 });
