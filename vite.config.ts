@@ -6,7 +6,8 @@ import { defineConfig } from 'vitest/config';
 type HttpServer = Parameters<
 	typeof import('./src/lib/server/realtime/attach').attachRealtime
 >[0] & {
-	once(event: 'close', listener: () => void): unknown;
+	once(event: 'close' | 'listening', listener: () => void): unknown;
+	address(): import('node:net').AddressInfo | string | null;
 };
 
 /**
@@ -18,9 +19,18 @@ async function serveAlongside(httpServer: HttpServer | null): Promise<void> {
 	const { prepareDatabase } = await import('./src/lib/server/db/prepare');
 	const { startAppJobs } = await import('./src/lib/server/jobs/worker');
 	const { attachRealtime } = await import('./src/lib/server/realtime/attach');
+	const { config } = await import('./src/lib/server/config');
+	const { usesOutbox } = await import('./src/lib/server/email/mailer');
+	const { openOutbox } = await import('./src/lib/server/email/outbox-access');
 	const database = await prepareDatabase();
 	const worker = await startAppJobs(database.url);
 	if (!httpServer) return;
+	httpServer.once('listening', () => {
+		const address = httpServer.address();
+		if (!usesOutbox() || typeof address !== 'object' || !address) return;
+		const outbox = openOutbox(`http://localhost:${address.port}`, config().DATA_DIR);
+		console.log(`  Local outbox (no SMTP_URL set), for you alone: ${outbox}`);
+	});
 	httpServer.once('close', async () => {
 		await worker?.stop();
 		await database.stop();

@@ -1,9 +1,11 @@
-import { json, text, type Handle, type ServerInit } from '@sveltejs/kit';
+import { json, text, type Handle, type HandleServerError, type ServerInit } from '@sveltejs/kit';
+import { config } from '$lib/server/config';
 import { forbiddenCrossSitePost } from '$lib/server/csrf';
 import { AUTH_COOKIE, validateAuthSessionToken } from '$lib/server/auth/session';
 import { getDb } from '$lib/server/db';
 import { prepareDatabase } from '$lib/server/db/prepare';
 import { authCookieFor, clientOf } from '$lib/server/trpc/context';
+import { reportUnexpected, unexpectedMessage } from '$lib/server/unexpected';
 
 /** The Vite plugin and the production entry prepare the database first; `node build` alone does it here. */
 export const init: ServerInit = async () => {
@@ -19,7 +21,7 @@ const securityHeaders: Record<string, string> = {
 };
 
 export const handle: Handle = async ({ event, resolve }) => {
-	if (forbiddenCrossSitePost(event.request, event.url)) {
+	if (forbiddenCrossSitePost(event.request, event.url, config().local)) {
 		const from = event.request.headers.get('origin') ?? 'another site';
 		const message = `This form was sent from ${from}, but Sessionboard runs at ${event.url.origin}. Open ${event.url.origin} and try again.`;
 		// A form sent by the page's script parses an action result (JSON); text would break it.
@@ -47,8 +49,20 @@ export const handle: Handle = async ({ event, resolve }) => {
 	for (const [name, value] of Object.entries(securityHeaders)) {
 		if (!response.headers.has(name)) response.headers.set(name, value);
 	}
+	// What a signed-in person sees, and every procedure's answer, is theirs alone: no shared cache
+	// (a proxy, a CDN) may keep it, nor the browser once they have signed out.
+	if (event.locals.user || event.route.id === '/api/trpc/[...trpc]') {
+		response.headers.set('cache-control', 'private, no-store');
+	}
 	if (event.url.protocol === 'https:') {
 		response.headers.set('strict-transport-security', 'max-age=31536000; includeSubDomains');
 	}
 	return response;
+};
+
+/** Unknown addresses and methods (4xx) keep SvelteKit's words; failures show only their reference. */
+export const handleError: HandleServerError = ({ error, event, status, message }) => {
+	if (status < 500) return { message };
+	const where = `${event.request.method} ${event.url.pathname}`;
+	return { message: unexpectedMessage(reportUnexpected(error, where)) };
 };

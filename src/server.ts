@@ -3,22 +3,29 @@
  * database, starts the job worker (unless WORKER_IN_APP=false), serves the app over HTTP and
  * attaches socket.io to the server.
  */
-import { config } from './lib/server/config';
+import { config, localOrigin } from './lib/server/config';
 import { prepareDatabase } from './lib/server/db/prepare';
+import { usesOutbox } from './lib/server/email/mailer';
+import { openOutbox } from './lib/server/email/outbox-access';
 import { createAppServer, LISTEN_BACKLOG, type Middleware } from './lib/server/http-server';
 import { startAppJobs } from './lib/server/jobs/worker';
 import { attachRealtime } from './lib/server/realtime/attach';
 
+// Production unless told otherwise: `npm start` is what people run, and development has its own
+// server (`npm run dev`). A deployment that says NODE_ENV=production must also say where it is.
+const deployment = process.env.NODE_ENV === 'production';
+process.env.NODE_ENV ||= 'production';
 const settings = config();
+const origin = settings.ORIGIN ?? localOrigin(settings.PORT);
 if (!settings.ORIGIN) {
-	if (settings.production) {
+	if (deployment) {
 		console.error(
 			'Set ORIGIN to the public address of the app, e.g. ORIGIN=https://sessions.example.org'
 		);
 		process.exit(1);
 	}
-	// adapter-node assumes https without ORIGIN, which would fail SvelteKit's same-origin form check.
-	process.env.ORIGIN = `http://localhost:${settings.PORT}`;
+	// adapter-node assumes https without ORIGIN, which would fail the same-origin form check.
+	process.env.ORIGIN = origin;
 }
 
 const database = await prepareDatabase();
@@ -49,6 +56,11 @@ for (const signal of ['SIGTERM', 'SIGINT'] as const) {
 	});
 }
 
+const outbox = usesOutbox() ? openOutbox(origin, settings.DATA_DIR) : null;
+
 server.listen({ host: settings.HOST, port: settings.PORT, backlog: LISTEN_BACKLOG }, () => {
-	console.log(`Sessionboard is ready at ${process.env.ORIGIN}`);
+	console.log(`Sessionboard is ready at ${origin}`);
+	if (outbox) {
+		console.log(`No SMTP_URL is set: email stays in the local outbox, for you alone at ${outbox}`);
+	}
 });

@@ -49,7 +49,19 @@ const schema = z.object({
 	APP_SECRET: z.string().min(32).optional()
 });
 
-export type Config = z.infer<typeof schema> & { production: boolean };
+export type Config = z.infer<typeof schema> & {
+	production: boolean;
+	/**
+	 * No public address is configured (ORIGIN unset, or this machine's default): the app is
+	 * reached at any address of the machine, e.g. http://192.168.1.5:3000 from a tablet.
+	 */
+	local: boolean;
+};
+
+/** The address the app gives itself when ORIGIN is unset: this machine, over plain HTTP. */
+export function localOrigin(port: number): string {
+	return `http://localhost:${port}`;
+}
 
 const NAMES = Object.keys(schema.shape) as (keyof typeof schema.shape)[];
 let cached: { fingerprint: string; config: Config } | undefined;
@@ -67,7 +79,12 @@ export function config(): Config {
 		const problems = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`);
 		throw new Error(`Invalid configuration:\n  ${problems.join('\n  ')}`);
 	}
-	const fresh = { ...parsed.data, production: parsed.data.NODE_ENV === 'production' };
+	const { NODE_ENV, ORIGIN, PORT } = parsed.data;
+	const fresh = {
+		...parsed.data,
+		production: NODE_ENV === 'production',
+		local: !ORIGIN || ORIGIN === localOrigin(PORT)
+	};
 	cached = { fingerprint, config: fresh };
 	return fresh;
 }

@@ -32,4 +32,18 @@ describe('cross-site form posts', () => {
 		const manage = new URL('https://app.example/m/some-token');
 		expect(forbiddenCrossSitePost(post(null, undefined, manage), manage)).toBe(true);
 	});
+
+	it('without a public address, lets a form through from the address the browser used, over HTTP', () => {
+		const local = new URL('http://localhost:3000/sign-in');
+		const fromTablet = (origin: string, host = '192.168.1.5:3000') =>
+			new Request(local, {
+				method: 'POST',
+				headers: { 'content-type': 'application/x-www-form-urlencoded', origin, host },
+				body: 'a=b'
+			});
+		expect(forbiddenCrossSitePost(fromTablet('http://192.168.1.5:3000'), local, true)).toBe(false);
+		expect(forbiddenCrossSitePost(fromTablet('http://192.168.1.5:3000'), local)).toBe(true);
+		expect(forbiddenCrossSitePost(fromTablet('http://evil.example'), local, true)).toBe(true);
+		expect(forbiddenCrossSitePost(fromTablet('https://192.168.1.5:3000'), local, true)).toBe(true);
+	});
 });

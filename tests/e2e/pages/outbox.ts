@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { expect, type Locator, type Page } from '@playwright/test';
 
 /** The pages that emailed links lead to. */
@@ -7,6 +9,20 @@ function exactly(text: string): RegExp {
 	return new RegExp(`^${text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`);
 }
 
+/**
+ * The outbox's key, which the app writes at start to DATA_DIR/outbox-key (see serve.sh), readable
+ * by the user who started it: the tests run as that user. Read at each visit, so a restarted
+ * app's new key is used.
+ */
+export const OUTBOX_KEY_FILE = fileURLToPath(
+	new URL('../.output/data/outbox-key', import.meta.url)
+);
+
+/** The outbox's address with its key, as the app prints it at start. */
+export function outboxAddress(): string {
+	return `/dev/outbox?key=${readFileSync(OUTBOX_KEY_FILE, 'utf8').trim()}`;
+}
+
 /** /dev/outbox: where email goes while no SMTP server is configured, newest first. */
 export class Outbox {
 	constructor(readonly page: Page) {}
@@ -14,7 +30,7 @@ export class Outbox {
 	/** Reloads the outbox until `locator` shows: email leaves through a background job. */
 	private async waitFor(locator: Locator): Promise<void> {
 		await expect(async () => {
-			await this.page.goto('/dev/outbox');
+			await this.page.goto(outboxAddress());
 			await expect(locator).toBeVisible({ timeout: 1_000 });
 		}).toPass({ timeout: 15_000 });
 	}

@@ -1,5 +1,5 @@
 import { sql } from 'drizzle-orm';
-import { config } from '../config';
+import { config, localOrigin } from '../config';
 import type { Db } from '../db';
 import { emailDeliveries, series, seriesOccurrences, subscribers } from '../db/schema';
 import { queueEmails, type QueuedEmail } from '../email/deliveries';
@@ -101,7 +101,7 @@ function reminderEmail(
 export async function queueDueReminders(db: Db): Promise<number> {
 	const due = await dueReminders(db);
 	if (due.length === 0) return 0;
-	const origin = config().ORIGIN ?? `http://localhost:${config().PORT}`;
+	const origin = config().ORIGIN ?? localOrigin(config().PORT);
 	const links = new Map<string, { manageUrl: string; unsubscribeUrl: string }>();
 	const emails: QueuedEmail[] = [];
 	for (const row of due) {

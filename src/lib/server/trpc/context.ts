@@ -28,8 +28,10 @@ export function clientOf(event: Pick<RequestEvent, 'getClientAddress' | 'request
 }
 
 export function authCookieFor(event: Pick<RequestEvent, 'cookies' | 'url'>): AuthCookie {
-	// Secure in production, and whenever the request itself came over HTTPS.
-	const secure = config().production || event.url.protocol === 'https:';
+	// Secure whenever the app is served over HTTPS (ORIGIN https://… behind a proxy included). Not
+	// over plain HTTP, where a browser would drop a Secure cookie and signing in from a tablet on
+	// the local network (http://192.168.1.5:3000) could never work.
+	const secure = event.url.protocol === 'https:';
 	const options = { path: '/', httpOnly: true, sameSite: 'lax' as const, secure };
 	return {
 		set: (token, expiresAt) =>

@@ -1,4 +1,4 @@
-import { error, type RequestEvent } from '@sveltejs/kit';
+import { error, redirect, type RequestEvent } from '@sveltejs/kit';
 import { TRPCError } from '@trpc/server';
 import { getHTTPStatusCodeFromError } from '@trpc/server/http';
 import { accountRouter } from '../account/router';
@@ -6,11 +6,13 @@ import { retryAfterHeader } from '../auth/rate-limit';
 import { clientsRouter } from '../clients/router';
 import { dashboardRouter } from '../dashboard/router';
 import { notesRouter } from '../notes/router';
+import { signInAddress } from '../redirects';
 import { seriesRouter } from '../series/router';
 import { sessionsRouter } from '../sessions/router';
 import { subscribersRouter } from '../subscribers/router';
+import { reportedStandIn, reportUnexpected } from '../unexpected';
 import { createContext } from './context';
-import { createCallerFactory, router } from './init';
+import { createCallerFactory, router, SignInRequired } from './init';
 
 export const appRouter = router({
 	account: accountRouter,
@@ -28,11 +30,11 @@ export const createCaller = createCallerFactory(appRouter);
 
 /**
  * Logs what went wrong on our side, however the procedure was called: over HTTP or from a page's
- * load or form action, where the user sees only a message. Refusals (bad input, not found, rate
- * limits) are answers, not failures, and are not logged.
+ * load or form action, where the user sees only a reference to it. Refusals (bad input, not
+ * found, rate limits) are answers, not failures, and are not logged.
  */
 export function logUnexpected({ error, path }: { error: TRPCError; path?: string }) {
-	if (error.code === 'INTERNAL_SERVER_ERROR') console.error(`tRPC ${path ?? '?'} failed`, error);
+	if (error.code === 'INTERNAL_SERVER_ERROR') reportUnexpected(error, `tRPC ${path ?? '?'}`);
 }
 
 /**
@@ -43,16 +45,21 @@ export function logUnexpected({ error, path }: { error: TRPCError; path?: string
 const PAGE_ERRORS = new Set(['NOT_FOUND', 'FORBIDDEN']);
 const LOAD_ERRORS = new Set([...PAGE_ERRORS, 'BAD_REQUEST']);
 
-function asPageErrors<T extends object>(target: T, pageErrors: Set<string>): T {
+function asPageErrors<T extends object>(target: T, pageErrors: Set<string>, url: URL): T {
 	return new Proxy(target, {
 		get: (object, property) => {
 			const value: unknown = Reflect.get(object, property);
-			return typeof value === 'function' ? asPageErrors(value, pageErrors) : value;
+			return typeof value === 'function' ? asPageErrors(value, pageErrors, url) : value;
 		},
 		apply: (fn, self, args) =>
 			Promise.resolve(Reflect.apply(fn as (...a: unknown[]) => unknown, self, args)).catch(
 				(cause: unknown) => {
-					if (cause instanceof TRPCError && pageErrors.has(cause.code)) {
+					if (!(cause instanceof TRPCError)) throw cause;
+					// Not a TRPCError any more: forms show a TRPCError's message beside their fields.
+					if (cause.code === 'INTERNAL_SERVER_ERROR') throw reportedStandIn(cause, 'tRPC');
+					// A form sent after the sign-in ended (its page was open, or it came from elsewhere).
+					if (cause.cause instanceof SignInRequired) redirect(303, signInAddress(url));
+					if (pageErrors.has(cause.code)) {
 						if (cause.code === 'BAD_REQUEST') error(404, 'Not found');
 						error(getHTTPStatusCodeFromError(cause), cause.message);
 					}
@@ -65,7 +72,8 @@ function asPageErrors<T extends object>(target: T, pageErrors: Set<string>): T {
 /**
  * The same procedures the browser calls over HTTP, for loads and form actions. Missing or foreign
  * records become SvelteKit's 404 page; other refusals stay TRPCErrors for forms to show, and a
- * rate limit's page says when to come back.
+ * rate limit's page says when to come back; failures on our side reach SvelteKit's handleError,
+ * which shows only their reference.
  */
 export function serverCaller(event: RequestEvent) {
 	const forLoad = event.request.method === 'GET' || event.request.method === 'HEAD';
@@ -75,6 +83,7 @@ export function serverCaller(event: RequestEvent) {
 	};
 	return asPageErrors(
 		createCaller(createContext(event), { onError }),
-		forLoad ? LOAD_ERRORS : PAGE_ERRORS
+		forLoad ? LOAD_ERRORS : PAGE_ERRORS,
+		event.url
 	);
 }

@@ -1,5 +1,6 @@
 import { fetchRequestHandler } from '@trpc/server/adapters/fetch';
 import type { RequestHandler } from './$types';
+import { MAX_BATCH_SIZE } from '$lib/batch-size';
 import { retryAfterHeader } from '$lib/server/auth/rate-limit';
 import { createContext } from '$lib/server/trpc/context';
 import { appRouter, logUnexpected } from '$lib/server/trpc/router';
@@ -9,6 +10,7 @@ const handler: RequestHandler = (event) =>
 		endpoint: '/api/trpc',
 		req: event.request,
 		router: appRouter,
+		maxBatchSize: MAX_BATCH_SIZE,
 		createContext: () => createContext(event),
 		onError: logUnexpected,
 		responseMeta: ({ errors }) => ({ headers: retryAfterHeader(errors) })
