@@ -102,14 +102,25 @@ describe('rooms', () => {
 
 		await (
 			await alice.browser.api()
-		).account.updateProfile({ name: 'Alice B.', timeZone: 'UTC', currency: 'EUR' });
+		).account.updateProfile({
+			name: 'Alice B.',
+			timeZone: 'UTC',
+			currency: 'EUR',
+			locale: 'en-GB',
+			clock: 'locale'
+		});
 		await until(() => deskSeen.length === 1 && tabSeen.length === 1);
 		expect(tabSeen[0]).toEqual({
 			event: 'profile:updated',
-			args: [{ name: 'Alice B.', timeZone: 'UTC' }]
+			args: [{ name: 'Alice B.', timeZone: 'UTC', locale: 'en-GB', clock: 'locale' }]
 		});
 
-		publishToUser(bob.user.id, 'profile:updated', { name: 'Bob', timeZone: 'UTC' });
+		publishToUser(bob.user.id, 'profile:updated', {
+			name: 'Bob',
+			timeZone: 'UTC',
+			locale: 'en-GB',
+			clock: 'locale'
+		});
 		await until(() => bobSeen.length === 1);
 		expect(deskSeen).toHaveLength(1);
 		expect(tabSeen).toHaveLength(1);

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { CLOCKS, LOCALES } from '../../format';
 import { isCurrencyCode } from '../../money';
 import { passwordWeakness } from '../auth/password';
 
@@ -73,7 +74,9 @@ export const changePasswordSchema = z
 export const profileSchema = z.object({
 	name,
 	timeZone,
-	currency: z.string().trim().toUpperCase().refine(isCurrencyCode, 'Choose a currency.')
+	currency: z.string().trim().toUpperCase().refine(isCurrencyCode, 'Choose a currency.'),
+	locale: z.enum(LOCALES, 'Choose how dates are written.'),
+	clock: z.enum(CLOCKS, 'Choose a clock.')
 });
 
 export const verifyEmailSchema = z.object({ token });

@@ -1,4 +1,5 @@
 import { and, eq, isNull, inArray } from 'drizzle-orm';
+import { datePreferencesOf } from '../account/date-preferences';
 import type { Db } from '../db';
 import { series, subscribers, type OccurrenceRow } from '../db/schema';
 import { queueEmail } from '../email/deliveries';
@@ -31,19 +32,21 @@ export async function notifyOccurrenceChange(
 			)
 		);
 	const zone = row!.timeZone;
+	const writing = await datePreferencesOf(db, row!.ownerId);
+	const when = (instant: Date) => whenInZone(instant, zone, writing);
 	for (const person of people) {
 		const links = await subscriberLinks(db, origin, person.id);
 		const subject =
 			change.kind === 'cancelled'
-				? `Cancelled: ${row!.title} on ${whenInZone(occurrence.startsAt, zone)}`
+				? `Cancelled: ${row!.title} on ${when(occurrence.startsAt)}`
 				: `New time: ${row!.title}`;
 		const paragraphs =
 			change.kind === 'cancelled'
 				? [
-						`The date on ${whenInZone(occurrence.startsAt, zone)} is cancelled. The other dates stay as they are.`
+						`The date on ${when(occurrence.startsAt)} is cancelled. The other dates stay as they are.`
 					]
 				: [
-						`The date on ${whenInZone(change.previousStartsAt, zone)} moves to ${whenInZone(occurrence.startsAt, zone)}.`,
+						`The date on ${when(change.previousStartsAt)} moves to ${when(occurrence.startsAt)}.`,
 						'The other dates stay as they are.'
 					];
 		const key =
