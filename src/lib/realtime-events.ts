@@ -1,8 +1,15 @@
+import type { Clock } from './format';
+
 /** Events the server pushes to open browsers. Payloads carry only what the receiver may see. */
 export interface ServerToClientEvents {
 	/** This browser's sign-in was ended elsewhere: go to the sign-in page. */
 	'auth:revoked': () => void;
-	'profile:updated': (profile: { name: string; timeZone: string }) => void;
+	'profile:updated': (profile: {
+		name: string;
+		timeZone: string;
+		locale: string;
+		clock: Clock;
+	}) => void;
 	/** Clients, sessions or notes changed: pages showing them refetch. Ids only, never contents. */
 	'practice:changed': (change: PracticeChange) => void;
 }

@@ -150,18 +150,21 @@ test.describe('Series: public signup with double opt-in', () => {
 					'Shown in your time (America/New_York); the series runs in UTC.'
 				);
 				await expect(publicPage.dateLines).toHaveCount(6);
-				// The first date, as the visitor's own browser writes that instant in both zones.
+				// The first date, as the visitor's own browser writes that instant in both zones, in the
+				// practitioner's way (British English, its 24-hour clock); the series' zone is named.
 				const firstDate = await phone.evaluate((instant) => {
 					const inZone = (timeZone: string) =>
 						new Intl.DateTimeFormat('en-GB', {
 							weekday: 'long',
 							day: 'numeric',
 							month: 'long',
+							year: 'numeric',
 							hour: '2-digit',
 							minute: '2-digit',
+							hourCycle: 'h23',
 							timeZone
 						}).format(new Date(instant));
-					return `${inZone('America/New_York')} (${inZone('UTC')} in UTC)`;
+					return `${inZone('America/New_York')} · ${inZone('UTC')} (UTC)`;
 				}, `${fields.startDate}T${fields.startTime}:00Z`);
 				await expect(publicPage.dateLines.first()).toHaveText(firstDate);
 

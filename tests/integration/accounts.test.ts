@@ -410,7 +410,9 @@ describe('settings', () => {
 			(await browser.api()).account.updateProfile({
 				name: 'Robin',
 				timeZone: 'Mars/Olympus',
-				currency: 'EUR'
+				currency: 'EUR',
+				locale: 'en-GB',
+				clock: 'locale'
 			})
 		);
 		expect(bad.code).toBe('BAD_REQUEST');
@@ -418,14 +420,28 @@ describe('settings', () => {
 			(await browser.api()).account.updateProfile({
 				name: 'Robin',
 				timeZone: 'UTC',
-				currency: 'QQQ'
+				currency: 'QQQ',
+				locale: 'en-GB',
+				clock: 'locale'
 			})
 		);
 		expect(badCurrency.code).toBe('BAD_REQUEST');
 		const saved = await (
 			await browser.api()
-		).account.updateProfile({ name: 'Robin Renamed', timeZone: 'Asia/Tokyo', currency: 'jpy' });
-		expect(saved).toEqual({ name: 'Robin Renamed', timeZone: 'Asia/Tokyo', currency: 'JPY' });
+		).account.updateProfile({
+			name: 'Robin Renamed',
+			timeZone: 'Asia/Tokyo',
+			currency: 'jpy',
+			locale: 'en-US',
+			clock: '24'
+		});
+		expect(saved).toEqual({
+			name: 'Robin Renamed',
+			timeZone: 'Asia/Tokyo',
+			currency: 'JPY',
+			locale: 'en-US',
+			clock: '24'
+		});
 	});
 
 	it('refuses every account procedure without a sign-in', async () => {
@@ -437,7 +453,13 @@ describe('settings', () => {
 			api.account.signOut(),
 			api.account.signOutOthers(),
 			api.account.resendVerification(),
-			api.account.updateProfile({ name: 'X', timeZone: 'UTC', currency: 'EUR' }),
+			api.account.updateProfile({
+				name: 'X',
+				timeZone: 'UTC',
+				currency: 'EUR',
+				locale: 'en-GB',
+				clock: 'locale'
+			}),
 			api.account.changePassword({ currentPassword: 'x', newPassword: 'a brand new passphrase 7' })
 		]) {
 			expect((await failure(call)).code).toBe('UNAUTHORIZED');

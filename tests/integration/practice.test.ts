@@ -184,7 +184,7 @@ describe('sessions', () => {
 		const clash = await failure(makeSessions(api, id, { date: '2027-01-05', startTime: '09:30' }));
 		expect(clash.code).toBe('CONFLICT');
 		expect(clash.message).toContain('Olive Overlap');
-		expect(clash.message).toContain('Tuesday, January 5, 2027 at 9:00');
+		expect(clash.message).toContain('Tuesday, 5 January 2027 at 09:00');
 
 		// Back to back is fine: ranges are half-open.
 		await makeSessions(api, id, { date: '2027-01-05', startTime: '09:50' });

@@ -153,10 +153,16 @@ describe('rooms', () => {
 
 		await (
 			await alice.browser.api()
-		).account.updateProfile({ name: 'Alice B.', timeZone: 'UTC', currency: 'EUR' });
+		).account.updateProfile({
+			name: 'Alice B.',
+			timeZone: 'UTC',
+			currency: 'EUR',
+			locale: 'en-GB',
+			clock: 'locale'
+		});
 		const aliceProfile = {
 			event: 'profile:updated',
-			args: [{ name: 'Alice B.', timeZone: 'UTC' }]
+			args: [{ name: 'Alice B.', timeZone: 'UTC', locale: 'en-GB', clock: 'locale' }]
 		};
 		await waitFor(
 			'Alice’s profile on both her sockets',
@@ -167,14 +173,30 @@ describe('rooms', () => {
 
 		// One connection delivers in the order the server sent: once an event published to Bob after
 		// Alice's has reached him, hers would have too, had it gone to him.
-		const bobProfile = { event: 'profile:updated', args: [{ name: 'Bob', timeZone: 'UTC' }] };
-		publishToUser(bob.user.id, 'profile:updated', { name: 'Bob', timeZone: 'UTC' });
+		const bobProfile = {
+			event: 'profile:updated',
+			args: [{ name: 'Bob', timeZone: 'UTC', locale: 'en-GB', clock: 'locale' }]
+		};
+		publishToUser(bob.user.id, 'profile:updated', {
+			name: 'Bob',
+			timeZone: 'UTC',
+			locale: 'en-GB',
+			clock: 'locale'
+		});
 		await waitFor('Bob’s own event', () => bobSeen.some((e) => isEqual(e, bobProfile)));
 		expect(bobSeen).toEqual([bobProfile]);
 
 		// And the other way round: Bob's event reached neither of Alice's sockets.
-		const aliceAgain = { event: 'profile:updated', args: [{ name: 'Alice', timeZone: 'UTC' }] };
-		publishToUser(alice.user.id, 'profile:updated', { name: 'Alice', timeZone: 'UTC' });
+		const aliceAgain = {
+			event: 'profile:updated',
+			args: [{ name: 'Alice', timeZone: 'UTC', locale: 'en-GB', clock: 'locale' }]
+		};
+		publishToUser(alice.user.id, 'profile:updated', {
+			name: 'Alice',
+			timeZone: 'UTC',
+			locale: 'en-GB',
+			clock: 'locale'
+		});
 		await waitFor('Alice’s second event on both her sockets', () =>
 			[deskSeen, tabSeen].every((seen) => seen.some((e) => isEqual(e, aliceAgain)))
 		);
@@ -250,10 +272,9 @@ describe('series events', () => {
 		await waitFor('the final count', () => isEqual(watcherSeen.at(-1), final));
 		// Every event of the signup was sent before it returned. An event sent after it on each
 		// connection arrives after them, so what came before it is all that came.
-		const marker = { event: 'profile:updated', args: [{ name: 'marker', timeZone: 'UTC' }] };
-		for (const person of [owner, other]) {
-			publishToUser(person.user.id, 'profile:updated', { name: 'marker', timeZone: 'UTC' });
-		}
+		const profile = { name: 'marker', timeZone: 'UTC', locale: 'en-GB', clock: 'locale' } as const;
+		const marker = { event: 'profile:updated', args: [profile] };
+		for (const person of [owner, other]) publishToUser(person.user.id, 'profile:updated', profile);
 		publishSpotsLeft(elsewhere, 7);
 		const spotsElsewhere = { event: 'series:spots', args: [{ seriesId: elsewhere, spotsLeft: 7 }] };
 		await waitFor(

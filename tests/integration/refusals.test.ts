@@ -200,7 +200,9 @@ describe('a time zone PostgreSQL does not know', () => {
 			(await practitioner.api()).account.updateProfile({
 				name: 'Robin',
 				timeZone: 'US/Pacific-New',
-				currency: 'EUR'
+				currency: 'EUR',
+				locale: 'en-GB',
+				clock: 'locale'
 			})
 		);
 		expect(refused.code).toBe('BAD_REQUEST');

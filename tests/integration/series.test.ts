@@ -388,6 +388,39 @@ describe('subscriber emails', () => {
 		expect(moved).toHaveLength(2);
 		expect(moved[0]!.text).toContain('19:30 (Europe/Berlin)');
 	});
+
+	it("writes dates in subscriber emails as the practitioner does, naming the series' zone", async () => {
+		const { browser, user } = await signedUpPractitioner(db);
+		const api = await browser.api();
+		await api.account.updateProfile({
+			name: user.name,
+			timeZone: 'America/New_York',
+			currency: 'EUR',
+			locale: 'en-US',
+			clock: '12'
+		});
+		const { id, slug } = await publishedSeries(api, { capacity: 5 });
+		await signUpAndConfirm(db, slug, 1);
+		const [first] = await db
+			.select()
+			.from(seriesOccurrences)
+			.where(eq(seriesOccurrences.seriesId, id))
+			.orderBy(asc(seriesOccurrences.startsAt))
+			.limit(1);
+		await api.series.moveOccurrence({
+			occurrenceId: first!.id,
+			date: '2099-06-01',
+			startTime: '19:30'
+		});
+		const [moved] = await db
+			.select()
+			.from(emailDeliveries)
+			.where(like(emailDeliveries.key, `occurrence-moved:${first!.id}:%`));
+		// The practitioner's zone is not the reader's: the time stays in the series' own zone.
+		expect(moved!.text.replace(/\s/g, ' ')).toContain(
+			'moves to Monday, June 1, 2099 at 7:30 PM (Europe/Berlin).'
+		);
+	});
 });
 
 describe('cancelling and restoring a date', () => {

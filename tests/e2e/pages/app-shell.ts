@@ -8,12 +8,15 @@ export class AppShell {
 	readonly userName: Locator;
 	readonly realtime: Locator;
 	readonly signOutButton: Locator;
+	/** On a phone, the disclosure button in front of the navigation. */
+	readonly menuButton: Locator;
 
 	constructor(readonly page: Page) {
 		this.nav = page.getByRole('navigation', { name: 'Main' });
 		this.userName = page.getByTestId('user-name');
 		this.realtime = page.locator('[data-realtime]');
 		this.signOutButton = this.nav.getByRole('button', { name: 'Sign out', exact: true });
+		this.menuButton = page.getByRole('button', { name: 'Menu', exact: true });
 	}
 
 	navLink(label: string): Locator {

@@ -20,6 +20,14 @@ export class SettingsPage {
 		await expect(this.profile.getByRole('status')).toHaveText('Saved.');
 	}
 
+	/** Sets how dates are written: a locale of the list, and `locale`, `12` or `24` for the clock. */
+	async chooseDateFormat(locale: string, clock: string): Promise<void> {
+		await this.profile.getByLabel('Date format', { exact: true }).selectOption(locale);
+		await this.profile.getByLabel('Clock', { exact: true }).selectOption(clock);
+		await this.profile.getByRole('button', { name: 'Save profile' }).click();
+		await expect(this.profile.getByRole('status')).toHaveText('Saved.');
+	}
+
 	/** Ends every other sign-in; `count` is how many the page should say it ended. */
 	async signOutOtherDevices(count: number): Promise<void> {
 		await this.signIns.getByRole('button', { name: 'Sign out of all other devices' }).click();

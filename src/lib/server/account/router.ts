@@ -71,7 +71,9 @@ export const accountRouter = router({
 		const profile = await account.updateProfile(ctx.db, ctx.user.id, input);
 		publishToUser(ctx.user.id, 'profile:updated', {
 			name: profile.name,
-			timeZone: profile.timeZone
+			timeZone: profile.timeZone,
+			locale: profile.locale,
+			clock: profile.clock
 		});
 		return profile;
 	}),

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { CLOCKS, LOCALES } from '../../format';
 import { isCurrencyCode } from '../../money';
 import { email, text, timeZone } from '../../validation';
 import { passwordWeakness } from '../auth/password';
@@ -57,7 +58,9 @@ export const changePasswordSchema = z
 export const profileSchema = z.object({
 	name,
 	timeZone,
-	currency: text(3).toUpperCase().refine(isCurrencyCode, 'Choose a currency.')
+	currency: text(3).toUpperCase().refine(isCurrencyCode, 'Choose a currency.'),
+	locale: z.enum(LOCALES, 'Choose how dates are written.'),
+	clock: z.enum(CLOCKS, 'Choose a clock.')
 });
 
 export const verifyEmailSchema = z.object({ token });

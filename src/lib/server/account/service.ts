@@ -364,7 +364,13 @@ export async function updateProfile(db: Db, userId: string, input: z.output<type
 		.update(users)
 		.set({ ...input, updatedAt: new Date() })
 		.where(eq(users.id, userId))
-		.returning({ name: users.name, timeZone: users.timeZone, currency: users.currency });
+		.returning({
+			name: users.name,
+			timeZone: users.timeZone,
+			currency: users.currency,
+			locale: users.locale,
+			clock: users.clock
+		});
 	return user!;
 }
 

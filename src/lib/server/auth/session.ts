@@ -17,7 +17,7 @@ const LAST_SEEN_PRECISION_MS = 60 * 1000;
 export type Client = { ip: string | null; userAgent: string | null };
 export type SessionUser = Pick<
 	User,
-	'id' | 'email' | 'name' | 'emailVerifiedAt' | 'timeZone' | 'currency'
+	'id' | 'email' | 'name' | 'emailVerifiedAt' | 'timeZone' | 'currency' | 'locale' | 'clock'
 >;
 /** `renewed`: the expiry moved, so the browser's cookie must be sent again with the new one. */
 export type ValidatedAuthSession = { session: AuthSession; user: SessionUser; renewed: boolean };
@@ -52,7 +52,9 @@ function lookupQuery(db: Db) {
 				name: users.name,
 				emailVerifiedAt: users.emailVerifiedAt,
 				timeZone: users.timeZone,
-				currency: users.currency
+				currency: users.currency,
+				locale: users.locale,
+				clock: users.clock
 			}
 		})
 		.from(authSessions)

@@ -1,20 +1,17 @@
+import { formatDateTime, type DatePrefs } from '../../format';
 import type { Email, EmailAttachment } from './mailer';
 import { compose, type Link } from './templates';
 
-/** "Tuesday 3 March, 18:00 (Europe/Berlin)": times in subscriber emails always name the zone. */
-export function whenInZone(instant: Date, timeZone: string): string {
-	const day = new Intl.DateTimeFormat('en-GB', {
-		weekday: 'long',
-		day: 'numeric',
-		month: 'long',
-		timeZone
-	}).format(instant);
-	const time = new Intl.DateTimeFormat('en-GB', {
-		hour: '2-digit',
-		minute: '2-digit',
-		timeZone
-	}).format(instant);
-	return `${day}, ${time} (${timeZone})`;
+/**
+ * "Tuesday, 3 March 2026, 18:00 (Europe/Berlin)" as the practitioner writes dates: a reader's
+ * zone is unknown in an email, so the series' zone is always named.
+ */
+export function whenInZone(
+	instant: Date,
+	timeZone: string,
+	writing: Pick<DatePrefs, 'locale' | 'clock'>
+): string {
+	return formatDateTime(instant, timeZone, { ...writing, timeZone: null }, 'long');
 }
 
 export type SubscriberMessage = {

@@ -1,4 +1,5 @@
 import { and, eq, isNull, inArray } from 'drizzle-orm';
+import { datePreferencesOf } from '../account/date-preferences';
 import type { Db } from '../db';
 import { series, subscribers, type OccurrenceRow } from '../db/schema';
 import { queueEmail } from '../email/deliveries';
@@ -9,8 +10,8 @@ type Change =
 	| { kind: 'cancelled' | 'restored'; occurrence: OccurrenceRow }
 	| { kind: 'moved'; occurrence: OccurrenceRow; previousStartsAt: Date };
 
-function wording(change: Change, title: string, zone: string) {
-	const when = whenInZone(change.occurrence.startsAt, zone);
+function wording(change: Change, title: string, writeWhen: (instant: Date) => string) {
+	const when = writeWhen(change.occurrence.startsAt);
 	const others = 'The other dates stay as they are.';
 	switch (change.kind) {
 		case 'cancelled':
@@ -26,10 +27,7 @@ function wording(change: Change, title: string, zone: string) {
 		case 'moved':
 			return {
 				subject: `New time: ${title}`,
-				paragraphs: [
-					`The date on ${whenInZone(change.previousStartsAt, zone)} moves to ${when}.`,
-					others
-				]
+				paragraphs: [`The date on ${writeWhen(change.previousStartsAt)} moves to ${when}.`, others]
 			};
 	}
 }
@@ -55,7 +53,10 @@ export async function notifyOccurrenceChange(
 				isNull(subscribers.unsubscribedAt)
 			)
 		);
-	const { subject, paragraphs } = wording(change, row!.title, row!.timeZone);
+	const writing = await datePreferencesOf(db, row!.ownerId);
+	const { subject, paragraphs } = wording(change, row!.title, (instant) =>
+		whenInZone(instant, row!.timeZone, writing)
+	);
 	// A date can be cancelled, put back on and cancelled again: each change is its own message.
 	const changeKey = `${occurrence.id}:${(change.kind === 'moved' ? occurrence.startsAt : occurrence.updatedAt).toISOString()}`;
 	for (const person of people) {

@@ -1,7 +1,8 @@
 import { sql } from 'drizzle-orm';
+import type { Clock } from '../../format';
 import { config, localOrigin } from '../config';
 import type { Db } from '../db';
-import { emailDeliveries, series, seriesOccurrences, subscribers } from '../db/schema';
+import { emailDeliveries, series, seriesOccurrences, subscribers, users } from '../db/schema';
 import { queueEmails, type QueuedEmail } from '../email/deliveries';
 import { subscriberMessage, whenInZone } from '../email/subscriber-messages';
 import { signLink } from '../signed-links';
@@ -13,6 +14,8 @@ type DueReminder = {
 	joinUrl: string | null;
 	title: string;
 	timeZone: string;
+	locale: string;
+	clock: Clock;
 	locationKind: 'in_person' | 'online';
 	locationDetail: string;
 	subscriberId: string;
@@ -35,12 +38,15 @@ function dueReminders(db: Db) {
 			${seriesOccurrences.joinUrl} as "joinUrl",
 			${series.title} as "title",
 			${series.timeZone} as "timeZone",
+			${users.locale} as "locale",
+			${users.clock} as "clock",
 			${series.locationKind} as "locationKind",
 			${series.locationDetail} as "locationDetail",
 			${subscribers.id} as "subscriberId",
 			${subscribers.name} as "name",
 			${subscribers.email} as "email"
 		from ${series}
+		join ${users} on ${users.id} = ${series.ownerId}
 		join ${seriesOccurrences}
 			on ${seriesOccurrences.seriesId} = ${series.id}
 			and ${seriesOccurrences.status} = 'scheduled'
@@ -70,7 +76,7 @@ function reminderEmail(
 	row: DueReminder,
 	links: { manageUrl: string; unsubscribeUrl: string }
 ): QueuedEmail {
-	const when = whenInZone(new Date(row.startsAt), row.timeZone);
+	const when = whenInZone(new Date(row.startsAt), row.timeZone, row);
 	const joinUrl = row.locationKind === 'online' ? row.joinUrl || row.locationDetail : '';
 	const where =
 		row.locationKind === 'in_person'

@@ -11,7 +11,9 @@ import {
 	type Placeholder
 } from 'drizzle-orm';
 import type { z } from 'zod';
+import { formatDateTime } from '../../format';
 import { toMinorUnits } from '../../money';
+import { datePreferencesOf } from '../account/date-preferences';
 import type { Db } from '../db';
 import { clients, noteAddenda, sessionNotes, sessionRecurrences, sessions } from '../db/schema';
 import type { SessionStatus } from '../db/schema';
@@ -109,12 +111,13 @@ async function findClash(db: Db, ownerId: string, ranges: Range[], excludeIds: s
 	return clash;
 }
 
-function describeClash(clash: { startsAt: Date; timeZone: string; clientName: string }): string {
-	const when = new Intl.DateTimeFormat('en', {
-		dateStyle: 'full',
-		timeStyle: 'short',
-		timeZone: clash.timeZone
-	}).format(clash.startsAt);
+async function describeClash(
+	db: Db,
+	ownerId: string,
+	clash: { startsAt: Date; timeZone: string; clientName: string }
+): Promise<string> {
+	const reader = await datePreferencesOf(db, ownerId);
+	const when = formatDateTime(clash.startsAt, clash.timeZone, reader, 'long');
 	return `This overlaps your session with ${clash.clientName} on ${when}.`;
 }
 
@@ -134,7 +137,9 @@ async function guardOverlap<T>(
 	} catch (error) {
 		if (pgErrorCode(error) !== EXCLUSION_VIOLATION) throw error;
 		const clash = await findClash(db, ownerId, ranges(), excludeIds);
-		const message = clash ? describeClash(clash) : 'This overlaps another of your sessions.';
+		const message = clash
+			? await describeClash(db, ownerId, clash)
+			: 'This overlaps another of your sessions.';
 		throw new TRPCError({ code: 'CONFLICT', message, cause: fieldError('startTime', message) });
 	}
 }

@@ -2,6 +2,7 @@ import { TRPCError } from '@trpc/server';
 import { and, asc, eq, gt, ilike, inArray, like, or, sql } from 'drizzle-orm';
 import type { z } from 'zod';
 import { hitEach, limits } from '../auth/rate-limit';
+import { datePreferencesOf } from '../account/date-preferences';
 import type { Client } from '../auth/session';
 import type { Db } from '../db';
 import { perDatabase } from '../db/per-database';
@@ -64,8 +65,14 @@ const seriesBySlug = perDatabase((db) =>
 export async function publicSeries(db: Db, slug: string) {
 	const [row] = await seriesBySlug(db).execute({ slug });
 	if (!row || row.status === 'draft') throw notFound('series');
-	const [dates, taken] = await Promise.all([upcoming(db, row.id, 12), activeCount(db, row.id)]);
+	const [dates, taken, writing] = await Promise.all([
+		upcoming(db, row.id, 12),
+		activeCount(db, row.id),
+		datePreferencesOf(db, row.ownerId)
+	]);
 	return {
+		// The practitioner's way of writing dates, and not their own time zone.
+		writing: { locale: writing.locale, clock: writing.clock },
 		id: row.id,
 		slug: row.slug,
 		title: row.title,
@@ -315,7 +322,7 @@ async function lockSeries(db: Db, seriesId: string): Promise<SeriesRow> {
 type Dates = Awaited<ReturnType<typeof upcoming>>;
 
 /** "You are in" (or "a place opened up"), with the coming dates as an .ics invite. */
-function welcomeEmail(
+async function welcomeEmail(
 	db: Db,
 	origin: string,
 	row: SeriesRow,
@@ -323,6 +330,7 @@ function welcomeEmail(
 	subscriber: SubscriberRow,
 	promoted: boolean
 ): Promise<QueuedEmail> {
+	const writing = await datePreferencesOf(db, row.ownerId);
 	const where =
 		row.locationKind === 'online'
 			? 'Online — the join link comes with each reminder.'
@@ -355,7 +363,7 @@ function welcomeEmail(
 					? `Good news: a place in “${row.title}” opened up, and it is yours.`
 					: `Your place in “${row.title}” is confirmed.`,
 				next
-					? `Next date: ${whenInZone(next.startsAt, row.timeZone)}.`
+					? `Next date: ${whenInZone(next.startsAt, row.timeZone, writing)}.`
 					: 'The next dates will be announced soon.',
 				`Where: ${where}`,
 				'The attached calendar file holds the coming dates.'
@@ -598,9 +606,14 @@ export async function manageView(db: Db, token: string) {
 	const [subscriber] = await db.select().from(subscribers).where(eq(subscribers.id, id));
 	if (!subscriber) throw notFound('subscription');
 	const [row] = await db.select().from(series).where(eq(series.id, subscriber.seriesId));
-	const dates = await upcoming(db, row!.id, 12);
+	const [dates, writing] = await Promise.all([
+		upcoming(db, row!.id, 12),
+		datePreferencesOf(db, row!.ownerId)
+	]);
 	const online = row!.locationKind === 'online';
 	return {
+		// The practitioner's way of writing dates, and not their own time zone.
+		writing: { locale: writing.locale, clock: writing.clock },
 		subscriber: {
 			name: subscriber.name,
 			email: subscriber.email,

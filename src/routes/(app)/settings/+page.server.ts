@@ -18,7 +18,13 @@ export const load: PageServerLoad = async (event) => {
 	]);
 	return {
 		profileForm: await superValidate(
-			{ name: me.name, timeZone: me.timeZone, currency: me.currency },
+			{
+				name: me.name,
+				timeZone: me.timeZone,
+				currency: me.currency,
+				locale: me.locale,
+				clock: me.clock
+			},
 			profile
 		),
 		passwordForm: await superValidate(password),

@@ -1,5 +1,6 @@
 import { sql } from 'drizzle-orm';
-import { pgTable, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
+import type { Locale } from '../../../format';
+import { check, pgTable, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
 
 export const users = pgTable(
 	'users',
@@ -15,10 +16,19 @@ export const users = pgTable(
 		timeZone: text('time_zone').notNull().default('UTC'),
 		/** ISO 4217 code new sessions are priced in. */
 		currency: text('currency').notNull().default('EUR'),
+		/** BCP 47 locale dates and times are written in, on pages and in subscriber emails. */
+		locale: text('locale').$type<Locale>().notNull().default('en-GB'),
+		/** `locale` (as the locale writes times), `12` or `24`. */
+		clock: text('clock', { enum: ['locale', '12', '24'] })
+			.notNull()
+			.default('locale'),
 		createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
 		updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow()
 	},
-	(t) => [uniqueIndex('users_email_key').on(sql`lower(${t.email})`)]
+	(t) => [
+		uniqueIndex('users_email_key').on(sql`lower(${t.email})`),
+		check('users_clock_check', sql`${t.clock} in ('locale', '12', '24')`)
+	]
 );
 
 export type User = typeof users.$inferSelect;
