@@ -1,15 +1,21 @@
 import { createHash } from 'node:crypto';
 import { eq, sql } from 'drizzle-orm';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Database } from '../../src/lib/server/db';
 import { authSessions, emailTokens } from '../../src/lib/server/db/schema';
+import { startWorker, type RunningWorker } from '../../src/lib/server/jobs/worker';
 import { signedUpPractitioner, TestBrowser, tokenFromEmail } from './support/browser';
 import { useTestDatabase } from './support/database';
 
 let db: Database;
+// The worker makes the reset link of a reset request.
+let worker: RunningWorker;
 beforeAll(async () => {
-	({ db } = await useTestDatabase());
+	let url: string;
+	({ db, url } = await useTestDatabase());
+	worker = await startWorker(url, { crons: false, log: () => {} });
 });
+afterAll(() => worker.stop());
 
 /** SHA-256 computed here, not by the app: a reversible "hash" in the app cannot agree with it. */
 const sha256Hex = (text: string) => createHash('sha256').update(text).digest('hex');
