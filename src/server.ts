@@ -44,8 +44,13 @@ async function stop() {
 	await worker?.stop();
 	await database.stop();
 }
+// A terminal's Ctrl-C reaches both `npm start` and this process, which passes it on again: the
+// second signal must not cut the shutdown short.
+let stopping = false;
 for (const signal of ['SIGTERM', 'SIGINT'] as const) {
-	process.once(signal, () => {
+	process.on(signal, () => {
+		if (stopping) return;
+		stopping = true;
 		stop().then(
 			() => process.exit(0),
 			(error: unknown) => {

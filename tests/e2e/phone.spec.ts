@@ -3,13 +3,10 @@ import { AppShell, NAV_LABELS } from './pages/app-shell';
 import { SettingsPage } from './pages/settings';
 import { newAccount, signUpAndConfirm } from './support/accounts';
 import { seriousViolations } from './support/axe';
+import { sidewaysOverflow } from './support/layout';
 import { createClient, createSession, isoDate, uniqueName } from './support/practice';
 
 const PHONE = { width: 390, height: 844 };
-
-async function sidewaysOverflow(page: Page): Promise<number> {
-	return page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
-}
 
 /** Whether the whole box is inside the window, not only a sliver of it. */
 async function fullyOnScreen(page: Page, target: Locator): Promise<boolean> {

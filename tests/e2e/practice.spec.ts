@@ -1,11 +1,12 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { expect, test, type Page } from '@playwright/test';
+import { expect, test } from '@playwright/test';
 import { AppShell } from './pages/app-shell';
 import { ClientPage, ClientsPage } from './pages/clients';
 import { DashboardPage } from './pages/dashboard';
 import { AgendaPage, NewSessionPage, SessionPage } from './pages/sessions';
 import { seriousViolations } from './support/axe';
+import { sidewaysOverflow } from './support/layout';
 import { screenshots } from './support/shots';
 import { newAccount, signUpAndConfirm } from './support/accounts';
 import {
@@ -212,10 +213,6 @@ test.describe('Clients and sessions', () => {
 
 /** Where screenshots go when E2E_SHOTS_DIR is set, to look at the pages by eye. */
 const SHOTS_DIR = process.env.E2E_SHOTS_DIR;
-
-async function sidewaysOverflow(page: Page): Promise<number> {
-	return page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
-}
 
 test.describe('The practice pages, at desktop and tablet size', () => {
 	test('have no serious or critical axe violations and do not scroll sideways', async ({

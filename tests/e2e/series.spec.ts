@@ -20,6 +20,7 @@ import {
 } from './pages/series';
 import { newAccount, signUpAndConfirm } from './support/accounts';
 import { seriousViolations } from './support/axe';
+import { sidewaysOverflow } from './support/layout';
 import { isoDate, uniqueName } from './support/practice';
 import { expectSameDocument, markDocument } from './support/realtime';
 import { screenshots } from './support/shots';
@@ -39,14 +40,6 @@ const PHONE = {
 /** A person signing up; their address is new on every run, as the rate limits require. */
 function newVisitor(label: string, name: string): Visitor {
 	return { name, email: newAccount(label).email };
-}
-
-/** How far the page scrolls sideways: 0 when everything fits the viewport's width. */
-async function sidewaysOverflow(page: Page): Promise<number> {
-	return page.evaluate(() => {
-		const root = document.scrollingElement ?? document.documentElement;
-		return root.scrollWidth - root.clientWidth;
-	});
 }
 
 type SignedIn = Awaited<ReturnType<BrowserContext['storageState']>>;

@@ -1,13 +1,10 @@
-import { expect, test, type Page } from '@playwright/test';
+import { expect, test } from '@playwright/test';
 import { AppShell, NAV_LABELS } from './pages/app-shell';
 import { newAccount, signUpAndConfirm } from './support/accounts';
+import { sidewaysOverflow } from './support/layout';
 
 /** WCAG 2.5.5's and Apple's minimum for something a finger has to hit. */
 const MIN_TOUCH_TARGET = 44;
-
-async function sidewaysOverflow(page: Page): Promise<number> {
-	return page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
-}
 
 test.describe('Tablet, 820×1180 with touch', () => {
 	test.use({ viewport: { width: 820, height: 1180 }, hasTouch: true });

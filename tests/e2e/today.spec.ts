@@ -1,6 +1,6 @@
-import AxeBuilder from '@axe-core/playwright';
 import { expect, type BrowserContext, type Page } from '@playwright/test';
 import { newAccount, signUpAndConfirm } from './support/accounts';
+import { seriousViolations } from './support/axe';
 import { createClient, createSession, isoDate, uniqueName } from './support/practice';
 import { test, type TabletNetwork } from './support/network';
 import { saveNoteElsewhere, sessionOnServer, SYNC, TodayPage } from './pages/today';
@@ -32,13 +32,6 @@ async function goOffline(context: BrowserContext, network: TabletNetwork): Promi
 async function goOnline(context: BrowserContext, network: TabletNetwork): Promise<void> {
 	network.restore();
 	await context.setOffline(false);
-}
-
-async function seriousViolations(page: Page): Promise<string[]> {
-	const { violations } = await new AxeBuilder({ page }).analyze();
-	return violations
-		.filter((violation) => violation.impact === 'serious' || violation.impact === 'critical')
-		.map((v) => `${v.id} (${v.impact}): ${v.help} at ${v.nodes.map((n) => n.target).join(', ')}`);
 }
 
 test.describe('Tablet session mode', () => {

@@ -22,7 +22,12 @@ describe('safeRedirectTarget', () => {
 			'/\r\n/evil.test',
 			'/\t\\evil.test',
 			'\t//evil.test',
-			'//['
+			'//[',
+			'/.//evil.test',
+			'/..//evil.test',
+			'/a/..//evil.test',
+			'/%2e//evil.test',
+			'/.\\/evil.test'
 		]) {
 			expect(safeRedirectTarget(target), JSON.stringify(target)).toBe('/dashboard');
 		}

@@ -17,7 +17,10 @@ export function safeRedirectTarget(value: string | null, fallback = '/dashboard'
 		return fallback;
 	}
 	if (target.origin !== HERE.origin) return fallback;
-	return target.pathname + target.search + target.hash;
+	const path = target.pathname + target.search + target.hash;
+	// Dot segments resolve away: `/.//evil.test` becomes `//evil.test`, which a browser reads as
+	// another site when it comes back in a Location header.
+	return path.startsWith('//') ? fallback : path;
 }
 
 /** The sign-in page, coming back to `url` afterwards. */

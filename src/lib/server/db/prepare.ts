@@ -1,8 +1,21 @@
+import { constants } from 'node:os';
 import { config } from '../config';
 import { startEmbeddedPostgres } from './embedded';
 import { ensureDatabase, migrateDatabase } from './migrate';
 
 export type PreparedDatabase = { url: string; embedded: boolean; stop: () => Promise<void> };
+
+/**
+ * For a script with no shutdown of its own: Ctrl-C or SIGTERM stops the embedded database before
+ * the process ends, which a signal's default ending would not.
+ */
+export function stopOnSignals(database: PreparedDatabase): void {
+	for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+		process.once(signal, () => {
+			void database.stop().finally(() => process.exit(128 + constants.signals[signal]));
+		});
+	}
+}
 
 /**
  * Finds the database (DATABASE_URL, or an embedded PostgreSQL in DATA_DIR when unset), applies

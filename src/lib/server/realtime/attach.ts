@@ -1,9 +1,11 @@
 import { parse as parseCookies } from 'cookie';
+import { eq } from 'drizzle-orm';
 import type postgres from 'postgres';
 import { Server } from 'socket.io';
 import { AUTH_COOKIE, AUTH_SESSION_ENDED, validateAuthSessionToken } from '../auth/session';
 import { config } from '../config';
 import { getDb, type Database } from '../db';
+import { authSessions } from '../db/schema';
 import { authSessionRoom, publicSeriesRoom, userRoom } from '../../realtime-events';
 import { fromOwnPage } from './origin';
 import { publicNamespace, registerRealtimeServer, type RealtimeServer } from './publish';
@@ -61,8 +63,24 @@ export function attachRealtime(httpServer: HttpServer, db: Database = getDb()): 
 			next(new Error('unavailable'));
 		}
 	});
-	io.on('connection', (socket) => {
-		void socket.join([userRoom(socket.data.userId), authSessionRoom(socket.data.sessionId)]);
+	io.on('connection', async (socket) => {
+		const { userId, sessionId } = socket.data;
+		await socket.join([userRoom(userId), authSessionRoom(sessionId)]);
+		// A sign-in that ended between the handshake and the join was announced to a room this
+		// socket was not in yet; from here on the room hears of it, so one look closes the gap.
+		const [stillSignedIn] = await db
+			.select({ id: authSessions.id })
+			.from(authSessions)
+			.where(eq(authSessions.id, sessionId))
+			.catch((error: unknown) => {
+				// Unsure whether the sign-in lives: the page reconnects and is checked again.
+				console.error('Socket sign-in check failed', error);
+				return [];
+			});
+		if (!stillSignedIn) {
+			socket.emit('auth:revoked');
+			socket.disconnect(true);
+		}
 	});
 	publicNamespace(io).on('connection', (socket) => {
 		socket.on('series:watch', (seriesId) => {
