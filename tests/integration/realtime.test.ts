@@ -102,7 +102,8 @@ describe('socket handshake', () => {
 		});
 		await waitFor('the sign-out to start', () => commit !== undefined);
 		// The handshake reads the row (the sign-out is not committed), then waits on its lock.
-		const socket = open(browser.token);
+		// Listening from the start: the refusal may arrive before the sign-out's commit returns here.
+		const admitted = outcome(open(browser.token));
 		await waitFor('the handshake to wait for the sign-out', async () => {
 			const waiting = await db.execute(sql`
 				select 1 from pg_stat_activity
@@ -111,7 +112,7 @@ describe('socket handshake', () => {
 		});
 		commit();
 		await signedOut;
-		expect(await outcome(socket)).toBe('unauthorized');
+		expect(await admitted).toBe('unauthorized');
 	});
 
 	it('refuses a page of another site, even with a valid cookie, and admits the app’s own', async () => {
