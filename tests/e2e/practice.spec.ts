@@ -102,7 +102,7 @@ test.describe('Clients and sessions', () => {
 
 		const dashboard = new DashboardPage(page);
 		await dashboard.goto();
-		await expect(dashboard.groupDate(title)).toContainText('0 of 6 places');
+		await expect(dashboard.groupDate(title)).toContainText('0 of 6 places taken');
 		await expect(dashboard.session(client.name)).toContainText(
 			`Overlaps the group date of ${title}`
 		);
