@@ -1,10 +1,8 @@
-import { asc, eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDatabase, type Database } from '../../src/lib/server/db';
-import { subscribers } from '../../src/lib/server/db/schema';
 import { signedUpPractitioner, TestBrowser } from './support/browser';
 import { useTestDatabase } from './support/database';
-import { publishedSeries, signUp } from './support/series';
+import { expectFirstComeFirstServed, publishedSeries, signUp } from './support/series';
 
 let db: Database;
 /** One pool per app instance: each has its own batchers, so only the database orders them. */
@@ -31,13 +29,6 @@ describe('capacity across app instances', () => {
 			)
 		);
 		expect(results.filter((r) => r.status === 'rejected')).toEqual([]);
-		const rows = await db
-			.select()
-			.from(subscribers)
-			.where(eq(subscribers.seriesId, id))
-			.orderBy(asc(subscribers.arrival));
-		expect(rows.filter((r) => r.status === 'active')).toHaveLength(20);
-		expect(rows.filter((r) => r.status === 'waitlisted')).toHaveLength(100);
-		expect(rows.slice(0, 20).every((r) => r.status === 'active')).toBe(true);
+		await expectFirstComeFirstServed(db, id, { places: 20, crowd: 120 });
 	}, 120_000);
 });

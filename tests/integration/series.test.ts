@@ -7,7 +7,13 @@ import { extendAllSeries } from '../../src/lib/server/series/service';
 import { ORIGIN, signedUpPractitioner, TestBrowser } from './support/browser';
 import { useTestDatabase } from './support/database';
 import { failure } from './support/errors';
-import { publishedSeries, seriesInput, signUp, signUpAndConfirm } from './support/series';
+import {
+	expectFirstComeFirstServed,
+	publishedSeries,
+	seriesInput,
+	signUp,
+	signUpAndConfirm
+} from './support/series';
 
 let db: Database;
 beforeAll(async () => {
@@ -91,16 +97,7 @@ describe('capacity and waitlist', () => {
 			Array.from({ length: 200 }, (_, n) => signUpAndConfirm(db, slug, n))
 		);
 		expect(results.filter((r) => r.status === 'rejected')).toEqual([]);
-		const rows = await db
-			.select()
-			.from(subscribers)
-			.where(eq(subscribers.seriesId, id))
-			.orderBy(asc(subscribers.arrival));
-		expect(rows.filter((r) => r.status === 'active')).toHaveLength(20);
-		expect(rows.filter((r) => r.status === 'waitlisted')).toHaveLength(180);
-		// Everyone admitted arrived before everyone waiting, and arrival numbers are distinct.
-		expect(rows.slice(0, 20).every((r) => r.status === 'active')).toBe(true);
-		expect(new Set(rows.map((r) => r.arrival)).size).toBe(200);
+		await expectFirstComeFirstServed(db, id, { places: 20, crowd: 200 });
 	}, 120_000);
 
 	it('takes a crowd at once: an address twice in it signs up once, and one already in keeps its place', async () => {

@@ -1,6 +1,7 @@
-import { and, eq, like } from 'drizzle-orm';
+import { and, asc, eq, like } from 'drizzle-orm';
+import { expect } from 'vitest';
 import type { Database } from '../../../src/lib/server/db';
-import { emailDeliveries } from '../../../src/lib/server/db/schema';
+import { emailDeliveries, subscribers } from '../../../src/lib/server/db/schema';
 import { weekdayFields } from '../../../src/lib/server/series/schemas';
 import { ORIGIN, TestBrowser } from './browser';
 
@@ -59,4 +60,24 @@ export async function signUp(db: Database, slug: string, n: number) {
 export async function signUpAndConfirm(db: Database, slug: string, n: number) {
 	const { visitor, token } = await signUp(db, slug, n);
 	return visitor.subscribers.confirm({ token });
+}
+
+/**
+ * A crowd's outcome: exactly `places` admitted, everyone else waiting, and those admitted the
+ * first to arrive, with no arrival number given twice.
+ */
+export async function expectFirstComeFirstServed(
+	db: Database,
+	seriesId: string,
+	{ places, crowd }: { places: number; crowd: number }
+) {
+	const rows = await db
+		.select()
+		.from(subscribers)
+		.where(eq(subscribers.seriesId, seriesId))
+		.orderBy(asc(subscribers.arrival));
+	expect(rows.filter((r) => r.status === 'active')).toHaveLength(places);
+	expect(rows.filter((r) => r.status === 'waitlisted')).toHaveLength(crowd - places);
+	expect(rows.slice(0, places).every((r) => r.status === 'active')).toBe(true);
+	expect(new Set(rows.map((r) => r.arrival)).size).toBe(crowd);
 }

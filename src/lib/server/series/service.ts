@@ -1,4 +1,4 @@
-import { and, asc, desc, eq, gt, inArray, isNull, lt, ne, or, sql } from 'drizzle-orm';
+import { and, asc, desc, eq, gt, inArray, isNull, lt, ne, or, sql, type SQL } from 'drizzle-orm';
 import type { Db } from '../db';
 import {
 	emailDeliveries,
@@ -338,11 +338,22 @@ const groupDateColumns = {
 	placesTaken: countOf('active')
 };
 
-/** Dates of series still running (drafts included: they are planned time too). */
-const ownLiveDates = (ownerId: string) =>
-	and(eq(seriesOccurrences.ownerId, ownerId), ne(series.status, 'archived'));
+/**
+ * The owner's group dates of series still running (drafts included: they are planned time too)
+ * that meet `conditions`, with places taken, in one query.
+ */
+function liveGroupDates(db: Db, ownerId: string, ...conditions: SQL[]) {
+	return db
+		.select(groupDateColumns)
+		.from(seriesOccurrences)
+		.innerJoin(series, eq(series.id, seriesOccurrences.seriesId))
+		.where(
+			and(eq(seriesOccurrences.ownerId, ownerId), ne(series.status, 'archived'), ...conditions)
+		)
+		.orderBy(asc(seriesOccurrences.startsAt));
+}
 
-/** Group dates of `days` local days from `fromDate`, with places taken, in one query. */
+/** Group dates of `days` local days from `fromDate`. */
 export function seriesDatesBetween(
 	db: Db,
 	ownerId: string,
@@ -350,17 +361,11 @@ export function seriesDatesBetween(
 	fromDate: string,
 	days: number
 ) {
-	return db
-		.select(groupDateColumns)
-		.from(seriesOccurrences)
-		.innerJoin(series, eq(series.id, seriesOccurrences.seriesId))
-		.where(
-			and(
-				ownLiveDates(ownerId),
-				withinLocalDays(seriesOccurrences.startsAt, timeZone, fromDate, days)
-			)
-		)
-		.orderBy(asc(seriesOccurrences.startsAt));
+	return liveGroupDates(
+		db,
+		ownerId,
+		withinLocalDays(seriesOccurrences.startsAt, timeZone, fromDate, days)
+	);
 }
 
 /** The group dates still on that overlap a time range: a one-to-one booked on top of them. */
@@ -369,17 +374,11 @@ export function groupDatesOverlapping(
 	ownerId: string,
 	range: { startsAt: Date; endsAt: Date }
 ) {
-	return db
-		.select(groupDateColumns)
-		.from(seriesOccurrences)
-		.innerJoin(series, eq(series.id, seriesOccurrences.seriesId))
-		.where(
-			and(
-				ownLiveDates(ownerId),
-				eq(seriesOccurrences.status, 'scheduled'),
-				lt(seriesOccurrences.startsAt, range.endsAt),
-				gt(seriesOccurrences.endsAt, range.startsAt)
-			)
-		)
-		.orderBy(asc(seriesOccurrences.startsAt));
+	return liveGroupDates(
+		db,
+		ownerId,
+		eq(seriesOccurrences.status, 'scheduled'),
+		lt(seriesOccurrences.startsAt, range.endsAt),
+		gt(seriesOccurrences.endsAt, range.startsAt)
+	);
 }
