@@ -1,4 +1,4 @@
-import { expect, type Locator, type Page } from '@playwright/test';
+import { expect, test, type Locator, type Page } from '@playwright/test';
 
 export const NAV_LABELS = ['Dashboard', 'Clients', 'Sessions', 'Series', 'Billing', 'Settings'];
 
@@ -30,6 +30,29 @@ export class AppShell {
 	/** The socket is connected and authenticated, so events for this user reach this page. */
 	async expectLive(): Promise<void> {
 		await expect(this.realtime).toHaveAttribute('data-realtime', 'live');
+	}
+
+	/**
+	 * Opens every page the navigation lists (its own list, so pages added later are visited too),
+	 * each as a test step so that a run out of time names the page, and runs `check` once the page
+	 * is live. The links must be visible: on a phone, open the menu first.
+	 */
+	async visitEachNavigationPage(check: (path: string) => Promise<void>): Promise<void> {
+		const links = await this.nav.getByRole('link').all();
+		const paths = await Promise.all(
+			links.map(async (link) => (await link.getAttribute('href')) ?? '')
+		);
+		expect(paths).toEqual(expect.arrayContaining(['/dashboard', '/settings']));
+		expect(paths, 'every navigation link has an address').not.toContain('');
+		for (const path of paths) {
+			await test.step(path, async () => {
+				const response = await this.page.goto(path);
+				expect(response?.status(), `status of ${path}`).toBe(200);
+				await expect(this.page.getByRole('heading', { level: 1 })).toBeVisible();
+				await this.expectLive();
+				await check(path);
+			});
+		}
 	}
 
 	async signOut(): Promise<void> {
