@@ -178,7 +178,10 @@ export const securityEventLabels: Record<string, string> = {
 	email_verified: 'Email confirmed',
 	password_changed: 'Password changed',
 	password_reset_requested: 'Password reset requested',
-	password_reset: 'Password reset'
+	password_reset: 'Password reset',
+	data_exported: 'All data downloaded',
+	email_change_requested: 'Email change requested',
+	email_changed: 'Email changed'
 };
 
 export const sessionStatusLabels = {

@@ -2,7 +2,9 @@ import { publishToUser } from '../realtime/publish';
 import { authedProcedure, publicProcedure, router } from '../trpc/init';
 import {
 	changePasswordSchema,
+	confirmEmailChangeSchema,
 	profileSchema,
+	requestEmailChangeSchema,
 	requestResetSchema,
 	resetPasswordSchema,
 	signInSchema,
@@ -66,6 +68,17 @@ export const accountRouter = router({
 		);
 		return { ended: ended.length };
 	}),
+
+	requestEmailChange: authedProcedure
+		.input(requestEmailChangeSchema)
+		.mutation(async ({ ctx, input }) => {
+			await account.requestEmailChange(ctx.db, ctx.user.id, input, ctx.client, ctx.origin);
+			return { email: input.newEmail };
+		}),
+
+	confirmEmailChange: publicProcedure
+		.input(confirmEmailChangeSchema)
+		.mutation(({ ctx, input }) => account.confirmEmailChange(ctx.db, input.token, ctx.client)),
 
 	updateProfile: authedProcedure.input(profileSchema).mutation(async ({ ctx, input }) => {
 		const profile = await account.updateProfile(ctx.db, ctx.user.id, input);

@@ -8,6 +8,8 @@ const name = text(100).min(1, 'Enter your name.');
 const password = text(256, { trim: false });
 const newPassword = password.min(10, 'Use at least 10 characters.');
 const token = text(200).min(1);
+/** Asked for again before a change that hands over or ends the account. */
+export const currentPassword = password.min(1, 'Enter your current password.');
 
 /** Adds zxcvbn's verdict as a field error, with the person's own name and email counted as guessable. */
 function strongPassword<T extends Record<string, unknown>>(
@@ -50,7 +52,7 @@ export const resetPasswordSchema = z
 
 export const changePasswordSchema = z
 	.object({
-		currentPassword: password.min(1, 'Enter your current password.'),
+		currentPassword,
 		newPassword
 	})
 	.superRefine(strongPassword('newPassword'));
@@ -64,3 +66,10 @@ export const profileSchema = z.object({
 });
 
 export const verifyEmailSchema = z.object({ token });
+
+export const requestEmailChangeSchema = z.object({
+	newEmail: email,
+	password: currentPassword
+});
+
+export const confirmEmailChangeSchema = z.object({ token });

@@ -17,15 +17,20 @@ import { queueEmail } from '../email/deliveries';
 import { enqueueJob, QUEUES, type PasswordResetJob } from '../jobs/queues';
 import {
 	alreadyRegisteredMessage,
+	confirmEmailChangeMessage,
+	emailChangedMessage,
+	emailChangeToTakenMessage,
 	passwordChangedMessage,
 	resetPasswordMessage,
 	verifyEmailMessage
 } from '../email/templates';
+import { pgErrorCode, UNIQUE_VIOLATION } from '../pg-errors';
 import { fieldError } from '../trpc/errors';
 import { recordSecurityEvent } from './security-log';
 import type {
 	changePasswordSchema,
 	profileSchema,
+	requestEmailChangeSchema,
 	requestResetSchema,
 	resetPasswordSchema,
 	signInSchema,
@@ -40,6 +45,8 @@ const links = {
 		`${origin}/verify-email?token=${encodeURIComponent(token)}`,
 	reset: (origin: string, token: string) =>
 		`${origin}/reset-password?token=${encodeURIComponent(token)}`,
+	changeEmail: (origin: string, token: string) =>
+		`${origin}/confirm-email?token=${encodeURIComponent(token)}`,
 	forgot: (origin: string) => `${origin}/forgot-password`,
 	signIn: (origin: string) => `${origin}/sign-in`
 };
@@ -52,7 +59,10 @@ async function findUserByEmail(db: Db, email: string): Promise<User | undefined>
 	return user;
 }
 
-/** The id half of an emailed token keys its email: one link, one email. */
+/**
+ * The id half of an emailed token keys its email: one link, one email. Every key of an email about
+ * an account names the account too, so that deleting the account finds them all.
+ */
 const tokenId = (token: string) => splitToken(token)!.id;
 
 /** Issues a confirmation link and queues its email, together: no link without its email. */
@@ -64,7 +74,7 @@ async function queueVerification(
 	await db.transaction(async (tx) => {
 		const token = await createEmailToken(tx, user.id, 'verify_email');
 		await queueEmail(tx, {
-			key: `verify-email:${tokenId(token)}`,
+			key: `verify-email:${user.id}:${tokenId(token)}`,
 			purpose: 'verify-email',
 			email: verifyEmailMessage(user.email, user.name, links.verify(origin, token))
 		});
@@ -158,7 +168,7 @@ export async function signUp(
 /** Confirms the address and signs the person in on this browser. */
 export async function verifyEmail(db: Db, token: string, client: Client): Promise<NewAuthSession> {
 	return db.transaction(async (tx) => {
-		const userId = await consumeEmailToken(tx, token, 'verify_email');
+		const userId = (await consumeEmailToken(tx, token, 'verify_email'))?.userId;
 		if (!userId) {
 			throw new TRPCError({
 				code: 'BAD_REQUEST',
@@ -290,7 +300,7 @@ export async function sendPasswordReset(db: Db, job: PasswordResetJob): Promise<
 		const token = await createEmailToken(tx, user.id, 'reset_password');
 		await recordSecurityEvent(tx, user.id, 'password_reset_requested', job);
 		await queueEmail(tx, {
-			key: `reset:${tokenId(token)}`,
+			key: `reset:${user.id}:${tokenId(token)}`,
 			purpose: 'reset-password',
 			email: resetPasswordMessage(user.email, user.name, links.reset(job.origin, token))
 		});
@@ -309,7 +319,7 @@ export async function resetPassword(
 ): Promise<NewAuthSession> {
 	const passwordHash = await hashPassword(input.password);
 	return db.transaction(async (tx) => {
-		const userId = await consumeEmailToken(tx, input.token, 'reset_password');
+		const userId = (await consumeEmailToken(tx, input.token, 'reset_password'))?.userId;
 		if (!userId) {
 			throw new TRPCError({
 				code: 'BAD_REQUEST',
@@ -333,6 +343,33 @@ export async function resetPassword(
 	});
 }
 
+const WRONG_PASSWORD = 'Your current password is not correct.';
+
+/**
+ * The password asked for again before a change that hands over or ends the account; limited per
+ * account, so a browser left signed in is no faster a way to guess it than the sign-in form.
+ */
+export async function confirmPassword(
+	db: Db,
+	userId: string,
+	password: string,
+	field: string
+): Promise<User> {
+	await hit(db, limits.passwordAgainPerUser, userId);
+	const [user] = await db.select().from(users).where(eq(users.id, userId));
+	const valid = user?.passwordHash
+		? await verifyPassword(user.passwordHash, password)
+		: await verifyAgainstNothing(password);
+	if (!user || !valid) {
+		throw new TRPCError({
+			code: 'BAD_REQUEST',
+			message: WRONG_PASSWORD,
+			cause: fieldError(field, WRONG_PASSWORD)
+		});
+	}
+	return user;
+}
+
 export async function changePassword(
 	db: Db,
 	userId: string,
@@ -341,14 +378,7 @@ export async function changePassword(
 	client: Client,
 	origin: string
 ): Promise<string[]> {
-	const [user] = await db.select().from(users).where(eq(users.id, userId));
-	if (!user?.passwordHash || !(await verifyPassword(user.passwordHash, input.currentPassword))) {
-		throw new TRPCError({
-			code: 'BAD_REQUEST',
-			message: 'Your current password is not correct.',
-			cause: fieldError('currentPassword', 'Your current password is not correct.')
-		});
-	}
+	const user = await confirmPassword(db, userId, input.currentPassword, 'currentPassword');
 	const passwordHash = await hashPassword(input.newPassword);
 	const changedAt = new Date();
 	return db.transaction(async (tx) => {
@@ -357,6 +387,93 @@ export async function changePassword(
 		await queuePasswordChanged(tx, user, changedAt, origin);
 		return invalidateOtherAuthSessions(tx, userId, keepSessionId);
 	});
+}
+
+/**
+ * Emails a link to the new address; the email changes only when it is followed. The answer is the
+ * same whether or not the address has an account: one that has gets a notice instead of a link,
+ * so asking tells the asker nothing about who else uses Sessionboard.
+ */
+export async function requestEmailChange(
+	db: Db,
+	userId: string,
+	input: z.output<typeof requestEmailChangeSchema>,
+	client: Client,
+	origin: string
+): Promise<void> {
+	await hit(db, limits.emailChangePerUser, userId);
+	const user = await confirmPassword(db, userId, input.password, 'password');
+	if (user.email.toLowerCase() === input.newEmail) {
+		const message = 'This is already your email.';
+		throw new TRPCError({
+			code: 'BAD_REQUEST',
+			message,
+			cause: fieldError('newEmail', message)
+		});
+	}
+	await db.transaction(async (tx) => {
+		await recordSecurityEvent(tx, userId, 'email_change_requested', client);
+		const holder = await findUserByEmail(tx, input.newEmail);
+		if (holder) {
+			// At most one a day per address, however often someone tries it.
+			await queueEmail(tx, {
+				key: `email-change-taken:${holder.id}:${new Date().toISOString().slice(0, 10)}`,
+				purpose: 'email-change-taken',
+				email: emailChangeToTakenMessage(holder.email, holder.name, links.forgot(origin))
+			});
+			return;
+		}
+		const token = await createEmailToken(tx, userId, 'change_email', input.newEmail);
+		await queueEmail(tx, {
+			key: `email-change:${userId}:${tokenId(token)}`,
+			purpose: 'email-change',
+			email: confirmEmailChangeMessage(input.newEmail, user.name, links.changeEmail(origin, token))
+		});
+	});
+}
+
+const CHANGE_LINK_INVALID =
+	'This link is invalid, already used or expired. Ask for a new one in your settings.';
+const ADDRESS_TAKEN =
+	'This address already belongs to another account, so your email stays as it was.';
+
+/**
+ * Follows the link sent to the new address: the account moves to it, confirmed (the link proved
+ * it), and the old address is told. Whoever follows it holds the new mailbox, so telling them the
+ * address is taken reveals nothing that is not theirs.
+ */
+export async function confirmEmailChange(
+	db: Db,
+	token: string,
+	client: Client
+): Promise<{ email: string }> {
+	try {
+		return await db.transaction(async (tx) => {
+			const used = await consumeEmailToken(tx, token, 'change_email');
+			if (!used?.newEmail)
+				throw new TRPCError({ code: 'BAD_REQUEST', message: CHANGE_LINK_INVALID });
+			const holder = await findUserByEmail(tx, used.newEmail);
+			if (holder) throw new TRPCError({ code: 'CONFLICT', message: ADDRESS_TAKEN });
+			const [before] = await tx.select().from(users).where(eq(users.id, used.userId)).for('update');
+			await tx
+				.update(users)
+				.set({ email: used.newEmail, emailVerifiedAt: new Date(), updatedAt: new Date() })
+				.where(eq(users.id, used.userId));
+			await recordSecurityEvent(tx, used.userId, 'email_changed', client);
+			await queueEmail(tx, {
+				key: `email-changed:${used.userId}:${tokenId(token)}`,
+				purpose: 'email-changed',
+				email: emailChangedMessage(before!.email, before!.name, used.newEmail)
+			});
+			return { email: used.newEmail };
+		});
+	} catch (error) {
+		// Taken between the check and the update, by a sign-up at that very moment.
+		if (pgErrorCode(error) === UNIQUE_VIOLATION) {
+			throw new TRPCError({ code: 'CONFLICT', message: ADDRESS_TAKEN });
+		}
+		throw error;
+	}
 }
 
 export async function updateProfile(db: Db, userId: string, input: z.output<typeof profileSchema>) {

@@ -7,14 +7,19 @@ export type EmailTokenPurpose = (typeof emailTokens.$inferSelect)['purpose'];
 
 export const EMAIL_TOKEN_LIFETIME_MS: Record<EmailTokenPurpose, number> = {
 	verify_email: 24 * 60 * 60 * 1000,
-	reset_password: 60 * 60 * 1000
+	reset_password: 60 * 60 * 1000,
+	change_email: 24 * 60 * 60 * 1000
 };
 
-/** Issues a new link token; any earlier unused token for the same purpose stops working. */
+/**
+ * Issues a new link token; any earlier unused token for the same purpose stops working. A change
+ * of email names the address it is for.
+ */
 export async function createEmailToken(
 	db: Db,
 	userId: string,
-	purpose: EmailTokenPurpose
+	purpose: EmailTokenPurpose,
+	newEmail: string | null = null
 ): Promise<string> {
 	const { id, token, secretHash } = issueToken();
 	await db
@@ -25,20 +30,22 @@ export async function createEmailToken(
 		userId,
 		purpose,
 		secretHash,
+		newEmail,
 		expiresAt: new Date(Date.now() + EMAIL_TOKEN_LIFETIME_MS[purpose])
 	});
 	return token;
 }
 
 /**
- * Marks the token used and returns its user, or null when it is unknown, expired, already used or
- * meant for something else. The conditional update makes it single-use even under concurrent clicks.
+ * Marks the token used and returns its user (and the address a change of email is for), or null
+ * when it is unknown, expired, already used or meant for something else. The conditional update
+ * makes it single-use even under concurrent clicks.
  */
 export async function consumeEmailToken(
 	db: Db,
 	token: string,
 	purpose: EmailTokenPurpose
-): Promise<string | null> {
+): Promise<{ userId: string; newEmail: string | null } | null> {
 	const parts = splitToken(token);
 	if (!parts) return null;
 	const [row] = await db.select().from(emailTokens).where(eq(emailTokens.id, parts.id));
@@ -53,6 +60,6 @@ export async function consumeEmailToken(
 				gt(emailTokens.expiresAt, new Date())
 			)
 		)
-		.returning({ userId: emailTokens.userId });
-	return used?.userId ?? null;
+		.returning({ userId: emailTokens.userId, newEmail: emailTokens.newEmail });
+	return used ?? null;
 }

@@ -16,6 +16,9 @@ export const limits = {
 	resetPerIp: { name: 'reset:ip', max: 10, windowSeconds: 60 * 60 },
 	resetPerEmail: { name: 'reset:email', max: 3, windowSeconds: 60 * 60 },
 	verifyResendPerUser: { name: 'verify-resend:user', max: 3, windowSeconds: 60 * 60 },
+	/** Asking for the password again (change of email, deletion) guesses no faster than signing in. */
+	passwordAgainPerUser: { name: 'password-again:user', max: 5, windowSeconds: 15 * 60 },
+	emailChangePerUser: { name: 'email-change:user', max: 5, windowSeconds: 60 * 60 },
 	publicSignupPerIp: { name: 'series-signup:ip', max: 10, windowSeconds: 10 * 60 }
 } satisfies Record<string, Limit>;
 

@@ -97,3 +97,49 @@ export function passwordChangedMessage(to: string, name: string, resetUrl: strin
 		]
 	});
 }
+
+export function confirmEmailChangeMessage(to: string, name: string, url: string): Email {
+	return compose(to, 'Confirm your new email for Sessionboard', {
+		greeting: `Hello ${name},`,
+		paragraphs: [
+			'You asked to use this address for your Sessionboard account. Your email changes when you confirm it here.'
+		],
+		action: { label: 'Use this email', url },
+		footnote:
+			'The link works once, for 24 hours. If you did not ask for it, ignore this email: nothing changes.'
+	});
+}
+
+export function emailChangeToTakenMessage(to: string, name: string, resetUrl: string): Email {
+	return compose(to, 'Someone tried to move an account to your email', {
+		greeting: `Hello ${name},`,
+		paragraphs: [
+			'Someone asked to move another Sessionboard account to this email address, but you already have an account with it, so nothing changed.',
+			`If you have forgotten your password, you can reset it at ${resetUrl}.`
+		]
+	});
+}
+
+/** Shows the new address half hidden: the old mailbox may no longer be the account owner's alone. */
+export function emailChangedMessage(to: string, name: string, newEmail: string): Email {
+	const [local = '', domain = ''] = newEmail.split('@');
+	const hidden = `${local.slice(0, 2)}…@${domain}`;
+	return compose(to, 'Your Sessionboard email was changed', {
+		greeting: `Hello ${name},`,
+		paragraphs: [
+			`Your Sessionboard account now uses the address ${hidden}. Emails about your account go there from now on.`,
+			'If this was not you, someone who knows your password has your account: reply to the person who runs your Sessionboard at once.'
+		]
+	});
+}
+
+export function seriesEndedMessage(to: string, name: string, seriesTitle: string): Email {
+	// The subject names no series: it is what stays of the email once it is sent.
+	return compose(to, 'A series you signed up for has ended', {
+		greeting: `Hello ${name},`,
+		paragraphs: [
+			`“${seriesTitle}” has ended: its organiser closed their Sessionboard account, so no further dates take place.`,
+			'Your name, email and phone were deleted with it. This is the last email you get about it.'
+		]
+	});
+}

@@ -2,6 +2,7 @@ import { error, redirect, type RequestEvent } from '@sveltejs/kit';
 import { TRPCError } from '@trpc/server';
 import { getHTTPStatusCodeFromError } from '@trpc/server/http';
 import { accountRouter } from '../account/router';
+import { accountDataRouter } from '../account-data/router';
 import { retryAfterHeader } from '../auth/rate-limit';
 import { clientsRouter } from '../clients/router';
 import { dashboardRouter } from '../dashboard/router';
@@ -16,6 +17,7 @@ import { createCallerFactory, router, SignInRequired } from './init';
 
 export const appRouter = router({
 	account: accountRouter,
+	accountData: accountDataRouter,
 	clients: clientsRouter,
 	sessions: sessionsRouter,
 	notes: notesRouter,

@@ -1,13 +1,18 @@
 import { superValidate } from 'sveltekit-superforms';
 import { zod4 } from 'sveltekit-superforms/adapters';
 import type { Actions, PageServerLoad } from './$types';
-import { changePasswordSchema, profileSchema } from '$lib/server/account/schemas';
+import {
+	changePasswordSchema,
+	profileSchema,
+	requestEmailChangeSchema
+} from '$lib/server/account/schemas';
 import { attempt, reject } from '$lib/server/forms';
 import { timeZoneChoices } from '$lib/server/time-zones';
 import { serverCaller } from '$lib/server/trpc/router';
 
 const profile = zod4(profileSchema);
 const password = zod4(changePasswordSchema);
+const emailChange = zod4(requestEmailChangeSchema);
 
 export const load: PageServerLoad = async (event) => {
 	const caller = serverCaller(event);
@@ -28,6 +33,8 @@ export const load: PageServerLoad = async (event) => {
 			profile
 		),
 		passwordForm: await superValidate(password),
+		email: me.email,
+		emailForm: await superValidate(emailChange),
 		authSessions,
 		securityLog,
 		timeZones: timeZoneChoices(me.timeZone),
@@ -55,6 +62,20 @@ export const actions: Actions = {
 			text: `Password changed.${others ? ` ${others} other sign-in${others === 1 ? '' : 's'} ended.` : ''}`
 		};
 		form.data = { currentPassword: '', newPassword: '' };
+		return { form };
+	},
+	email: async (event) => {
+		const form = await superValidate(event.request, emailChange);
+		if (!form.valid) return reject(form);
+		const result = await attempt(form, () =>
+			serverCaller(event).account.requestEmailChange(form.data)
+		);
+		if (!result.ok) return result.failure;
+		form.message = {
+			kind: 'success',
+			text: `We sent a link to ${result.value.email}. Your email changes when you follow it (within 24 hours).`
+		};
+		form.data = { newEmail: '', password: '' };
 		return { form };
 	},
 	signOutOthers: async (event) => {

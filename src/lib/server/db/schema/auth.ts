@@ -20,9 +20,16 @@ export const authSessions = pgTable(
 	(t) => [index('auth_sessions_user_id_idx').on(t.userId)]
 );
 
-export const emailTokenPurpose = pgEnum('email_token_purpose', ['verify_email', 'reset_password']);
+export const emailTokenPurpose = pgEnum('email_token_purpose', [
+	'verify_email',
+	'reset_password',
+	'change_email'
+]);
 
-/** Single-use links sent by email; like auth sessions, only the secret's hash is kept. */
+/**
+ * Single-use links sent by email; like auth sessions, only the secret's hash is kept. A change of
+ * email keeps the address it moves to until the link sent there is followed.
+ */
 export const emailTokens = pgTable(
 	'email_tokens',
 	{
@@ -34,9 +41,17 @@ export const emailTokens = pgTable(
 		secretHash: text('secret_hash').notNull(),
 		createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
 		expiresAt: timestamp('expires_at', { withTimezone: true }).notNull(),
-		usedAt: timestamp('used_at', { withTimezone: true })
+		usedAt: timestamp('used_at', { withTimezone: true }),
+		newEmail: text('new_email')
 	},
-	(t) => [index('email_tokens_user_id_idx').on(t.userId)]
+	(t) => [
+		index('email_tokens_user_id_idx').on(t.userId),
+		// Compared as text: a value added to an enum cannot be used in the transaction adding it.
+		check(
+			'email_tokens_new_email_for_change',
+			sql`(${t.purpose}::text = 'change_email') = (${t.newEmail} is not null)`
+		)
+	]
 );
 
 export const securityEventKind = pgEnum('security_event_kind', [
@@ -48,7 +63,10 @@ export const securityEventKind = pgEnum('security_event_kind', [
 	'email_verified',
 	'password_changed',
 	'password_reset_requested',
-	'password_reset'
+	'password_reset',
+	'data_exported',
+	'email_change_requested',
+	'email_changed'
 ]);
 
 export const securityEvents = pgTable(

@@ -66,7 +66,13 @@ export const actions: Actions = {
 		);
 	},
 	delete: async (event) => {
-		await serverCaller(event).series.delete({ id: event.params.id });
+		const caller = serverCaller(event);
+		if (!confirmed(await formFields(event.request))) {
+			// Asks only about a series that is there to delete (and sends the signed-out to sign in).
+			await caller.series.get({ id: event.params.id });
+			return { confirm: { action: 'delete' as const } };
+		}
+		await caller.series.delete({ id: event.params.id });
 		redirect(303, '/series');
 	}
 };
