@@ -13,6 +13,7 @@ import { appRouter, createCaller } from '../../src/lib/server/trpc/router';
 import * as clientsPage from '../../src/routes/(app)/clients/+page.server';
 import * as sessionsPage from '../../src/routes/(app)/sessions/+page.server';
 import * as newSessionPage from '../../src/routes/(app)/sessions/new/+page.server';
+import * as confirmEmail from '../../src/routes/(auth)/confirm-email/+page.server';
 import * as forgotPassword from '../../src/routes/(auth)/forgot-password/+page.server';
 import * as resetPassword from '../../src/routes/(auth)/reset-password/+page.server';
 import * as signIn from '../../src/routes/(auth)/sign-in/+page.server';
@@ -233,7 +234,10 @@ beforeAll(async () => {
 		'subscribers.id': [subscriber!.id],
 		'subscribers.slug': [series.slug],
 		email: [practitioner.email, 'someone@example.com'],
+		newEmail: ['moved@example.com'],
 		token: [confirmToken, tokenOf(links.manageUrl), tokenOf(links.unsubscribeUrl)],
+		// A wrong one: the right one would delete the account the other procedures are driven with.
+		'accountData.password': ['not the password, kept apart'],
 		cursor: [page1.nextCursor!]
 	});
 
@@ -376,6 +380,18 @@ const entries: Entry[] = [
 		path: () => '/verify-email',
 		handler: verifyEmail.load,
 		query: ['token']
+	},
+	{
+		name: 'confirm-email page',
+		path: () => '/confirm-email',
+		handler: confirmEmail.load,
+		query: ['token']
+	},
+	{
+		name: 'confirm-email form',
+		path: () => '/confirm-email',
+		handler: confirmEmail.actions.default!,
+		form: ['token']
 	},
 	{
 		name: 'verify-email form',

@@ -120,6 +120,13 @@ const cases: Record<string, Case> = {
 	},
 	'account.authSessions': { own: 'lists the signed-in account’s sign-ins' },
 	'account.securityLog': { own: 'lists the signed-in account’s security events' },
+	'account.requestEmailChange': {
+		own: 'moves the signed-in account to a new address',
+		input: { newEmail: 'somewhere@example.com', password: 'x' }
+	},
+	'account.confirmEmailChange': { public: 'the link emailed to the new address is the proof' },
+	'accountData.export': { own: 'the signed-in account’s own data, found from its id' },
+	'accountData.deleteAccount': { own: 'deletes the signed-in account', input: { password: 'x' } },
 
 	'clients.list': { own: 'lists the caller’s clients', input: {} },
 	'clients.tags': { own: 'the caller’s clients’ tags' },

@@ -1,11 +1,11 @@
 import { TRPCError } from '@trpc/server';
-import { and, eq, inArray, isNull, sql } from 'drizzle-orm';
+import { and, eq, inArray, isNull, or, sql } from 'drizzle-orm';
 import type { z } from 'zod';
 import { confirmPassword } from '../account/service';
 import { invalidateOtherAuthSessions } from '../auth/session';
 import type { Db } from '../db';
 import { emailDeliveries, outboxEmails, series, subscribers, users, type User } from '../db/schema';
-import { queueEmails } from '../email/deliveries';
+import { messageIdFor, queueEmails } from '../email/deliveries';
 import { seriesEndedMessage } from '../email/templates';
 import { JOB_SCHEMA } from '../jobs/queues';
 import { childrenFirst, ownedTables } from './owned-tables';
@@ -59,14 +59,23 @@ const beforeDeletion: ((tx: Db, user: User) => Promise<void>)[] = [tellSubscribe
  * Rate-limit counters stay: they hold only hashes, and run out with their window.
  */
 async function forgetUnkeyedRows(tx: Db, user: User): Promise<void> {
-	const deliveries = await tx.execute<{ id: string }>(sql`
+	const deliveries = await tx.execute<{ id: string; key: string }>(sql`
 		delete from ${emailDeliveries} d
 		where lower(d.recipient) = lower(${user.email})
 			or strpos(d.key, ${user.id}) > 0
 			or exists (select 1 from ${subscribers} s
 				where s.owner_id = ${user.id} and strpos(d.key, s.id::text) > 0)
-		returning d.id`);
-	await tx.delete(outboxEmails).where(eq(sql`lower(${outboxEmails.to})`, user.email.toLowerCase()));
+		returning d.id, d.key`);
+	// Its copy in the outbox carries the delivery's Message-ID, also when sent to an earlier address.
+	const messageIds = deliveries.map((d) => messageIdFor(d.key));
+	await tx
+		.delete(outboxEmails)
+		.where(
+			or(
+				eq(sql`lower(${outboxEmails.to})`, user.email.toLowerCase()),
+				inArray(sql`${outboxEmails.headers}->>'Message-ID'`, messageIds)
+			)
+		);
 
 	const jobTables = await tx.execute<{ name: string }>(sql`
 		select format('%I.%I', n.nspname, c.relname) as name
@@ -81,7 +90,7 @@ async function forgetUnkeyedRows(tx: Db, user: User): Promise<void> {
 	if (jobTables.some(({ name }) => name === `${JOB_SCHEMA}.job`)) {
 		await tx.execute(sql`
 			delete from ${sql.identifier(JOB_SCHEMA)}.job
-			where id = any(${deliveries.map((d) => d.id)}::uuid[])`);
+			where id::text = any(string_to_array(${deliveries.map((d) => d.id).join(',')}, ','))`);
 	}
 }
 

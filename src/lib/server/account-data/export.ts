@@ -50,13 +50,18 @@ class DownloadStopped extends Error {}
 async function writeArchive(db: Db, userId: string, out: PassThrough): Promise<void> {
 	const zip = new Zip((error, chunk) => {
 		if (error) out.destroy(error);
-		else out.write(chunk);
+		else if (!out.destroyed) out.write(chunk);
 	});
 	const taken = async () => {
 		if (out.writableNeedDrain) {
-			await new Promise((resume) => {
-				out.once('drain', resume);
-				out.once('close', resume);
+			await new Promise<void>((resume) => {
+				const go = () => {
+					out.off('drain', go);
+					out.off('close', go);
+					resume();
+				};
+				out.on('drain', go);
+				out.on('close', go);
 			});
 		}
 		if (out.destroyed) throw new DownloadStopped();

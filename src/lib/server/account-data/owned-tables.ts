@@ -1,4 +1,4 @@
-import { sql, type SQL } from 'drizzle-orm';
+import { inArray, sql, type SQL } from 'drizzle-orm';
 import type { Db } from '../db';
 
 /**
@@ -74,7 +74,7 @@ async function tableInfo(db: Db, qualified: string[]): Promise<Map<string, Table
 		join pg_namespace n on n.oid = r.relnamespace
 		join pg_attribute a on a.attrelid = r.oid and a.attnum > 0 and not a.attisdropped
 			and a.attgenerated = ''
-		where format('%I.%I', n.nspname, r.relname) = any(${qualified}::text[])
+		where ${inArray(sql`format('%I.%I', n.nspname, r.relname)`, qualified)}
 		group by n.nspname, r.relname`);
 	return new Map(rows.map((row) => [row.qualified, row]));
 }
