@@ -32,7 +32,8 @@ type Api = Awaited<ReturnType<TestBrowser['api']>>;
 
 /**
  * Tables of the test's own, as a feature added later would make them: one with a key to users
- * that does nothing on delete, one under it, and one in another schema with a secret by its name.
+ * that does nothing on delete, one under it, one in another schema with a secret by its name, and
+ * one whose rows can refuse to go.
  */
 const OWN_TABLES = sql`
 	create table keepsakes (
@@ -43,6 +44,12 @@ const OWN_TABLES = sql`
 		id serial primary key,
 		keepsake_id integer not null references keepsakes(id),
 		body text not null);
+	create table fragile (
+		owner_id uuid not null references users(id) on delete cascade,
+		label text not null);
+	create function refuse_delete() returns trigger language plpgsql as $$
+		begin if old.label = 'refuse' then raise exception 'refused'; end if; return old; end $$;
+	create trigger fragile_refuses before delete on fragile for each row execute function refuse_delete();
 	create schema extras;
 	create table extras.things (
 		user_id uuid not null references public.users(id) on delete cascade,
@@ -372,6 +379,24 @@ describe('deleting the account', () => {
 		const error = await failure(api.accountData.deleteAccount({ password: 'not my password' }));
 		expect(error.code).toBe('BAD_REQUEST');
 		expect((await (await person.browser.api()).account.me()).id).toBe(person.user.id);
+	});
+
+	it('that fails half way deletes nothing, and tells nobody', async () => {
+		const person = await practice('Kit');
+		await db.execute(
+			sql`insert into fragile (owner_id, label) values (${person.user.id}, 'refuse')`
+		);
+		const before = await rowsOf(person);
+		const error = await failure(
+			person.api.accountData.deleteAccount({ password: STRONG_PASSWORD })
+		);
+		expect(error.code).toBe('INTERNAL_SERVER_ERROR');
+		expect(await rowsOf(person)).toEqual(before);
+		const told = await db
+			.select()
+			.from(emailDeliveries)
+			.where(like(emailDeliveries.recipient, `%-${person.series.slug}@example.com`));
+		expect(told.filter((email) => email.purpose === 'series-ended')).toEqual([]);
 	});
 
 	it('leaves no row anywhere that names the account, tells subscribers, and leaves the other account as it was', async () => {
