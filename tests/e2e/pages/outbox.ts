@@ -3,7 +3,7 @@ import { fileURLToPath } from 'node:url';
 import { expect, type Locator, type Page } from '@playwright/test';
 
 /** The pages that emailed links lead to. */
-export type LinkPath = '/verify-email' | '/reset-password';
+export type LinkPath = '/verify-email' | '/reset-password' | '/confirm-email';
 
 function exactly(text: string): RegExp {
 	return new RegExp(`^${text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`);

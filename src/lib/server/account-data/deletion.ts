@@ -96,12 +96,14 @@ async function forgetUnkeyedRows(tx: Db, user: User): Promise<void> {
 
 /**
  * Deletes the account and every row that belongs to it, in one transaction, after asking for its
- * password again. Every sign-in ends, and is announced so that every app instance closes its
- * sockets.
+ * password again. Every sign-in ends; those on other devices are announced, so that every app
+ * instance closes their sockets. This one's is not: its page would leave for the sign-in page
+ * before it could follow the answer to where it says the account is gone.
  */
 export async function deleteAccount(
 	db: Db,
 	userId: string,
+	currentSessionId: string,
 	input: z.output<typeof deleteAccountSchema>
 ): Promise<void> {
 	await confirmPassword(db, userId, input.password, 'password');
@@ -110,7 +112,7 @@ export async function deleteAccount(
 		if (!user) throw new TRPCError({ code: 'NOT_FOUND', message: 'This account is gone already.' });
 		await forgetUnkeyedRows(tx, user);
 		for (const step of beforeDeletion) await step(tx, user);
-		await invalidateOtherAuthSessions(tx, userId, null);
+		await invalidateOtherAuthSessions(tx, userId, currentSessionId);
 		for (const table of childrenFirst(await ownedTables(tx))) {
 			await tx.execute(sql`delete from ${sql.raw(table.qualified)} where ${table.rowsOf(userId)}`);
 		}

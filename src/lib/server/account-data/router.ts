@@ -14,7 +14,7 @@ export const accountDataRouter = router({
 	})),
 
 	deleteAccount: authedProcedure.input(deleteAccountSchema).mutation(async ({ ctx, input }) => {
-		await deleteAccount(ctx.db, ctx.user.id, input);
+		await deleteAccount(ctx.db, ctx.user.id, ctx.authSession.id, input);
 		ctx.authCookie.clear();
 	})
 });
