@@ -41,6 +41,14 @@ type StatementData = {
 	}[];
 };
 
+/** A table of the statement: the page and the PDF draw the same columns and cells. */
+export type StatementTable = {
+	title: string;
+	empty: string;
+	columns: { title: string; align?: 'right' }[];
+	rows: { key: string; cells: string[] }[];
+};
+
 /** The statement in words: every date, status and amount as the practitioner reads them. */
 export function statementView(
 	statement: StatementData,
@@ -60,22 +68,44 @@ export function statementView(
 		client: statement.client,
 		period: `${formatCalendarDate(statement.from, prefs, 'long')} – ${formatCalendarDate(statement.to, prefs, 'long')}`,
 		timeZone: prefs.timeZone,
-		sessions: statement.sessions.map((session) => ({
-			id: session.id,
-			when: formatDateTime(session.startsAt, prefs.timeZone, prefs),
-			status: sessionStatusLabels[session.status],
-			billed: session.billedMinor ? amount(session.billedMinor, session.currency) : '—',
-			payment:
-				session.paymentStatus === 'paid' && session.paidOn
-					? `Paid ${day(session.paidOn)}`
-					: paymentStatusLabels[session.paymentStatus]
-		})),
-		payments: statement.payments.map((payment) => ({
-			id: payment.id,
-			paidOn: day(payment.paidOn!),
-			forSession: formatDateTime(payment.startsAt, prefs.timeZone, prefs),
-			amount: amount(payment.feeMinor, payment.currency)
-		})),
+		sessions: {
+			title: 'Sessions',
+			empty: 'No sessions in this period.',
+			columns: [
+				{ title: 'Date and time' },
+				{ title: 'Status' },
+				{ title: 'Billed', align: 'right' },
+				{ title: 'Payment' }
+			],
+			rows: statement.sessions.map((session) => ({
+				key: session.id,
+				cells: [
+					formatDateTime(session.startsAt, prefs.timeZone, prefs),
+					sessionStatusLabels[session.status],
+					session.billedMinor ? amount(session.billedMinor, session.currency) : '—',
+					session.paymentStatus === 'paid' && session.paidOn
+						? `Paid ${day(session.paidOn)}`
+						: paymentStatusLabels[session.paymentStatus]
+				]
+			}))
+		} satisfies StatementTable,
+		payments: {
+			title: 'Payments received',
+			empty: 'No payments in this period.',
+			columns: [
+				{ title: 'Paid on' },
+				{ title: 'For the session of' },
+				{ title: 'Amount', align: 'right' }
+			],
+			rows: statement.payments.map((payment) => ({
+				key: payment.id,
+				cells: [
+					day(payment.paidOn!),
+					formatDateTime(payment.startsAt, prefs.timeZone, prefs),
+					amount(payment.feeMinor, payment.currency)
+				]
+			}))
+		} satisfies StatementTable,
 		totals: statement.totals.map((total) => ({
 			currency: total.currency,
 			rows: [

@@ -88,7 +88,7 @@ test('practice details, marking sessions paid from the unpaid list, and a statem
 
 	const statement = new StatementPage(page);
 	await expect(page.getByText('Harbour Counselling')).toBeVisible();
-	await expect(page.getByText('Tax id: GB 123 4567 89')).toBeVisible();
+	await expect(page.getByText('Tax ID: GB 123 4567 89')).toBeVisible();
 	await expect(page.getByRole('heading', { name: 'Statement', level: 1 })).toBeVisible();
 	await expect(statement.sessions.getByRole('row')).toHaveCount(4);
 	await expect(statement.payments.getByRole('row')).toHaveCount(3);

@@ -1,6 +1,6 @@
 import PDFDocument from 'pdfkit';
 import { formatMoney } from '../../money';
-import { statementView, type StatementView } from '../../statement-view';
+import { statementView, type StatementTable, type StatementView } from '../../statement-view';
 import type { Statement } from './statements';
 
 /**
@@ -72,7 +72,7 @@ export function statementFileName(clientName: string, from: string, to: string):
 	return `statement-${slug}-${from}-${to}.pdf`;
 }
 
-type Column = { title: string; width: number; align?: 'right' };
+type Column = StatementTable['columns'][number] & { width: number };
 
 const MARGIN = 50;
 
@@ -177,27 +177,17 @@ export function statementPdf(statement: Statement): Promise<Buffer> {
 		for (const cells of rows) row(columns, cells, 'Helvetica', header);
 	}
 
-	table(
-		'Sessions',
-		[
-			{ title: 'Date and time', width: 180 },
-			{ title: 'Status', width: 95 },
-			{ title: 'Billed', width: 80, align: 'right' },
-			{ title: 'Payment', width: width - 355 }
-		],
-		view.sessions.map((session) => [session.when, session.status, session.billed, session.payment]),
-		'No sessions in this period.'
-	);
-	table(
-		'Payments received',
-		[
-			{ title: 'Paid on', width: 120 },
-			{ title: 'For the session of', width: 235 },
-			{ title: 'Amount', width: width - 355, align: 'right' }
-		],
-		view.payments.map((payment) => [payment.paidOn, payment.forSession, payment.amount]),
-		'No payments in this period.'
-	);
+	// Widths in points of the A4 page's 495 between the margins.
+	const widths = { sessions: [180, 95, 80, 140], payments: [120, 235, 140] };
+	for (const name of ['sessions', 'payments'] as const) {
+		const { title, columns, rows, empty } = view[name];
+		table(
+			title,
+			columns.map((column, i) => ({ ...column, width: widths[name][i]! })),
+			rows.map((row) => row.cells),
+			empty
+		);
+	}
 	const balanceColumns: Column[] = [
 		{ title: '', width: width - 160 },
 		{ title: '', width: 160, align: 'right' }
