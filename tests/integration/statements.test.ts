@@ -1,6 +1,7 @@
 import { eq, inArray } from 'drizzle-orm';
 import { PDFParse } from 'pdf-parse';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { validateAuthSessionToken } from '../../src/lib/server/auth/session';
 import { statementPdf } from '../../src/lib/server/billing/statement-pdf';
 import type { Database } from '../../src/lib/server/db';
 import { sessions } from '../../src/lib/server/db/schema';
@@ -8,6 +9,8 @@ import { signedUpPractitioner } from './support/browser';
 import { useTestDatabase } from './support/database';
 import { failure } from './support/errors';
 import { makeClient, makeSessions } from './support/practice';
+import { answerOf, requestEvent } from './support/routes';
+import * as pdfRoute from '../../src/routes/(app)/billing/statements/[clientId]/statement.pdf/+server';
 
 let db: Database;
 beforeAll(async () => {
@@ -285,6 +288,38 @@ describe('statements', () => {
 		const fallback = await pdfText(await statementPdf(unreadable));
 		expect(fallback).toContain('Client: ?? ??');
 		expect(fallback).toContain('cannot be shown in this PDF');
+	});
+});
+
+describe('the statement PDF download', () => {
+	it('is an attachment with a plain file name for the owner, and not found for anyone else', async () => {
+		const owner = await newYorkPractitioner();
+		const other = await newYorkPractitioner();
+		const client = await makeClient(owner.api, { name: 'Zoë "Quote" / Ñandú\r\n' });
+		const download = async (person: typeof owner) => {
+			const signedIn = await validateAuthSessionToken(
+				db,
+				person.browser.token!,
+				person.browser.client
+			);
+			const event = requestEvent({
+				path: `/billing/statements/${client.id}/statement.pdf?from=2026-03-01&to=2026-03-31`,
+				params: { clientId: client.id },
+				signedIn: { user: signedIn!.user, authSession: signedIn!.session }
+			});
+			return answerOf(() => pdfRoute.GET(event as never));
+		};
+
+		const answer = await download(owner);
+		const response = answer.data as Response;
+		expect(response.headers.get('content-type')).toBe('application/pdf');
+		expect(response.headers.get('content-disposition')).toBe(
+			'attachment; filename="statement-zoe-quote-nandu-2026-03-01-2026-03-31.pdf"'
+		);
+		expect(await pdfText(Buffer.from(await response.arrayBuffer()))).toContain(
+			'Zoë "Quote" / Ñandú'
+		);
+		expect((await download(other)).status).toBe(404);
 	});
 });
 
