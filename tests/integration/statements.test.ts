@@ -1,7 +1,10 @@
 import { eq, inArray } from 'drizzle-orm';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { io as connect } from 'socket.io-client';
 import { PDFParse } from 'pdf-parse';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { validateAuthSessionToken } from '../../src/lib/server/auth/session';
+import { AUTH_COOKIE, validateAuthSessionToken } from '../../src/lib/server/auth/session';
 import { statementPdf } from '../../src/lib/server/billing/statement-pdf';
 import type { Database } from '../../src/lib/server/db';
 import { sessions } from '../../src/lib/server/db/schema';
@@ -10,6 +13,9 @@ import { useTestDatabase } from './support/database';
 import { failure } from './support/errors';
 import { makeClient, makeSessions } from './support/practice';
 import { answerOf, requestEvent } from './support/routes';
+import { waitFor } from './support/wait';
+import { attachRealtime } from '../../src/lib/server/realtime/attach';
+import { publishToUser, registerRealtimeServer } from '../../src/lib/server/realtime/publish';
 import * as pdfRoute from '../../src/routes/(app)/billing/statements/[clientId]/statement.pdf/+server';
 
 let db: Database;
@@ -425,5 +431,56 @@ describe('marking several sessions paid', () => {
 			sessions: [],
 			more: false
 		});
+	});
+});
+
+describe('marking sessions paid, live', () => {
+	it('tells the owner’s open pages which sessions changed, and says nothing of a refused call', async () => {
+		const http = createServer();
+		const io = attachRealtime(http);
+		await new Promise<void>((done) => http.listen(0, '127.0.0.1', done));
+		const owner = await newYorkPractitioner();
+		const other = await newYorkPractitioner();
+		const socket = connect(`http://127.0.0.1:${(http.address() as AddressInfo).port}`, {
+			transports: ['websocket'],
+			reconnection: false,
+			extraHeaders: { cookie: `${AUTH_COOKIE}=${owner.browser.token}` }
+		});
+		try {
+			const seen: unknown[] = [];
+			socket.onAny((event: string, ...args: unknown[]) => seen.push([event, ...args]));
+			await new Promise((connected) => socket.once('connect', connected));
+			const client = await makeClient(owner.api);
+			const foreignClient = await makeClient(other.api);
+			const own = await session(owner.api, client.id, {
+				date: '2026-03-02',
+				startTime: '09:00',
+				status: 'completed'
+			});
+			const foreign = await session(other.api, foreignClient.id, {
+				date: '2026-03-02',
+				startTime: '09:00',
+				status: 'completed'
+			});
+			// Set-up's own events are all in once a marker sent after them is.
+			publishToUser(owner.user.id, 'practice:changed', { entity: 'client', ids: ['set-up'] });
+			await waitFor('set-up', () => JSON.stringify(seen.at(-1)).includes('set-up'));
+			const settled = seen.length;
+
+			await failure(owner.api.sessions.markPaid({ ids: [own, foreign], paidOn: '2026-03-10' }));
+			await owner.api.sessions.markPaid({ ids: [own], paidOn: '2026-03-10' });
+			await waitFor('the change', () => seen.length > settled);
+			// A marker after it: anything the refused call sent would have arrived by then.
+			publishToUser(owner.user.id, 'practice:changed', { entity: 'client', ids: [] });
+			await waitFor('the marker', () => seen.length > settled + 1);
+			expect(seen.slice(settled)).toEqual([
+				['practice:changed', { entity: 'session', ids: [own] }],
+				['practice:changed', { entity: 'client', ids: [] }]
+			]);
+		} finally {
+			socket.close();
+			registerRealtimeServer(undefined);
+			await io.close();
+		}
 	});
 });
