@@ -16,6 +16,7 @@ import { answerOf, requestEvent } from './support/routes';
 import { waitFor } from './support/wait';
 import { attachRealtime } from '../../src/lib/server/realtime/attach';
 import { publishToUser, registerRealtimeServer } from '../../src/lib/server/realtime/publish';
+import * as choicePage from '../../src/routes/(app)/billing/statements/+page.server';
 import * as pdfRoute from '../../src/routes/(app)/billing/statements/[clientId]/statement.pdf/+server';
 
 let db: Database;
@@ -221,6 +222,10 @@ describe('statements', () => {
 			address: 'Main St 1\r\nSpringfield',
 			taxId: 'US-123'
 		});
+		const tooLong = await failure(
+			api.practice.saveDetails({ name: '', address: 'a\nb\nc\nd\ne\nf\ng\nh\ni', taxId: '' })
+		);
+		expect(tooLong.code).toBe('BAD_REQUEST');
 		expect(await api.practice.details()).toEqual({
 			name: 'Calm Rooms',
 			address: 'Main St 1\nSpringfield',
@@ -294,6 +299,43 @@ describe('statements', () => {
 		const fallback = await pdfText(await statementPdf(unreadable));
 		expect(fallback).toContain('Client: ?? ??');
 		expect(fallback).toContain('cannot be shown in this PDF');
+	});
+});
+
+describe('choosing a statement', () => {
+	it('turns a month, a quarter, a year or two dates into the statement’s address', async () => {
+		const owner = await newYorkPractitioner();
+		const client = await makeClient(owner.api);
+		const signedIn = await validateAuthSessionToken(db, owner.browser.token!, owner.browser.client);
+		const choose = (fields: Record<string, string>) =>
+			answerOf(() =>
+				choicePage.actions.default!(
+					requestEvent({
+						path: '/billing/statements',
+						form: { clientId: client.id, ...fields },
+						signedIn: { user: signedIn!.user, authSession: signedIn!.session }
+					}) as never
+				)
+			);
+		const address = (from: string, to: string) =>
+			`/billing/statements/${client.id}?from=${from}&to=${to}`;
+		expect(await choose({ period: 'month', month: '2028-02' })).toEqual({
+			status: 303,
+			location: address('2028-02-01', '2028-02-29')
+		});
+		expect((await choose({ period: 'quarter', quarter: '2026-Q2' })).location).toBe(
+			address('2026-04-01', '2026-06-30')
+		);
+		expect((await choose({ period: 'year', year: '2026' })).location).toBe(
+			address('2026-01-01', '2026-12-31')
+		);
+		expect(
+			(await choose({ period: 'custom', from: '2026-03-15', to: '2026-04-14' })).location
+		).toBe(address('2026-03-15', '2026-04-14'));
+		const backwards = await choose({ period: 'custom', from: '2026-04-15', to: '2026-04-14' });
+		expect(backwards.status).toBe(400);
+		expect(JSON.stringify(backwards.data)).toContain('Choose a last day after the first.');
+		expect((await choose({ period: 'month', month: '2026-13' })).status).toBe(400);
 	});
 });
 
