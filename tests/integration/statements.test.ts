@@ -491,7 +491,7 @@ describe('marking sessions paid, live', () => {
 		try {
 			const seen: unknown[] = [];
 			socket.onAny((event: string, ...args: unknown[]) => seen.push([event, ...args]));
-			await new Promise((connected) => socket.once('connect', connected));
+			await new Promise<void>((connected) => socket.once('connect', () => connected()));
 			const client = await makeClient(owner.api);
 			const foreignClient = await makeClient(other.api);
 			const own = await session(owner.api, client.id, {
