@@ -28,8 +28,16 @@ export function fromMinorUnits(minor: number, currency: string): string {
 	return exponent === 0 ? String(minor) : (minor / 10 ** exponent).toFixed(exponent);
 }
 
-export function formatMoney(minor: number, currency: string, locale = 'en'): string {
-	return new Intl.NumberFormat(locale, { style: 'currency', currency }).format(
-		minor / 10 ** currencyExponent(currency)
-	);
+/** "€60.50"; with `display: 'code'`, "EUR 60.50", for a medium that cannot draw every symbol. */
+export function formatMoney(
+	minor: number,
+	currency: string,
+	locale = 'en',
+	display: 'symbol' | 'code' = 'symbol'
+): string {
+	return new Intl.NumberFormat(locale, {
+		style: 'currency',
+		currency,
+		currencyDisplay: display
+	}).format(minor / 10 ** currencyExponent(currency));
 }

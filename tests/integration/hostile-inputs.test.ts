@@ -11,7 +11,12 @@ import type { AuthSession } from '../../src/lib/server/db/schema';
 import { subscriberLinks } from '../../src/lib/server/subscribers/service';
 import { appRouter, createCaller } from '../../src/lib/server/trpc/router';
 import * as clientsPage from '../../src/routes/(app)/clients/+page.server';
+import * as statementChoicePage from '../../src/routes/(app)/billing/statements/+page.server';
+import * as statementPage from '../../src/routes/(app)/billing/statements/[clientId]/+page.server';
+import * as statementPdfRoute from '../../src/routes/(app)/billing/statements/[clientId]/statement.pdf/+server';
+import * as unpaidPage from '../../src/routes/(app)/billing/unpaid/+page.server';
 import * as sessionsPage from '../../src/routes/(app)/sessions/+page.server';
+import * as practiceDetailsPage from '../../src/routes/(app)/settings/practice/+page.server';
 import * as newSessionPage from '../../src/routes/(app)/sessions/new/+page.server';
 import * as confirmEmail from '../../src/routes/(auth)/confirm-email/+page.server';
 import * as forgotPassword from '../../src/routes/(auth)/forgot-password/+page.server';
@@ -112,6 +117,11 @@ function plainString(key: string, scope: string): fc.Arbitrary<string> {
 	const real = known[`${scope}.${key}`] ?? known[key];
 	if (real) return fc.constantFrom(...real);
 	if (/date|until|paidOn/i.test(key)) return fc.constantFrom('2030-01-07', '2026-12-01');
+	if (key === 'from') return fc.constantFrom('2026-01-01', '2026-12-01');
+	if (key === 'to') return fc.constantFrom('2026-12-31', '2030-01-07');
+	if (key === 'month') return fc.constantFrom('2026-03', '2026-12');
+	if (key === 'quarter') return fc.constantFrom('2026-Q1', '2026-Q4');
+	if (key === 'year') return fc.constantFrom('2026', '2030');
 	if (/time$/i.test(key)) return fc.constantFrom('09:00', '18:30');
 	if (/timeZone/.test(key)) return fc.constantFrom('Europe/Berlin', 'UTC', 'America/New_York');
 	if (/currency/.test(key)) return fc.constantFrom('EUR', 'USD');
@@ -145,6 +155,8 @@ function plausible(schema: Schema, scope: string, key = ''): fc.Arbitrary<unknow
 			return plausible(def.out as Schema, scope, key);
 		case 'union':
 			return fc.oneof(...(def.options as Schema[]).map((option) => plausible(option, scope, key)));
+		case 'array':
+			return fc.array(plausible(def.element as Schema, scope, key), { minLength: 1, maxLength: 3 });
 		case 'enum':
 			return fc.constantFrom(...Object.values(def.entries as Record<string, string>));
 		case 'literal':
@@ -230,6 +242,7 @@ beforeAll(async () => {
 		occurrenceId: [occurrences[0]!.id],
 		'clients.id': [client.id],
 		'sessions.id': [sessionId!],
+		'sessions.ids': [sessionId!],
 		'series.id': [series.id],
 		'subscribers.id': [subscriber!.id],
 		'subscribers.slug': [series.slug],
@@ -464,13 +477,59 @@ const entries: Entry[] = [
 		handler: newSessionPage.load,
 		query: ['clientId', 'date'],
 		signedIn: true
+	},
+	{
+		name: 'practice details form',
+		path: () => '/settings/practice',
+		handler: practiceDetailsPage.actions.default!,
+		form: ['name', 'address', 'taxId'],
+		signedIn: true
+	},
+	{
+		name: 'statement choice form',
+		path: () => '/billing/statements',
+		handler: statementChoicePage.actions.default!,
+		form: ['clientId', 'period', 'month', 'quarter', 'year', 'from', 'to'],
+		signedIn: true
+	},
+	{
+		name: 'statement page',
+		path: (p) => `/billing/statements/${p.clientId}`,
+		handler: statementPage.load,
+		params: ['clientId'],
+		query: ['from', 'to'],
+		signedIn: true
+	},
+	{
+		name: 'statement PDF',
+		path: (p) => `/billing/statements/${p.clientId}/statement.pdf`,
+		handler: statementPdfRoute.GET,
+		params: ['clientId'],
+		query: ['from', 'to'],
+		signedIn: true
+	},
+	{
+		name: 'unpaid sessions page',
+		path: () => '/billing/unpaid',
+		handler: unpaidPage.load,
+		query: ['client'],
+		signedIn: true
+	},
+	{
+		name: 'mark paid form',
+		path: () => '/billing/unpaid',
+		handler: unpaidPage.actions.default!,
+		form: ['ids', 'paidOn'],
+		signedIn: true
 	}
 ];
 
 /** Plausible text for a page's part, by its name. */
 function plausibleText(key: string): fc.Arbitrary<string> {
 	if (key === 'redirectTo') return fc.constantFrom('/clients', '/sessions?date=2030-01-07');
-	if (key === 'clientId') return fc.constantFrom(...known.clientId!);
+	if (key === 'clientId' || key === 'client') return fc.constantFrom(...known.clientId!);
+	if (key === 'ids') return fc.constantFrom(...known.sessionId!);
+	if (key === 'period') return fc.constantFrom('month', 'quarter', 'year', 'custom');
 	if (key === 'show') return fc.constantFrom('active', 'all');
 	if (key === 'view') return fc.constantFrom('day', 'week');
 	return plainString(key, 'subscribers');

@@ -173,6 +173,17 @@ const cases: Record<string, Case> = {
 	'sessions.setPayment': {
 		foreign: (a) => [{ id: a.sessionId, paymentStatus: 'paid', paidOn: '2026-12-02' }]
 	},
+	'sessions.unpaid': {
+		own: 'the caller’s unpaid sessions; another’s client as filter finds none',
+		input: {}
+	},
+	'sessions.markPaid': {
+		// Someone else's session alone, and hidden among one's own.
+		foreign: (a, b) => [
+			{ ids: [a.sessionId], paidOn: '2026-12-02' },
+			{ ids: [b.otherSessionId, a.sessionId], paidOn: '2026-12-02' }
+		]
+	},
 	'sessions.start': { foreign: (a) => [{ id: a.otherSessionId }] },
 	'sessions.finish': { foreign: (a) => [{ id: a.otherSessionId }] },
 	'sessions.delete': { foreign: (a) => [{ id: a.sessionId }] },
@@ -193,6 +204,15 @@ const cases: Record<string, Case> = {
 	},
 
 	'dashboard.summary': { own: 'the caller’s own figures' },
+
+	'practice.details': { own: 'the signed-in account’s practice details' },
+	'practice.saveDetails': {
+		own: 'saves the signed-in account’s practice details',
+		input: { name: 'Taken', address: '', taxId: '' }
+	},
+	'statements.get': {
+		foreign: (a) => [{ clientId: a.clientId, from: '2026-01-01', to: '2026-12-31' }]
+	},
 
 	'series.list': { own: 'lists the caller’s series' },
 	'series.get': { foreign: (a) => [{ id: a.seriesId }] },

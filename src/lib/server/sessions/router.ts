@@ -3,9 +3,11 @@ import { authedProcedure, router } from '../trpc/init';
 import {
 	agendaSchema,
 	createSessionSchema,
+	markPaidSchema,
 	sessionId,
 	setPaymentSchema,
 	setStatusSchema,
+	unpaidSchema,
 	updateSessionSchema
 } from './schemas';
 import * as service from './service';
@@ -44,6 +46,16 @@ export const sessionsRouter = router({
 		const updated = await service.setSessionPayment(ctx.db, ctx.user.id, input);
 		changed(ctx.user.id, [updated.id]);
 		return updated;
+	}),
+
+	unpaid: authedProcedure
+		.input(unpaidSchema)
+		.query(({ ctx, input }) => service.unpaidSessions(ctx.db, ctx.user.id, input)),
+
+	markPaid: authedProcedure.input(markPaidSchema).mutation(async ({ ctx, input }) => {
+		const ids = await service.markSessionsPaid(ctx.db, ctx.user.id, input);
+		if (ids.length) changed(ctx.user.id, ids);
+		return { ids };
 	}),
 
 	start: authedProcedure.input(sessionId).mutation(async ({ ctx, input }) => {

@@ -110,3 +110,16 @@ export const agendaSchema = z.object({
 	date: localDate,
 	view: z.enum(['day', 'week']).default('week')
 });
+
+/** How many sessions one "Mark paid" may name: the unpaid list's page, with room to spare. */
+export const MAX_MARK_PAID = 500;
+
+export const markPaidSchema = z.object({
+	ids: z
+		.array(z.uuid())
+		.min(1, 'Choose at least one session.')
+		.max(MAX_MARK_PAID, `Choose at most ${MAX_MARK_PAID} sessions at once.`),
+	paidOn: localDate
+});
+
+export const unpaidSchema = z.object({ clientId: z.uuid().optional() });

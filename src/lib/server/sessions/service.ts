@@ -25,7 +25,10 @@ import { fieldError } from '../trpc/errors';
 import {
 	type agendaSchema,
 	type createSessionSchema,
+	type markPaidSchema,
+	MAX_MARK_PAID,
 	type setPaymentSchema,
+	type unpaidSchema,
 	type updateSessionSchema
 } from './schemas';
 
@@ -33,6 +36,12 @@ import {
 export const SLOT_HOLDING: SessionStatus[] = ['scheduled', 'completed', 'no_show'];
 /** Statuses a client is charged for. */
 export const BILLABLE: SessionStatus[] = ['completed', 'late_cancelled', 'no_show'];
+/** What a client owes for: the conditions of the partial index sessions_owner_unpaid_idx. */
+const unpaidBillable = [
+	inArray(sessions.status, BILLABLE),
+	eq(sessions.paymentStatus, 'unpaid'),
+	ne(sessions.feeMinor, 0)
+];
 /** Statuses that say how a session went, which nobody knows before it has begun. */
 const AFTER_START: SessionStatus[] = ['completed', 'no_show'];
 
@@ -331,6 +340,71 @@ export async function setSessionPayment(
 	return updated;
 }
 
+/**
+ * Marks several sessions paid on one date, all or none: a single session that is not the
+ * caller's refuses the whole call. Sessions already paid or waived keep their status and date.
+ * Returns the ids that changed.
+ */
+export async function markSessionsPaid(
+	db: Db,
+	ownerId: string,
+	input: z.output<typeof markPaidSchema>
+): Promise<string[]> {
+	// PostgreSQL writes uuids in lower case; one session named twice is named once.
+	const ids = [...new Set(input.ids.map((id) => id.toLowerCase()))];
+	return db.transaction(async (tx) => {
+		const owned = await tx
+			.select({ id: sessions.id })
+			.from(sessions)
+			.where(and(inArray(sessions.id, ids), eq(sessions.ownerId, ownerId)))
+			.for('update');
+		if (owned.length !== ids.length) throw notFound('session');
+		const updated = await tx
+			.update(sessions)
+			.set({ paymentStatus: 'paid', paidOn: input.paidOn, updatedAt: new Date() })
+			.where(
+				and(
+					inArray(sessions.id, ids),
+					eq(sessions.ownerId, ownerId),
+					eq(sessions.paymentStatus, 'unpaid')
+				)
+			)
+			.returning({ id: sessions.id });
+		return updated.map((row) => row.id);
+	});
+}
+
+/** What clients owe, session by session: the unpaid billable ones, oldest first by client. */
+export async function unpaidSessions(
+	db: Db,
+	ownerId: string,
+	input: z.output<typeof unpaidSchema>
+) {
+	const rows = await db
+		.select({
+			id: sessions.id,
+			clientId: sessions.clientId,
+			clientName: clients.name,
+			startsAt: sessions.startsAt,
+			endsAt: sessions.endsAt,
+			status: sessions.status,
+			feeMinor: sessions.feeMinor,
+			currency: sessions.currency
+		})
+		.from(sessions)
+		.innerJoin(clients, eq(clients.id, sessions.clientId))
+		.where(
+			and(
+				eq(sessions.ownerId, ownerId),
+				input.clientId ? eq(sessions.clientId, input.clientId) : undefined,
+				...unpaidBillable
+			)
+		)
+		.orderBy(asc(sql`lower(${clients.name})`), asc(clients.id), asc(sessions.startsAt))
+		.limit(MAX_MARK_PAID + 1);
+	return { sessions: rows.slice(0, MAX_MARK_PAID), more: rows.length > MAX_MARK_PAID };
+}
+
 /** Session mode's Start: the first press counts, a second one changes nothing. */
 export async function startSession(db: Db, ownerId: string, id: string) {
 	const [updated] = await db
@@ -505,9 +579,7 @@ export function owedByCurrency(
 			and(
 				eq(sessions.ownerId, ownerId),
 				clientId ? eq(sessions.clientId, clientId) : undefined,
-				inArray(sessions.status, BILLABLE),
-				eq(sessions.paymentStatus, 'unpaid'),
-				ne(sessions.feeMinor, 0)
+				...unpaidBillable
 			)
 		)
 		.groupBy(sessions.currency)

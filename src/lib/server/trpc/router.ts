@@ -3,10 +3,12 @@ import { TRPCError } from '@trpc/server';
 import { getHTTPStatusCodeFromError } from '@trpc/server/http';
 import { accountRouter } from '../account/router';
 import { accountDataRouter } from '../account-data/router';
+import { statementsRouter } from '../billing/statements-router';
 import { retryAfterHeader } from '../auth/rate-limit';
 import { clientsRouter } from '../clients/router';
 import { dashboardRouter } from '../dashboard/router';
 import { notesRouter } from '../notes/router';
+import { practiceRouter } from '../practice/router';
 import { signInAddress } from '../redirects';
 import { seriesRouter } from '../series/router';
 import { sessionsRouter } from '../sessions/router';
@@ -23,7 +25,9 @@ export const appRouter = router({
 	notes: notesRouter,
 	dashboard: dashboardRouter,
 	series: seriesRouter,
-	subscribers: subscribersRouter
+	subscribers: subscribersRouter,
+	practice: practiceRouter,
+	statements: statementsRouter
 });
 
 export type AppRouter = typeof appRouter;
