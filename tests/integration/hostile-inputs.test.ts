@@ -110,7 +110,8 @@ const known: Record<string, string[]> = {};
 function plainString(key: string, scope: string): fc.Arbitrary<string> {
 	const real = known[`${scope}.${key}`] ?? known[key];
 	if (real) return fc.constantFrom(...real);
-	if (/date|until|paidOn/i.test(key)) return fc.constantFrom('2030-01-07', '2026-12-01');
+	if (/date|until|paidOn|^(from|to)$/i.test(key))
+		return fc.constantFrom('2030-01-07', '2026-12-01');
 	if (/time$/i.test(key)) return fc.constantFrom('09:00', '18:30');
 	if (/timeZone/.test(key)) return fc.constantFrom('Europe/Berlin', 'UTC', 'America/New_York');
 	if (/currency/.test(key)) return fc.constantFrom('EUR', 'USD');
