@@ -206,3 +206,11 @@ export function formatCalendarDate(
 ): string {
 	return formatDate(new Date(`${date}T12:00:00Z`), 'UTC', prefs, length);
 }
+
+/** A month ("2026-03") as "March 2026", or "Mar 2026" when short. */
+export function formatMonth(month: string, prefs: DatePrefs, length: Length = 'long'): string {
+	return formatter(prefs, 'UTC', {
+		month: length === 'long' ? 'long' : 'short',
+		year: 'numeric'
+	}).format(new Date(`${month}-15T12:00:00Z`));
+}

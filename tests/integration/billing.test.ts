@@ -1,3 +1,4 @@
+import { parse } from 'csv-parse/sync';
 import { eq } from 'drizzle-orm';
 import { drizzle } from 'drizzle-orm/postgres-js';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -5,10 +6,13 @@ import { billingChart, clientSummary, practiceSummary } from '../../src/lib/serv
 import type { Database } from '../../src/lib/server/db';
 import * as schema from '../../src/lib/server/db/schema';
 import { sessionCharges, sessions } from '../../src/lib/server/db/schema';
+import { validateAuthSessionToken } from '../../src/lib/server/auth/session';
+import * as summaryCsv from '../../src/routes/(app)/billing/summary.csv/+server';
 import { signedUpPractitioner } from './support/browser';
 import { useTestDatabase } from './support/database';
 import { failure } from './support/errors';
 import { makeClient, makeSessions } from './support/practice';
+import { answerOf, requestEvent } from './support/routes';
 
 let db: Database;
 beforeAll(async () => {
@@ -371,5 +375,44 @@ describe('billing summaries', () => {
 		expect(
 			(await failure(api.billing.summary({ from: '2000-01-01', to: '2025-05-01' }))).code
 		).toBe('BAD_REQUEST');
+	});
+});
+
+describe('the CSV of a summary', () => {
+	it('is the summary the page shows, in the currency’s units, with a BOM, CRLF and formulas defused; signed out, it sends to sign in', async () => {
+		const person = await practitioner();
+		const { api, browser } = person;
+		const client = await makeClient(api, { name: '=HYPERLINK("https://evil.test")' });
+		await seeded(api, client.id, [
+			{ date: '2025-05-05', fee: '80.5', status: 'completed', payment: 'paid' },
+			{ date: '2025-05-06', fee: '1000', currency: 'JPY', status: 'completed' }
+		]);
+		const validated = await validateAuthSessionToken(db, browser.token!, browser.client);
+		const signedIn = { user: validated!.user, authSession: validated!.session };
+		const path = '/billing/summary.csv?period=month&from=2025-05-20';
+
+		const response = (await summaryCsv.GET(requestEvent({ path, signedIn }) as never)) as Response;
+		expect(response.headers.get('content-type')).toBe('text/csv; charset=utf-8');
+		expect(response.headers.get('content-disposition')).toBe(
+			'attachment; filename="billing-2025-05-01-to-2025-05-31.csv"'
+		);
+		const bytes = Buffer.from(await response.arrayBuffer());
+		expect([...bytes.subarray(0, 3)]).toEqual([0xef, 0xbb, 0xbf]);
+		const text = bytes.subarray(3).toString('utf8');
+		expect(text.split('\r\n')).toHaveLength(6);
+		const rows = parse(text) as string[][];
+		expect(rows.map((row) => row.slice(0, 5))).toEqual([
+			['Client', 'Currency', 'Sessions held', 'Billed', 'Paid'],
+			['All clients (total)', 'EUR', '1', '80.50', '80.50'],
+			['All clients (total)', 'JPY', '1', '1000', '0'],
+			['\'=HYPERLINK("https://evil.test")', 'EUR', '1', '80.50', '80.50'],
+			['\'=HYPERLINK("https://evil.test")', 'JPY', '1', '1000', '0']
+		]);
+
+		const signedOut = await answerOf(() => summaryCsv.GET(requestEvent({ path }) as never));
+		expect(signedOut).toMatchObject({
+			status: 303,
+			location: `/sign-in?redirectTo=${encodeURIComponent(path)}`
+		});
 	});
 });

@@ -10,6 +10,7 @@ import type { Database } from '../../src/lib/server/db';
 import type { AuthSession } from '../../src/lib/server/db/schema';
 import { subscriberLinks } from '../../src/lib/server/subscribers/service';
 import { appRouter, createCaller } from '../../src/lib/server/trpc/router';
+import * as billingPage from '../../src/routes/(app)/billing/+page.server';
 import * as clientsPage from '../../src/routes/(app)/clients/+page.server';
 import * as sessionsPage from '../../src/routes/(app)/sessions/+page.server';
 import * as newSessionPage from '../../src/routes/(app)/sessions/new/+page.server';
@@ -444,6 +445,13 @@ const entries: Entry[] = [
 		signedIn: true
 	},
 	{
+		name: 'billing page',
+		path: () => '/billing',
+		handler: billingPage.load,
+		query: ['period', 'from', 'to', 'client'],
+		signedIn: true
+	},
+	{
 		name: 'new session page',
 		path: () => '/sessions/new',
 		handler: newSessionPage.load,
@@ -458,6 +466,8 @@ function plausibleText(key: string): fc.Arbitrary<string> {
 	if (key === 'clientId') return fc.constantFrom(...known.clientId!);
 	if (key === 'show') return fc.constantFrom('active', 'all');
 	if (key === 'view') return fc.constantFrom('day', 'week');
+	if (key === 'period') return fc.constantFrom('month', 'quarter', 'year', 'custom');
+	if (key === 'client') return fc.constantFrom(...known.clientId!);
 	return plainString(key, 'subscribers');
 }
 
