@@ -113,6 +113,39 @@ export class SessionPage {
 		).toHaveText([label], options);
 	}
 
+	/** What a no-show or late cancellation was charged, and why. */
+	get charge(): Locator {
+		return this.page.getByTestId('charge');
+	}
+
+	/** The note that a cancellation now would be a late one. */
+	get lateWindow(): Locator {
+		return this.page.getByTestId('late-window');
+	}
+
+	/** Changes this session's charge: `full`, `none`, or a percentage. */
+	async changeCharge(cost: 'full' | 'none' | number): Promise<void> {
+		const form = this.page.getByTestId('charge-form');
+		if (cost === 'full') await form.getByLabel('The full fee').check();
+		else if (cost === 'none') await form.getByLabel('Nothing').check();
+		else {
+			await form.getByLabel('A percentage of the fee').check();
+			await form.getByLabel('Percentage', { exact: true }).fill(String(cost));
+		}
+		await form.getByRole('button', { name: 'Save the charge' }).click();
+		await expect(form.getByRole('status')).toHaveText('Charge saved for this session.');
+	}
+
+	/** Presses Paid (paid today) and waits until the page shows it. */
+	async markPaid(): Promise<void> {
+		const payment = this.page.getByRole('group', { name: 'Payment' });
+		await payment.getByRole('button', { name: 'Paid', exact: true }).click();
+		await expect(payment.getByRole('button', { name: 'Paid', exact: true })).toHaveAttribute(
+			'aria-pressed',
+			'true'
+		);
+	}
+
 	/** Taps (on a touch screen) or clicks a status and waits until the page shows it. */
 	async setStatus(label: StatusLabel): Promise<void> {
 		const button = this.statusButton(label);

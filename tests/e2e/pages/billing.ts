@@ -1,0 +1,108 @@
+import { expect, type Locator, type Page } from '@playwright/test';
+
+export type TotalName =
+	'held' | 'billed' | 'paid' | 'outstanding' | 'waived' | 'no-shows' | 'late-cancels';
+
+/** /billing: a period's totals for the practice and per client, and the 12-month chart. */
+export class BillingPage {
+	readonly totals: Locator;
+	readonly clientTotals: Locator;
+	readonly periodLabel: Locator;
+	readonly csvLink: Locator;
+
+	constructor(readonly page: Page) {
+		this.totals = page.getByTestId('practice-totals');
+		this.clientTotals = page.getByTestId('client-totals');
+		this.periodLabel = page.getByTestId('period-label');
+		this.csvLink = page.getByRole('link', { name: 'Download this summary (CSV)' });
+	}
+
+	async goto(query = ''): Promise<void> {
+		await this.page.goto(`/billing${query}`);
+		await expect(this.page.getByRole('heading', { name: 'Billing', level: 1 })).toBeVisible();
+	}
+
+	/** One figure of the practice's totals in a currency, as the page writes it. */
+	total(name: TotalName, currency = 'EUR'): Locator {
+		return this.totals.locator(`[data-currency="${currency}"]`).getByTestId(`total-${name}`);
+	}
+
+	/** The chart's table row for a month ("December 2026"): month, billed, paid. */
+	chartRow(monthLabel: string, currency = 'EUR'): Locator {
+		return this.page
+			.getByTestId(`chart-table-${currency}`)
+			.getByRole('row')
+			.filter({ has: this.page.getByRole('rowheader', { name: monthLabel, exact: true }) });
+	}
+
+	/** The chart's bar of what a month ("2026-12") paid, by its amount in minor units. */
+	paidBar(month: string, currency = 'EUR'): Locator {
+		return this.page
+			.getByTestId(`chart-${currency}`)
+			.locator(`rect[data-month="${month}"][data-paid]`);
+	}
+
+	async choosePeriod(
+		kind: 'Month' | 'Quarter' | 'Year' | 'Custom range',
+		from: string,
+		to?: string
+	) {
+		await this.page.getByLabel('Period', { exact: true }).selectOption({ label: kind });
+		await this.page.getByLabel(kind === 'Custom range' ? 'From' : 'Any day in it').fill(from);
+		if (to) await this.page.getByLabel('To', { exact: true }).fill(to);
+		await this.page.getByRole('button', { name: 'Show', exact: true }).click();
+	}
+}
+
+/** Settings → Cancellation policy. */
+export class PolicyPage {
+	constructor(readonly page: Page) {}
+
+	async goto(): Promise<void> {
+		await this.page.goto('/settings/policy');
+		await expect(
+			this.page.getByRole('heading', { name: 'Cancellation policy', level: 1 })
+		).toBeVisible();
+	}
+
+	private charge(legend: 'A no-show costs' | 'A late cancellation costs'): Locator {
+		return this.page.getByRole('group', { name: legend });
+	}
+
+	/** Sets one charge: `full`, `none`, or a percentage. */
+	async setCharge(
+		legend: 'A no-show costs' | 'A late cancellation costs',
+		cost: 'full' | 'none' | number
+	): Promise<void> {
+		const group = this.charge(legend);
+		if (cost === 'full') await group.getByLabel('The full fee').check();
+		else if (cost === 'none') await group.getByLabel('Nothing').check();
+		else {
+			await group.getByLabel('A percentage of the fee').check();
+			await group.getByLabel('Percentage', { exact: true }).fill(String(cost));
+		}
+	}
+
+	async setWindow(hours: number): Promise<void> {
+		await this.page.getByLabel('Late-cancel window (hours before the start)').fill(String(hours));
+	}
+
+	async save(): Promise<void> {
+		await this.page.getByRole('button', { name: 'Save policy' }).click();
+		await expect(this.page.getByRole('status')).toHaveText(
+			'Saved. It applies to statuses you set from now on.'
+		);
+	}
+
+	/** The charge chosen in a group: its checked radio's label, and the percentage if any. */
+	async expectCharge(
+		legend: 'A no-show costs' | 'A late cancellation costs',
+		label: string,
+		percent?: number
+	): Promise<void> {
+		const group = this.charge(legend);
+		await expect(group.getByLabel(label)).toBeChecked();
+		if (percent !== undefined)
+			await expect(group.getByLabel('Percentage', { exact: true })).toHaveValue(String(percent));
+	}
+}
