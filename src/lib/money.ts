@@ -33,3 +33,8 @@ export function formatMoney(minor: number, currency: string, locale = 'en'): str
 		minor / 10 ** currencyExponent(currency)
 	);
 }
+
+/** `percent` per cent of an amount in minor units, rounded to the nearest unit (half up). */
+export function percentOfMinor(minor: number, percent: number): number {
+	return Math.round((minor * percent) / 100);
+}

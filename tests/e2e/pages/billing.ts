@@ -3,6 +3,18 @@ import { expect, type Locator, type Page } from '@playwright/test';
 export type TotalName =
 	'held' | 'billed' | 'paid' | 'outstanding' | 'waived' | 'no-shows' | 'late-cancels';
 
+export type ChargeCost = 'full' | 'none' | number;
+
+/** Chooses a charge in a charge choice (ChargeChoice.svelte): full, nothing, or a percentage. */
+export async function chooseCharge(within: Locator, cost: ChargeCost): Promise<void> {
+	if (cost === 'full') await within.getByLabel('The full fee').check();
+	else if (cost === 'none') await within.getByLabel('Nothing').check();
+	else {
+		await within.getByLabel('A percentage of the fee').check();
+		await within.getByLabel('Percentage', { exact: true }).fill(String(cost));
+	}
+}
+
 /** /billing: a period's totals for the practice and per client, and the 12-month chart. */
 export class BillingPage {
 	readonly totals: Locator;
@@ -72,15 +84,9 @@ export class PolicyPage {
 	/** Sets one charge: `full`, `none`, or a percentage. */
 	async setCharge(
 		legend: 'A no-show costs' | 'A late cancellation costs',
-		cost: 'full' | 'none' | number
+		cost: ChargeCost
 	): Promise<void> {
-		const group = this.charge(legend);
-		if (cost === 'full') await group.getByLabel('The full fee').check();
-		else if (cost === 'none') await group.getByLabel('Nothing').check();
-		else {
-			await group.getByLabel('A percentage of the fee').check();
-			await group.getByLabel('Percentage', { exact: true }).fill(String(cost));
-		}
+		await chooseCharge(this.charge(legend), cost);
 	}
 
 	async setWindow(hours: number): Promise<void> {

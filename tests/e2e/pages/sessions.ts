@@ -1,4 +1,5 @@
 import { expect, type Locator, type Page } from '@playwright/test';
+import { chooseCharge, type ChargeCost } from './billing';
 
 /** /sessions: the agenda by day or week. */
 export class AgendaPage {
@@ -124,14 +125,9 @@ export class SessionPage {
 	}
 
 	/** Changes this session's charge: `full`, `none`, or a percentage. */
-	async changeCharge(cost: 'full' | 'none' | number): Promise<void> {
+	async changeCharge(cost: ChargeCost): Promise<void> {
 		const form = this.page.getByTestId('charge-form');
-		if (cost === 'full') await form.getByLabel('The full fee').check();
-		else if (cost === 'none') await form.getByLabel('Nothing').check();
-		else {
-			await form.getByLabel('A percentage of the fee').check();
-			await form.getByLabel('Percentage', { exact: true }).fill(String(cost));
-		}
+		await chooseCharge(form, cost);
 		await form.getByRole('button', { name: 'Save the charge' }).click();
 		await expect(form.getByRole('status')).toHaveText('Charge saved for this session.');
 	}

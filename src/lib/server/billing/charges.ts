@@ -1,6 +1,7 @@
 import { TRPCError } from '@trpc/server';
 import { and, eq, inArray, sql, type SQL } from 'drizzle-orm';
 import type { z } from 'zod';
+import { percentOfMinor } from '../../money';
 import type { Db } from '../db';
 import { cancellationPolicies, sessionCharges, sessions, type SessionStatus } from '../db/schema';
 import { notFound } from '../practice-errors';
@@ -26,11 +27,6 @@ const POLICY_PERCENT = {
 
 function isPriced(status: SessionStatus): status is keyof typeof POLICY_PERCENT {
 	return status in POLICY_PERCENT;
-}
-
-/** The part of a fee a percentage bills, rounded to the nearest minor unit (half up). */
-export function chargedMinor(listFeeMinor: number, percent: number): number {
-	return Math.round((listFeeMinor * percent) / 100);
 }
 
 export async function policyOf(db: Db, ownerId: string): Promise<Policy> {
@@ -141,7 +137,7 @@ export async function setStatusBilled(
 			const listFeeMinor = row.listFeeMinor ?? row.feeMinor;
 			if (isPriced(status)) {
 				const percent = policy[POLICY_PERCENT[status]];
-				billed.push({ id: row.id, status, feeMinor: chargedMinor(listFeeMinor, percent) });
+				billed.push({ id: row.id, status, feeMinor: percentOfMinor(listFeeMinor, percent) });
 				charges.push({ sessionId: row.id, listFeeMinor, percent, setForSession: false });
 			} else {
 				billed.push({ id: row.id, status, feeMinor: listFeeMinor });
@@ -170,7 +166,7 @@ export async function setSessionCharge(
 		}
 		const listFeeMinor = row.listFeeMinor ?? row.feeMinor;
 		const percent = percentOf(input);
-		const feeMinor = chargedMinor(listFeeMinor, percent);
+		const feeMinor = percentOfMinor(listFeeMinor, percent);
 		await writeBilling(
 			tx,
 			[{ id: row.id, status: row.status, feeMinor }],
@@ -208,5 +204,5 @@ export async function billedForFee(
 			)
 		)
 		.returning({ percent: sessionCharges.percent });
-	return charge ? chargedMinor(listFeeMinor, charge.percent) : listFeeMinor;
+	return charge ? percentOfMinor(listFeeMinor, charge.percent) : listFeeMinor;
 }
