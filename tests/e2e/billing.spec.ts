@@ -168,7 +168,6 @@ test.describe('Billing', () => {
 				expect.soft(await seriousViolations(page), `${name} at ${size.width}`).toEqual([]);
 			}
 			await screenshots(page, name);
-			await page.screenshot({ fullPage: true, path: `/tmp/billing-shots/${name}-full.png` });
 		}
 	});
 });
