@@ -327,25 +327,40 @@ describe('billing summaries', () => {
 	}
 
 	it('the chart has the last twelve months, billed and paid per currency, this month last', async () => {
-		const { api, user } = await practitioner('America/Los_Angeles');
+		const timeZone = 'America/Los_Angeles';
+		const { api } = await practitioner(timeZone);
 		const client = await makeClient(api);
-		const today = new Intl.DateTimeFormat('en-CA', { timeZone: user.timeZone }).format(new Date());
-		const earlier = hoursFromNow(-1);
+		const today = new Intl.DateTimeFormat('en-CA', { timeZone }).format(new Date());
+		/** The first day of the month `back` months before this one, in the practitioner's zone. */
+		const firstOf = (back: number) => {
+			const index = Number(today.slice(0, 4)) * 12 + Number(today.slice(5, 7)) - 1 - back;
+			return `${Math.floor(index / 12)}-${String((index % 12) + 1).padStart(2, '0')}-01`;
+		};
+		const lastOfLastMonth = new Date(Date.parse(`${firstOf(0)}T12:00:00Z`) - 86_400_000)
+			.toISOString()
+			.slice(0, 10);
+		// Late cancellations: billed (in full, without a policy) whether or not they have begun.
+		const lateOn = (date: string, fee: string, currency = 'EUR') =>
+			({ date, startTime: '12:00', timeZone, fee, currency, status: 'late_cancelled' }) as const;
 		await seeded(api, client.id, [
-			{ ...utcParts(earlier), fee: '80', status: 'completed', payment: 'paid' },
-			{ ...utcParts(hoursFromNow(-2)), fee: '50', currency: 'USD', status: 'completed' }
+			{ ...lateOn(firstOf(0), '80'), payment: 'paid' },
+			lateOn(firstOf(0), '50', 'USD'),
+			lateOn(firstOf(11), '30'),
+			lateOn(firstOf(12), '99'),
+			// 23:30 on the last day of last month here is already this month in UTC.
+			{ ...lateOn(lastOfLastMonth, '7'), startTime: '23:30' }
 		]);
 		const chart = await api.billing.chart();
 		expect(chart.months).toHaveLength(12);
+		expect(chart.months[0]).toBe(firstOf(11).slice(0, 7));
 		expect(chart.months.at(-1)).toBe(today.slice(0, 7));
 		expect(chart.currencies.map((c) => c.currency)).toEqual(['EUR', 'USD']);
-		expect(chart.currencies[0]!.months.at(-1)).toEqual({
-			month: today.slice(0, 7),
-			billed: 8000,
-			paid: 8000
-		});
-		expect(chart.currencies[1]!.months.at(-1)).toMatchObject({ billed: 5000, paid: 0 });
-		expect(chart.currencies[0]!.months.slice(0, 11).every((m) => m.billed === 0)).toBe(true);
+		const [euros, dollars] = chart.currencies;
+		expect(euros!.months.at(-1)).toEqual({ month: today.slice(0, 7), billed: 8000, paid: 8000 });
+		expect(euros!.months[0]).toMatchObject({ billed: 3000, paid: 0 });
+		expect(euros!.months[10]).toMatchObject({ billed: 700 });
+		expect(euros!.months.slice(1, 10).every((m) => m.billed === 0)).toBe(true);
+		expect(dollars!.months.at(-1)).toMatchObject({ billed: 5000, paid: 0 });
 	});
 
 	it('each view is one query', async () => {
