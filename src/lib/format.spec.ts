@@ -3,6 +3,8 @@ import {
 	describeDevice,
 	formatCalendarDate,
 	formatDateTime,
+	formatMonth,
+	formatMonthName,
 	formatTime,
 	formatTimeRange,
 	type DatePrefs
@@ -94,5 +96,17 @@ describe('dates and times', () => {
 		expect(formatDateTime(new Date('2026-07-15T17:00:00Z'), 'America/Denver', phoenix)).toBe(
 			'Wed, Jul 15, 2026, 11:00 (America/Denver)'
 		);
+	});
+});
+
+describe('months', () => {
+	it('are written in the reader’s locale, whole or by name alone for a chart’s axis', () => {
+		const german: DatePrefs = { locale: 'de-DE', clock: 'locale', timeZone: 'UTC' };
+		const british: DatePrefs = { locale: 'en-GB', clock: 'locale', timeZone: 'Pacific/Auckland' };
+		expect(formatMonth('2026-03', british)).toBe('March 2026');
+		expect(formatMonth('2026-03', german)).toBe('März 2026');
+		// The first of the month at midnight would be the last day of the month before in a zone
+		// behind UTC: a month is a calendar month, whatever the reader's zone.
+		expect(formatMonthName('2026-01', { ...british, timeZone: 'America/Los_Angeles' })).toBe('Jan');
 	});
 });

@@ -209,3 +209,15 @@ export function formatCalendarDate(
 ): string {
 	return formatDate(new Date(`${date}T12:00:00Z`), 'UTC', prefs, length);
 }
+
+/** A month ("2026-03") as "March 2026". */
+export function formatMonth(month: string, prefs: DatePrefs): string {
+	return formatter(prefs, 'UTC', { month: 'long', year: 'numeric' }).format(
+		new Date(`${month}-15T12:00:00Z`)
+	);
+}
+
+/** A month's name alone ("2026-03" → "Mar"), for an axis that shows the year apart. */
+export function formatMonthName(month: string, prefs: DatePrefs): string {
+	return formatter(prefs, 'UTC', { month: 'short' }).format(new Date(`${month}-15T12:00:00Z`));
+}

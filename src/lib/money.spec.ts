@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { formatMoney, fromMinorUnits, isCurrencyCode, toMinorUnits } from './money';
+import { formatMoney, fromMinorUnits, isCurrencyCode, percentOfMinor, toMinorUnits } from './money';
 
 describe('money', () => {
 	it('turns amounts into integer minor units by the currency’s own exponent', () => {
@@ -28,5 +28,12 @@ describe('money', () => {
 		expect(isCurrencyCode('eur')).toBe(false);
 		expect(isCurrencyCode('XY')).toBe(false);
 		expect(isCurrencyCode('QQQ')).toBe(false);
+	});
+
+	it('takes a percentage of an amount to the nearest minor unit, halves up', () => {
+		expect(percentOfMinor(8000, 50)).toBe(4000);
+		expect(percentOfMinor(1001, 50)).toBe(501);
+		expect(percentOfMinor(999, 33)).toBe(330);
+		expect(percentOfMinor(8000, 0)).toBe(0);
 	});
 });

@@ -41,3 +41,8 @@ export function formatMoney(
 		currencyDisplay: display
 	}).format(minor / 10 ** currencyExponent(currency));
 }
+
+/** `percent` per cent of an amount in minor units, rounded to the nearest unit (half up). */
+export function percentOfMinor(minor: number, percent: number): number {
+	return Math.round((minor * percent) / 100);
+}

@@ -10,6 +10,7 @@ import type { Database } from '../../src/lib/server/db';
 import type { AuthSession } from '../../src/lib/server/db/schema';
 import { subscriberLinks } from '../../src/lib/server/subscribers/service';
 import { appRouter, createCaller } from '../../src/lib/server/trpc/router';
+import * as billingPage from '../../src/routes/(app)/billing/+page.server';
 import * as clientsPage from '../../src/routes/(app)/clients/+page.server';
 import * as statementChoicePage from '../../src/routes/(app)/billing/statements/+page.server';
 import * as statementPage from '../../src/routes/(app)/billing/statements/[clientId]/+page.server';
@@ -469,6 +470,13 @@ const entries: Entry[] = [
 		path: () => '/sessions',
 		handler: sessionsPage.load,
 		query: ['date', 'view'],
+		signedIn: true
+	},
+	{
+		name: 'billing page',
+		path: () => '/billing',
+		handler: billingPage.load,
+		query: ['period', 'from', 'to', 'client'],
 		signedIn: true
 	},
 	{

@@ -43,6 +43,11 @@ async function practice(name: string) {
 		body: `${name}'s draft`,
 		baseVersion: 0
 	});
+	const fiveWeeksAgo = new Date(Date.now() - 35 * 86_400_000).toISOString().slice(0, 10);
+	const {
+		ids: [noShowSessionId]
+	} = await makeSessions(api, client.id, { date: fiveWeeksAgo });
+	await api.sessions.setStatus({ id: noShowSessionId!, status: 'no_show', scope: 'this' });
 	const series = await publishedSeries(api, { title: `${name}'s series` });
 	await signUpAndConfirm(db, series.slug, 1);
 	const [subscriber] = await db
@@ -62,6 +67,7 @@ async function practice(name: string) {
 		draftSessionId,
 		draftVersion: draft.version,
 		otherSessionId: sessionIds[2]!,
+		noShowSessionId: noShowSessionId!,
 		seriesId: series.id,
 		slug: series.slug,
 		occurrenceId: occurrence!.id,
@@ -213,6 +219,28 @@ const cases: Record<string, Case> = {
 	'statements.get': {
 		foreign: (a) => [{ clientId: a.clientId, from: '2026-01-01', to: '2026-12-31' }]
 	},
+	'billing.policy': { own: 'the caller’s own cancellation policy' },
+	'billing.savePolicy': {
+		own: 'sets the caller’s own cancellation policy',
+		input: {
+			noShowBasis: 'percent',
+			noShowPercent: 50,
+			lateCancelBasis: 'none',
+			lateCancelPercent: 0,
+			lateCancelWindowHours: 24
+		}
+	},
+	'billing.setCharge': {
+		foreign: (a) => [{ id: a.noShowSessionId, basis: 'percent', percent: 50 }]
+	},
+	'billing.summary': {
+		own: 'the caller’s own figures, per client',
+		input: { from: '2020-01-01', to: '2029-12-31' }
+	},
+	'billing.clientSummary': {
+		foreign: (a) => [{ clientId: a.clientId, from: '2020-01-01', to: '2029-12-31' }]
+	},
+	'billing.chart': { own: 'the caller’s own figures' },
 
 	'series.list': { own: 'lists the caller’s series' },
 	'series.get': { foreign: (a) => [{ id: a.seriesId }] },

@@ -1,10 +1,14 @@
 /**
- * One CSV field per RFC 4180, safe to open in a spreadsheet: text that a spreadsheet would run as a
- * formula (starting with = + - @ or a tab/return) is prefixed with an apostrophe.
+ * Text that a spreadsheet would run as a formula (starting with = + - @ or a tab/return),
+ * prefixed with an apostrophe so that it shows as the text it is.
  */
+export function defuseFormula(text: string): string {
+	return /^[=+\-@\t\r]/.test(text) ? `'${text}` : text;
+}
+
+/** One CSV field per RFC 4180, safe to open in a spreadsheet (see defuseFormula). */
 export function csvField(value: string | number | null | undefined): string {
-	let text = value === null || value === undefined ? '' : String(value);
-	if (/^[=+\-@\t\r]/.test(text)) text = `'${text}`;
+	const text = defuseFormula(value === null || value === undefined ? '' : String(value));
 	return /[",\r\n]/.test(text) ? `"${text.replaceAll('"', '""')}"` : text;
 }
 

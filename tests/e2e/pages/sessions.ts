@@ -1,4 +1,5 @@
 import { expect, type Locator, type Page } from '@playwright/test';
+import { chooseCharge, type ChargeCost } from './billing';
 
 /** /sessions: the agenda by day or week. */
 export class AgendaPage {
@@ -111,6 +112,34 @@ export class SessionPage {
 				.getByRole('group', { name: 'Set the status' })
 				.getByRole('button', { pressed: true })
 		).toHaveText([label], options);
+	}
+
+	/** What a no-show or late cancellation was charged, and why. */
+	get charge(): Locator {
+		return this.page.getByTestId('charge');
+	}
+
+	/** The note that a cancellation now would be a late one. */
+	get lateWindow(): Locator {
+		return this.page.getByTestId('late-window');
+	}
+
+	/** Changes this session's charge: `full`, `none`, or a percentage. */
+	async changeCharge(cost: ChargeCost): Promise<void> {
+		const form = this.page.getByTestId('charge-form');
+		await chooseCharge(form, cost);
+		await form.getByRole('button', { name: 'Save the charge' }).click();
+		await expect(form.getByRole('status')).toHaveText('Charge saved for this session.');
+	}
+
+	/** Presses Paid (paid today) and waits until the page shows it. */
+	async markPaid(): Promise<void> {
+		const payment = this.page.getByRole('group', { name: 'Payment' });
+		await payment.getByRole('button', { name: 'Paid', exact: true }).click();
+		await expect(payment.getByRole('button', { name: 'Paid', exact: true })).toHaveAttribute(
+			'aria-pressed',
+			'true'
+		);
 	}
 
 	/** Taps (on a touch screen) or clicks a status and waits until the page shows it. */

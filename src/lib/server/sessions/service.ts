@@ -15,7 +15,15 @@ import { formatDateTime } from '../../format';
 import { toMinorUnits } from '../../money';
 import { datePreferencesOf } from '../account/date-preferences';
 import type { Db } from '../db';
-import { clients, noteAddenda, sessionNotes, sessionRecurrences, sessions } from '../db/schema';
+import { billedForFee, setStatusBilled } from '../billing/charges';
+import {
+	clients,
+	noteAddenda,
+	sessionCharges,
+	sessionNotes,
+	sessionRecurrences,
+	sessions
+} from '../db/schema';
 import type { SessionStatus } from '../db/schema';
 import { withinLocalDays } from '../local-days';
 import { EXCLUSION_VIOLATION, pgErrorCode } from '../pg-errors';
@@ -253,19 +261,24 @@ export async function updateSession(
 				startsAt: start,
 				endsAt: new Date(start.getTime() + input.durationMinutes * 60_000)
 			};
-			return db
-				.update(sessions)
-				.set({
-					clientId: input.clientId,
-					...range,
-					timeZone: input.timeZone,
-					locationKind: input.locationKind,
-					locationDetail: input.locationDetail,
-					...priced(input),
-					updatedAt: new Date()
-				})
-				.where(and(eq(sessions.id, input.id), eq(sessions.ownerId, ownerId)))
-				.returning({ id: sessions.id });
+			const { feeMinor: listFeeMinor, currency } = priced(input);
+			return db.transaction(async (tx) =>
+				tx
+					.update(sessions)
+					.set({
+						clientId: input.clientId,
+						...range,
+						timeZone: input.timeZone,
+						locationKind: input.locationKind,
+						locationDetail: input.locationDetail,
+						// The form edits the full fee; a no-show or late cancellation bills its share.
+						feeMinor: await billedForFee(tx, ownerId, input.id, listFeeMinor),
+						currency,
+						updatedAt: new Date()
+					})
+					.where(and(eq(sessions.id, input.id), eq(sessions.ownerId, ownerId)))
+					.returning({ id: sessions.id })
+			);
 		}
 	);
 	if (!updated) throw notFound('session');
@@ -296,28 +309,25 @@ export async function setSessionStatus(
 	}
 	const cancelling = input.status === 'cancelled' || input.status === 'late_cancelled';
 	const following = cancelling && input.scope === 'following' && session.recurrenceId;
-	const rows = await guardOverlap(
+	return guardOverlap(
 		db,
 		ownerId,
 		() => [session],
 		[session.id],
 		() =>
-			db
-				.update(sessions)
-				.set({ status: input.status, updatedAt: new Date() })
-				.where(
-					following
-						? and(
-								eq(sessions.ownerId, ownerId),
-								eq(sessions.recurrenceId, session.recurrenceId!),
-								gte(sessions.startsAt, session.startsAt),
-								sql`(${sessions.id} = ${session.id} or ${sessions.status} = 'scheduled')`
-							)
-						: and(eq(sessions.id, session.id), eq(sessions.ownerId, ownerId))
-				)
-				.returning({ id: sessions.id })
+			setStatusBilled(
+				db,
+				ownerId,
+				following
+					? and(
+							eq(sessions.recurrenceId, session.recurrenceId!),
+							gte(sessions.startsAt, session.startsAt),
+							sql`(${sessions.id} = ${session.id} or ${sessions.status} = 'scheduled')`
+						)
+					: eq(sessions.id, session.id),
+				input.status
+			)
 	);
-	return rows.map((r) => r.id);
 }
 
 export async function setSessionPayment(
@@ -419,24 +429,24 @@ export async function startSession(db: Db, ownerId: string, id: string) {
 export async function finishSession(db: Db, ownerId: string, id: string) {
 	const session = await ownedSession(db, ownerId, id);
 	if (!session.begun) throw notBegun('finish it');
-	const [updated] = await guardOverlap(
+	await guardOverlap(
 		db,
 		ownerId,
 		() => [session],
 		[id],
 		() =>
-			db
-				.update(sessions)
-				.set({
-					status: 'completed',
-					startedAt: sql`coalesce(${sessions.startedAt}, now())`,
-					finishedAt: sql`coalesce(${sessions.finishedAt}, now())`,
-					updatedAt: new Date()
-				})
-				.where(and(eq(sessions.id, id), eq(sessions.ownerId, ownerId)))
-				.returning({ id: sessions.id })
+			db.transaction(async (tx) => {
+				await setStatusBilled(tx, ownerId, eq(sessions.id, id), 'completed');
+				await tx
+					.update(sessions)
+					.set({
+						startedAt: sql`coalesce(${sessions.startedAt}, now())`,
+						finishedAt: sql`coalesce(${sessions.finishedAt}, now())`
+					})
+					.where(and(eq(sessions.id, id), eq(sessions.ownerId, ownerId)));
+			})
 	);
-	return updated!;
+	return { id };
 }
 
 export async function deleteSession(db: Db, ownerId: string, id: string) {
@@ -546,11 +556,13 @@ export async function getSession(db: Db, ownerId: string, id: string) {
 			clientEmail: clients.email,
 			clientPhone: clients.phone,
 			paidOn: sessions.paidOn,
-			note: sessionNotes
+			note: sessionNotes,
+			charge: sessionCharges
 		})
 		.from(sessions)
 		.innerJoin(clients, eq(clients.id, sessions.clientId))
 		.leftJoin(sessionNotes, eq(sessionNotes.sessionId, sessions.id))
+		.leftJoin(sessionCharges, eq(sessionCharges.sessionId, sessions.id))
 		.where(and(eq(sessions.id, id), eq(sessions.ownerId, ownerId)));
 	if (!row) throw notFound('session');
 	const [addenda, groupClashes] = await Promise.all([

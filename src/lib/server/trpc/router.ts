@@ -5,6 +5,7 @@ import { accountRouter } from '../account/router';
 import { accountDataRouter } from '../account-data/router';
 import { statementsRouter } from '../billing/statements-router';
 import { retryAfterHeader } from '../auth/rate-limit';
+import { billingRouter } from '../billing/router';
 import { clientsRouter } from '../clients/router';
 import { dashboardRouter } from '../dashboard/router';
 import { notesRouter } from '../notes/router';
@@ -27,7 +28,8 @@ export const appRouter = router({
 	series: seriesRouter,
 	subscribers: subscribersRouter,
 	practice: practiceRouter,
-	statements: statementsRouter
+	statements: statementsRouter,
+	billing: billingRouter
 });
 
 export type AppRouter = typeof appRouter;

@@ -6,3 +6,4 @@ export * from './sessions';
 export * from './notes';
 export * from './series';
 export * from './practice-details';
+export * from './billing';

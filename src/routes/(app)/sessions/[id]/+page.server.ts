@@ -1,15 +1,34 @@
 import { fail, redirect } from '@sveltejs/kit';
+import { superValidate } from 'sveltekit-superforms';
+import { zod4 } from 'sveltekit-superforms/adapters';
 import type { Actions, PageServerLoad } from './$types';
 import { PRACTICE } from '$lib/dependencies';
-import { attemptButton, formFields } from '$lib/server/forms';
+import { basisOf, chargeSchema } from '$lib/server/billing/schemas';
+import { attempt, attemptButton, formFields, reject } from '$lib/server/forms';
 import { editorAddenda, editorNote, noteActions } from '$lib/server/notes/editor';
 import { setPaymentSchema, setStatusSchema } from '$lib/server/sessions/schemas';
 import { serverCaller } from '$lib/server/trpc/router';
 
+const charge = zod4(chargeSchema);
+
 export const load: PageServerLoad = async (event) => {
 	event.depends(PRACTICE);
-	const session = await serverCaller(event).sessions.get({ id: event.params.id });
-	return { session, note: editorNote(session.note), addenda: editorAddenda(session.addenda) };
+	const caller = serverCaller(event);
+	const [session, policy] = await Promise.all([
+		caller.sessions.get({ id: event.params.id }),
+		caller.billing.policy()
+	]);
+	const percent = session.charge?.percent ?? 100;
+	const windowStart = session.startsAt.getTime() - policy.lateCancelWindowHours * 3_600_000;
+	return {
+		session,
+		policy,
+		// Cancelling now would be a late cancellation (the service decides the same way).
+		insideLateWindow: policy.lateCancelWindowHours > 0 && windowStart <= Date.now(),
+		chargeForm: await superValidate({ basis: basisOf(percent), percent }, charge),
+		note: editorNote(session.note),
+		addenda: editorAddenda(session.addenda)
+	};
 };
 
 export const actions: Actions = {
@@ -29,6 +48,16 @@ export const actions: Actions = {
 		});
 		if (!input.success) return fail(400, { problem: 'Choose a payment status and a valid date.' });
 		return attemptButton(() => serverCaller(event).sessions.setPayment(input.data));
+	},
+	charge: async (event) => {
+		const form = await superValidate(event.request, charge);
+		if (!form.valid) return reject(form);
+		const result = await attempt(form, () =>
+			serverCaller(event).billing.setCharge({ ...form.data, id: event.params.id })
+		);
+		if (!result.ok) return result.failure;
+		form.message = { kind: 'success', text: 'Charge saved for this session.' };
+		return { form };
 	},
 	delete: async (event) => {
 		await serverCaller(event).sessions.delete({ id: event.params.id });

@@ -34,7 +34,8 @@ export const load: PageServerLoad = async (event) => {
 		timeZone: session.timeZone,
 		locationKind: session.locationKind,
 		locationDetail: session.locationDetail,
-		fee: fromMinorUnits(session.feeMinor, session.currency),
+		// The full fee: a no-show or late cancellation is charged a share of it.
+		fee: fromMinorUnits(session.charge?.listFeeMinor ?? session.feeMinor, session.currency),
 		currency: session.currency
 	};
 	// An archived client is not among the choices, but stays this session's client.

@@ -1,0 +1,67 @@
+import { z } from 'zod';
+import { count, localDate } from '../../validation';
+
+/** How a form says what a no-show or a late cancellation costs; stored as a percentage. */
+export const chargeBases = ['full', 'percent', 'none'] as const;
+export type ChargeBasis = (typeof chargeBases)[number];
+
+const basis = z.enum(chargeBases, 'Choose what it costs.');
+const percent = count(0, 100, { tooFew: 'From 0 to 100.', tooMany: 'From 0 to 100.' });
+
+/** The percentage of the fee a choice bills: the full fee is 100, nothing is 0. */
+export function percentOf(choice: { basis: ChargeBasis; percent: number }): number {
+	return choice.basis === 'full' ? 100 : choice.basis === 'none' ? 0 : choice.percent;
+}
+
+/** The form's choice for a stored percentage. */
+export function basisOf(percent: number): ChargeBasis {
+	return percent === 100 ? 'full' : percent === 0 ? 'none' : 'percent';
+}
+
+export const MAX_WINDOW_HOURS = 720;
+
+export const policySchema = z.object({
+	noShowBasis: basis.default('full'),
+	noShowPercent: percent.default(100),
+	lateCancelBasis: basis.default('full'),
+	lateCancelPercent: percent.default(100),
+	lateCancelWindowHours: count(0, MAX_WINDOW_HOURS, {
+		tooFew: 'Enter 0 for no window, or a number of hours.',
+		tooMany: `At most ${MAX_WINDOW_HOURS} hours (30 days).`
+	}).default(0)
+});
+
+/** The charge form on a session's page; the session's id comes from the page's address. */
+export const chargeSchema = z.object({ basis, percent: percent.default(100) });
+
+export const setChargeSchema = chargeSchema.extend({ id: z.uuid() });
+
+/** At most this many days in one summary: ten years and their leap days. */
+export const MAX_SUMMARY_DAYS = 3653;
+const DAY_MS = 24 * 60 * 60 * 1000;
+
+/** Days from `from` to `to`, both counted. */
+export function daysBetween(from: string, to: string): number {
+	return Math.round((Date.parse(to) - Date.parse(from)) / DAY_MS) + 1;
+}
+
+function checkRange(range: { from: string; to: string }, ctx: z.RefinementCtx) {
+	if (range.to < range.from) {
+		ctx.addIssue({ code: 'custom', path: ['to'], message: 'Choose an end on or after the start.' });
+	} else if (daysBetween(range.from, range.to) > MAX_SUMMARY_DAYS) {
+		ctx.addIssue({
+			code: 'custom',
+			path: ['to'],
+			message: 'Choose a period of at most ten years.'
+		});
+	}
+}
+
+/** A range of local days in the practitioner's zone, both ends included. */
+const rangeFields = z.object({ from: localDate, to: localDate });
+
+export const summarySchema = rangeFields.superRefine(checkRange);
+
+export const clientSummarySchema = rangeFields
+	.extend({ clientId: z.uuid() })
+	.superRefine(checkRange);
