@@ -1,16 +1,60 @@
+import { stringify } from 'csv-stringify/sync';
+
+export type CsvValue = string | number | null | undefined;
+
 /**
- * One CSV field per RFC 4180, safe to open in a spreadsheet: text that a spreadsheet would run as a
- * formula (starting with = + - @ or a tab/return) is prefixed with an apostrophe.
+ * Text that a spreadsheet would run as a formula (starting with = + - @ or a tab/return) gets an
+ * apostrophe in front, so that it shows as the text it is.
  */
-export function csvField(value: string | number | null | undefined): string {
-	let text = value === null || value === undefined ? '' : String(value);
-	if (/^[=+\-@\t\r]/.test(text)) text = `'${text}`;
-	return /[",\r\n]/.test(text) ? `"${text.replaceAll('"', '""')}"` : text;
+export function defuseFormula(text: string): string {
+	return /^[=+\-@\t\r]/.test(text) ? `'${text}` : text;
 }
 
-export function csvRow(values: (string | number | null | undefined)[]): string {
-	return values.map(csvField).join(',') + '\r\n';
+/**
+ * Records as RFC 4180 CSV: CRLF between records, quotes around any value holding a comma, a quote
+ * or a line break (csv-stringify alone would leave a bare line break unquoted), every text defused.
+ */
+export function csvLines(records: CsvValue[][]): string {
+	return stringify(records, {
+		record_delimiter: 'windows',
+		quoted_match: /[\r\n]/,
+		cast: { string: defuseFormula, number: (value) => defuseFormula(String(value)) }
+	});
 }
 
 /** Excel reads a file as UTF-8 only with a byte-order mark. */
 export const CSV_BOM = '\uFEFF';
+
+/**
+ * A CSV download written batch by batch as the browser reads it: the next batch is fetched only
+ * when the last one has been taken, so memory holds one batch however long the file is. A browser
+ * that goes away ends the batches (and the database cursor behind them).
+ */
+export function csvDownload(filename: string, batches: AsyncIterable<CsvValue[][]>): Response {
+	const iterator = batches[Symbol.asyncIterator]();
+	const encoder = new TextEncoder();
+	let started = false;
+	const body = new ReadableStream<Uint8Array>({
+		async pull(controller) {
+			const next = await iterator.next();
+			if (next.done) {
+				if (!started) controller.enqueue(encoder.encode(CSV_BOM));
+				controller.close();
+				return;
+			}
+			const text = csvLines(next.value);
+			controller.enqueue(encoder.encode(started ? text : CSV_BOM + text));
+			started = true;
+		},
+		async cancel() {
+			await iterator.return?.();
+		}
+	});
+	return new Response(body, {
+		headers: {
+			'content-type': 'text/csv; charset=utf-8',
+			'content-disposition': `attachment; filename="${filename}"`,
+			'cache-control': 'no-store'
+		}
+	});
+}

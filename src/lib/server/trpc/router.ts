@@ -5,6 +5,8 @@ import { accountRouter } from '../account/router';
 import { retryAfterHeader } from '../auth/rate-limit';
 import { clientsRouter } from '../clients/router';
 import { dashboardRouter } from '../dashboard/router';
+import { exportsRouter } from '../exports/router';
+import { importsRouter } from '../imports/router';
 import { notesRouter } from '../notes/router';
 import { signInAddress } from '../redirects';
 import { seriesRouter } from '../series/router';
@@ -21,7 +23,9 @@ export const appRouter = router({
 	notes: notesRouter,
 	dashboard: dashboardRouter,
 	series: seriesRouter,
-	subscribers: subscribersRouter
+	subscribers: subscribersRouter,
+	imports: importsRouter,
+	exports: exportsRouter
 });
 
 export type AppRouter = typeof appRouter;
