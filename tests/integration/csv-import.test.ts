@@ -1,6 +1,8 @@
 import { eq, sql } from 'drizzle-orm';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { MAX_IMPORT_BYTES } from '../../src/lib/import-limits';
+import { validateAuthSessionToken } from '../../src/lib/server/auth/session';
+import * as clientsImportPage from '../../src/routes/(app)/clients/import/+page.server';
 import type { Database } from '../../src/lib/server/db';
 import { clients, sessions } from '../../src/lib/server/db/schema';
 import { CSV_BOM, csvLines, type CsvValue } from '../../src/lib/server/csv';
@@ -8,6 +10,7 @@ import { signedUpPractitioner } from './support/browser';
 import { useTestDatabase } from './support/database';
 import { failure } from './support/errors';
 import { makeClient, makeSessions } from './support/practice';
+import { answerOf, requestEvent } from './support/routes';
 
 let db: Database;
 beforeAll(async () => {
@@ -520,5 +523,75 @@ describe('export and import again', () => {
 			withoutCreated(clientsCsv)
 		);
 		expect(await exportText(await second.api.exports.sessions())).toBe(sessionsCsv);
+	});
+});
+
+describe('the import page', () => {
+	/** A post of the page's form: the file, as a browser attaches it, and the other fields. */
+	async function post(
+		action: 'preview' | 'import',
+		who: Awaited<ReturnType<typeof practitioner>>,
+		file: string | null,
+		fields: Record<string, string> = {}
+	) {
+		const validated = await validateAuthSessionToken(db, who.browser.token!, who.browser.client);
+		const event = requestEvent({
+			path: `/clients/import?/${action}`,
+			signedIn: { user: validated!.user, authSession: validated!.session }
+		});
+		const body = new FormData();
+		if (file !== null) body.append('file', new File([file], 'clients.csv', { type: 'text/csv' }));
+		for (const [name, value] of Object.entries(fields)) body.append(name, value);
+		const request = new Request(event.url, { method: 'POST', body });
+		return answerOf(() => clientsImportPage.actions[action]!({ ...event, request } as never));
+	}
+
+	it('previews the file posted, imports it with the columns chosen, and refuses what is not a file or a column', async () => {
+		const who = await practitioner();
+		const content = 'Nom,Courriel\nAna,ana@example.com\n';
+		expect(await post('preview', who, content)).toMatchObject({
+			status: 200,
+			data: { fileName: 'clients.csv', preview: { header: ['Nom', 'Courriel'], rowCount: 1 } }
+		});
+		expect(await post('import', who, content, { 'map.name': '0', 'map.email': '1' })).toMatchObject(
+			{
+				status: 200,
+				data: { outcome: { imported: true, created: 1 } }
+			}
+		);
+		expect(await clientsOf(who.user.id)).toMatchObject([{ name: 'Ana', email: 'ana@example.com' }]);
+		expect(await post('import', who, null)).toEqual({
+			status: 400,
+			data: { problem: 'Choose a CSV file to import.' }
+		});
+		expect(await post('import', who, content, { 'map.name': 'first' })).toMatchObject({
+			status: 400,
+			data: { problem: expect.any(String) }
+		});
+	});
+});
+
+describe('the import stays within its owner’s practice', () => {
+	it('an email of another practitioner’s client neither merges into it nor matches it for a session', async () => {
+		const ana = await practitioner();
+		const ben = await practitioner();
+		await makeClient(ana.api, { name: 'Shared', email: 'shared@example.com', phone: '+49 1' });
+		expect(
+			await importClients(ben.api, 'Name,Email,Phone\nMine,shared@example.com,+1 2\n', 'merge')
+		).toEqual({
+			imported: true,
+			created: 1,
+			merged: 0,
+			skipped: 0
+		});
+		expect(await clientsOf(ana.user.id)).toMatchObject([{ name: 'Shared', phone: '+49 1' }]);
+		const onlyAna = await practitioner();
+		await makeClient(ana.api, { name: 'Only Ana', email: 'only-ana@example.com' });
+		const outcome = await importSessions(
+			onlyAna.api,
+			'Email,Date,Start time\nonly-ana@example.com,2026-03-02,10:00\n'
+		);
+		expect(outcome).toMatchObject({ imported: false, errorCount: 1 });
+		expect(await sessionCount(ana.user.id)).toBe(0);
 	});
 });

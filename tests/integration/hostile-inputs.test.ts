@@ -234,7 +234,8 @@ beforeAll(async () => {
 		'subscribers.slug': [series.slug],
 		email: [practitioner.email, 'someone@example.com'],
 		token: [confirmToken, tokenOf(links.manageUrl), tokenOf(links.unsubscribeUrl)],
-		cursor: [page1.nextCursor!]
+		cursor: [page1.nextCursor!],
+		file: [Buffer.from('Name,Email\nAna,ana@example.com\n').toString('base64')]
 	});
 
 	const validated = await validateAuthSessionToken(
