@@ -39,6 +39,7 @@ function decode(bytes: Uint8Array): string {
 }
 
 const CANDIDATE_DELIMITERS = [',', ';', '\t'];
+const HEADER_SCAN = 64 * 1024;
 
 /**
  * The delimiter that splits the header line into the most columns: European Excel writes `;`
@@ -49,7 +50,12 @@ function detectDelimiter(text: string): string {
 	let most = 0;
 	for (const delimiter of CANDIDATE_DELIMITERS) {
 		try {
-			const [header] = parse(text, { bom: true, delimiter, to_line: 1 }) as string[][];
+			// The header alone: csv-parse reads on to the end of its input even after to_line.
+			const [header] = parse(text.slice(0, HEADER_SCAN), {
+				bom: true,
+				delimiter,
+				to_line: 1
+			}) as string[][];
 			if (header && header.length > most) {
 				most = header.length;
 				best = delimiter;

@@ -186,6 +186,9 @@ export async function importClients(
 	}
 
 	return db.transaction(async (tx) => {
+		// The search index (GIN, trigrams) takes new rows in a pending list that is merged in
+		// batches of work_mem: 4 MB by default, which made 50,000 clients take twice as long.
+		await tx.execute(sql`set local work_mem = '64MB'`);
 		const emails = [...byEmail.keys()];
 		const existing = emails.length
 			? await tx.execute<{
