@@ -36,7 +36,7 @@ async function practitioner() {
 }
 type Practitioner = Awaited<ReturnType<typeof practitioner>>;
 
-type Handler = (event: never) => Promise<Response>;
+type Handler = (event: never) => Response | Promise<Response>;
 
 /** The download as the browser gets it: the route's response, its bytes read to the end. */
 async function download(

@@ -2,6 +2,7 @@ import { eq, sql } from 'drizzle-orm';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { MAX_IMPORT_BYTES } from '../../src/lib/import-limits';
 import { validateAuthSessionToken } from '../../src/lib/server/auth/session';
+import { handle } from '../../src/hooks.server';
 import * as clientsImportPage from '../../src/routes/(app)/clients/import/+page.server';
 import type { Database } from '../../src/lib/server/db';
 import { clients, sessions } from '../../src/lib/server/db/schema';
@@ -593,5 +594,27 @@ describe('the import stays within its owner’s practice', () => {
 		);
 		expect(outcome).toMatchObject({ imported: false, errorCount: 1 });
 		expect(await sessionCount(ana.user.id)).toBe(0);
+	});
+});
+
+describe('the size of a request', () => {
+	it('only the import pages take bodies over 512 KB', async () => {
+		const passed = new Response('resolved');
+		const post = async (routeId: string) => {
+			const event = requestEvent({ path: '/somewhere' });
+			const request = new Request(event.url, {
+				method: 'POST',
+				headers: { 'content-length': String(600 * 1024) }
+			});
+			const response = await handle({
+				event: { ...event, request, route: { id: routeId } } as never,
+				resolve: async () => passed
+			});
+			return response.status;
+		};
+		expect(await post('/(app)/sessions/[id]')).toBe(413);
+		expect(await post('/api/trpc/[...trpc]')).toBe(413);
+		expect(await post('/(app)/clients/import')).toBe(200);
+		expect(await post('/(app)/sessions/import')).toBe(200);
 	});
 });
