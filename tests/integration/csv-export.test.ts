@@ -55,14 +55,8 @@ const BOM = [0xef, 0xbb, 0xbf];
 describe('exporting clients and sessions', () => {
 	it('writes UTF-8 with a byte-order mark, CRLF, RFC 4180 quoting and defused formulas', async () => {
 		const ana = await practitioner();
-		await makeClient(ana.api, {
-			name: '=HYPERLINK("http://evil.example","Click")',
-			email: 'eve@example.com',
-			phone: '+49 30 1234',
-			tags: 'couples'
-		});
-		await ana.api.clients.update({
-			id: (await ana.api.clients.list({})).items[0]!.id,
+		await makeClient(ana.api, { name: '=HYPERLINK("http://evil.example","Click")' });
+		await ana.api.clients.create({
 			name: 'Müller, "Mo"',
 			email: '',
 			phone: '',
@@ -79,11 +73,13 @@ describe('exporting clients and sessions', () => {
 		const [header, ...lines] = text.split('\r\n');
 		expect(header).toBe('Name,Email,Phone,Tags,Notes,Archived,Created');
 		expect(lines[0]).toMatch(/^'-2\+3,,'\+49 30 1234,,,,\d{4}-\d{2}-\d{2}T[\d:]+Z$/);
-		expect(lines[1]).toMatch(/^"Müller, ""Mo""",,,'@risk,"two\nlines",,\d{4}/);
+		expect(lines[1]).toMatch(/^"'=HYPERLINK\(""http:\/\/evil.example"",""Click""\)",,,,,,\d{4}/);
+		expect(lines[2]).toMatch(/^"Müller, ""Mo""",,,'@risk,"two\nlines",,\d{4}/);
 		expect(text.endsWith('\r\n')).toBe(true);
 		// A real parser reads it back as written.
 		expect(parse(text, { columns: true })).toMatchObject([
 			{ Name: "'-2+3", Phone: "'+49 30 1234" },
+			{ Name: `'=HYPERLINK("http://evil.example","Click")` },
 			{ Name: 'Müller, "Mo"', Tags: "'@risk", Notes: 'two\nlines' }
 		]);
 	});

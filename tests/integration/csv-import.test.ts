@@ -290,14 +290,7 @@ describe('importing clients', () => {
 		]);
 
 		const merging = await practitioner();
-		await makeClient(merging.api, {
-			name: 'Ana',
-			email: 'ana@example.com',
-			phone: '+49 1',
-			tags: 'couples'
-		});
-		await merging.api.clients.update({
-			id: (await merging.api.clients.list({})).items[0]!.id,
+		await merging.api.clients.create({
 			name: 'Ana',
 			email: 'ana@example.com',
 			phone: '+49 1',
