@@ -1,5 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { expect, test, type Page } from '@playwright/test';
+import { MAX_IMPORT_BYTES } from '../../src/lib/import-limits';
 import { CsvImportPage } from './pages/csv-import';
 import { ClientsPage } from './pages/clients';
 import { newAccount, signUpAndConfirm } from './support/accounts';
@@ -115,6 +116,16 @@ test.describe('CSV import and export', () => {
 		const importing = new CsvImportPage(page);
 		await expect(importing.heading('sessions')).toBeVisible();
 		await axeAtBothSizes(page, 'the sessions import page');
+		// Too large: refused, with the limit named (by the page before sending, else by the server).
+		await importing.file.setInputFiles({
+			name: 'huge.csv',
+			mimeType: 'text/csv',
+			buffer: Buffer.alloc(MAX_IMPORT_BYTES + 1, 'a')
+		});
+		await importing.previewButton.click();
+		await expect(page.getByRole('alert')).toHaveText(
+			'The file is 10.0 MB; an import takes at most 10 MB. Split it into smaller files.'
+		);
 		await importing.previewFile(
 			'sessions.csv',
 			'Client email,Date,Start time,Duration (minutes),Time zone\nnobody@example.com,2030-01-07,10:00,50,Europe/Berlin\n'
