@@ -77,7 +77,8 @@ async function main() {
 		const before = process.memoryUsage.rss();
 		const start = performance.now();
 		const { value: bytes, highest } = await sampled(async () => {
-			const reader = csvDownload('sessions.csv', exportSessions(db, bench.id)).body!.getReader();
+			const download = await csvDownload('sessions.csv', exportSessions(db, bench.id));
+			const reader = download.body!.getReader();
 			let read = 0;
 			for (let chunk = await reader.read(); !chunk.done; chunk = await reader.read()) {
 				read += chunk.value.length;

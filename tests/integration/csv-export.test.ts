@@ -178,12 +178,13 @@ describe('streaming from a cursor', () => {
 				sql`select generate_series(1, 100000)::text as n`,
 				100
 			);
-			const body = csvDownload(
+			const download = await csvDownload(
 				'x.csv',
 				(async function* () {
 					for await (const batch of rows) yield batch.map((row) => [row.n]);
 				})()
-			).body!;
+			);
+			const body = download.body!;
 			const reader = body.getReader();
 			expect((await reader.read()).done).toBe(false);
 			await reader.cancel();

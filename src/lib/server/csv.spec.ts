@@ -26,11 +26,11 @@ describe('csv', () => {
 			yield [['Name'], ['Ana']];
 			yield [['Ben']];
 		}
-		const bytes = new Uint8Array(await csvDownload('x.csv', batches()).arrayBuffer());
+		const bytes = new Uint8Array(await (await csvDownload('x.csv', batches())).arrayBuffer());
 		expect([...bytes.slice(0, 3)]).toEqual([0xef, 0xbb, 0xbf]);
 		expect(new TextDecoder().decode(bytes)).toBe('Name\r\nAna\r\nBen\r\n');
 		async function* none() {}
-		const empty = new Uint8Array(await csvDownload('x.csv', none()).arrayBuffer());
+		const empty = new Uint8Array(await (await csvDownload('x.csv', none())).arrayBuffer());
 		expect([...empty]).toEqual([0xef, 0xbb, 0xbf]);
 	});
 });

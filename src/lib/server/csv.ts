@@ -27,24 +27,28 @@ export const CSV_BOM = '\uFEFF';
 
 /**
  * A CSV download written batch by batch as the browser reads it: the next batch is fetched only
- * when the last one has been taken, so memory holds one batch however long the file is. A browser
- * that goes away ends the batches (and the database cursor behind them).
+ * when the last one has been taken, so memory holds one batch however long the file is. The first
+ * batch is read before answering, so that a download that cannot be made is an error page, not a
+ * cut-off file. A browser that goes away ends the batches (and the database cursor behind them).
  */
-export function csvDownload(filename: string, batches: AsyncIterable<CsvValue[][]>): Response {
+export async function csvDownload(
+	filename: string,
+	batches: AsyncIterable<CsvValue[][]>
+): Promise<Response> {
 	const iterator = batches[Symbol.asyncIterator]();
 	const encoder = new TextEncoder();
-	let started = false;
+	const first = await iterator.next();
+	let pending: CsvValue[][] | null = first.done ? [] : first.value;
 	const body = new ReadableStream<Uint8Array>({
 		async pull(controller) {
-			const next = await iterator.next();
-			if (next.done) {
-				if (!started) controller.enqueue(encoder.encode(CSV_BOM));
-				controller.close();
+			if (pending) {
+				controller.enqueue(encoder.encode(CSV_BOM + csvLines(pending)));
+				pending = null;
 				return;
 			}
-			const text = csvLines(next.value);
-			controller.enqueue(encoder.encode(started ? text : CSV_BOM + text));
-			started = true;
+			const next = await iterator.next();
+			if (next.done) controller.close();
+			else controller.enqueue(encoder.encode(csvLines(next.value)));
 		},
 		async cancel() {
 			await iterator.return?.();

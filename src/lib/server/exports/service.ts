@@ -16,8 +16,12 @@ async function* withHeader<T>(
 	query: ReturnType<typeof sql>,
 	toRecord: (row: T) => CsvValue[]
 ): Records {
-	yield [header];
-	for await (const rows of inBatches<T>(db, query)) yield rows.map(toRecord);
+	// The header goes with the first rows, so that the first batch asked for runs the query: a
+	// download that cannot be made fails before its answer has begun (see csvDownload).
+	const batches = inBatches<T>(db, query);
+	const first = await batches.next();
+	yield [header, ...(first.done ? [] : first.value.map(toRecord))];
+	for await (const rows of batches) yield rows.map(toRecord);
 }
 
 /** Column names our own import guesses back (see imports/columns.ts). */
