@@ -20,7 +20,15 @@ const securityHeaders: Record<string, string> = {
 	'permissions-policy': 'camera=(), microphone=(), geolocation=(), interest-cohort=()'
 };
 
+/** adapter-node's default body limit, for every route but the imports (see src/server.ts). */
+const BODY_LIMIT = 512 * 1024;
+const LARGE_BODY_ROUTES = new Set(['/(app)/clients/import', '/(app)/sessions/import']);
+
 export const handle: Handle = async ({ event, resolve }) => {
+	const length = Number(event.request.headers.get('content-length') ?? 0);
+	if (length > BODY_LIMIT && !LARGE_BODY_ROUTES.has(event.route.id ?? '')) {
+		return text('This request is too large.', { status: 413 });
+	}
 	if (forbiddenCrossSitePost(event.request, event.url, config().local)) {
 		const from = event.request.headers.get('origin') ?? 'another site';
 		const message = `This form was sent from ${from}, but Sessionboard runs at ${event.url.origin}. Open ${event.url.origin} and try again.`;

@@ -7,6 +7,7 @@ import { config, localOrigin } from './lib/server/config';
 import { prepareDatabase } from './lib/server/db/prepare';
 import { usesOutbox } from './lib/server/email/mailer';
 import { openOutbox } from './lib/server/email/outbox-access';
+import { MAX_IMPORT_BYTES } from './lib/import-limits';
 import { createAppServer, LISTEN_BACKLOG, type Middleware } from './lib/server/http-server';
 import { startAppJobs } from './lib/server/jobs/worker';
 import { attachRealtime } from './lib/server/realtime/attach';
@@ -30,6 +31,10 @@ if (!settings.ORIGIN) {
 
 const database = await prepareDatabase();
 const worker = await startAppJobs(database.url);
+
+// A CSV import sends its file (up to MAX_IMPORT_BYTES) in one form post, which adapter-node's
+// default limit of 512 KB would refuse; hooks.server.ts keeps every other route to that default.
+process.env.BODY_SIZE_LIMIT ??= String(MAX_IMPORT_BYTES + 1024 * 1024);
 
 // A runtime path: build/handler.js only exists once SvelteKit has built, so the bundler must not follow it.
 const handlerPath = new URL('./handler.js', import.meta.url).href;

@@ -1,9 +1,16 @@
+const exponents = new Map<string, number>();
+
 /** Digits after the decimal point for a currency: 2 for EUR, 0 for JPY, 3 for KWD. */
 export function currencyExponent(currency: string): number {
-	return (
-		new Intl.NumberFormat('en', { style: 'currency', currency }).resolvedOptions()
-			.maximumFractionDigits ?? 2
-	);
+	let exponent = exponents.get(currency);
+	if (exponent === undefined) {
+		// Building a NumberFormat takes tens of microseconds: an export asks for every row.
+		exponent =
+			new Intl.NumberFormat('en', { style: 'currency', currency }).resolvedOptions()
+				.maximumFractionDigits ?? 2;
+		exponents.set(currency, exponent);
+	}
+	return exponent;
 }
 
 let currencies: Set<string> | undefined;

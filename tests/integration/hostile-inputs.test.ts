@@ -252,7 +252,8 @@ beforeAll(async () => {
 		token: [confirmToken, tokenOf(links.manageUrl), tokenOf(links.unsubscribeUrl)],
 		// A wrong one: the right one would delete the account the other procedures are driven with.
 		'accountData.password': ['not the password, kept apart'],
-		cursor: [page1.nextCursor!]
+		cursor: [page1.nextCursor!],
+		file: [Buffer.from('Name,Email\nAna,ana@example.com\n').toString('base64')]
 	});
 
 	const validated = await validateAuthSessionToken(

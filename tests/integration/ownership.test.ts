@@ -77,6 +77,9 @@ async function practice(name: string) {
 
 type Practice = typeof first;
 
+/** A small CSV file as the import procedures take it (base64). */
+const CLIENTS_FILE = Buffer.from('Name,Email\nAna,ana@example.com\n').toString('base64');
+
 /** A session's fields as the edit form sends them, for `client`. */
 const sessionFields = (clientId: string) => ({
 	clientId,
@@ -255,6 +258,22 @@ const cases: Record<string, Case> = {
 	'series.moveOccurrence': {
 		foreign: (a) => [{ occurrenceId: a.occurrenceId, date: '2099-12-31', startTime: '09:00' }]
 	},
+
+	'imports.preview': {
+		own: 'reads the file it is sent; names no record',
+		input: { kind: 'clients', file: CLIENTS_FILE }
+	},
+	'imports.clients': {
+		own: 'creates clients of the caller; duplicates are looked for among the caller’s own',
+		input: { file: CLIENTS_FILE, mapping: { name: 0, email: 1 }, duplicates: 'merge' }
+	},
+	'imports.sessions': {
+		own: 'creates sessions for the caller’s own clients, matched among them alone',
+		input: { file: CLIENTS_FILE, mapping: { clientEmail: 1, startTime: 0 } }
+	},
+	'exports.clients': { own: 'the caller’s clients (csv-export.test.ts reads the rows)' },
+	'exports.sessions': { own: 'the caller’s sessions (csv-export.test.ts reads the rows)' },
+	'exports.subscribers': { foreign: (a) => [{ seriesId: a.seriesId }] },
 
 	'subscribers.publicSeries': { public: 'the public signup page of a published series' },
 	'subscribers.signUp': { public: 'visitors sign up on the public page without an account' },

@@ -1,24 +1,36 @@
 import { describe, expect, it } from 'vitest';
-import { csvField, csvRow } from './csv';
+import { csvDownload, csvLines } from './csv';
 
 describe('csv', () => {
-	it('quotes per RFC 4180', () => {
-		expect(csvField('plain')).toBe('plain');
-		expect(csvField('a,b')).toBe('"a,b"');
-		expect(csvField('say "hi"')).toBe('"say ""hi"""');
-		expect(csvField('two\nlines')).toBe('"two\nlines"');
-		expect(csvRow(['a', null, 3])).toBe('a,,3\r\n');
+	it('quotes per RFC 4180, with CRLF between records', () => {
+		expect(csvLines([['plain', 'a,b', 'say "hi"', null, 3]])).toBe(
+			'plain,"a,b","say ""hi""",,3\r\n'
+		);
+		expect(csvLines([['two\nlines'], ['a\rb']])).toBe('"two\nlines"\r\n"a\rb"\r\n');
 	});
 
 	it('defuses formulas', () => {
-		expect(csvField('=HYPERLINK("http://evil")')).toBe(`"'=HYPERLINK(""http://evil"")"`);
-		expect(csvField('+49 30 1234')).toBe("'+49 30 1234");
-		expect(csvField('@SUM(A1)')).toBe("'@SUM(A1)");
-		expect(csvField('-1')).toBe("'-1");
+		expect(csvLines([['=HYPERLINK("http://evil")']])).toBe(`"'=HYPERLINK(""http://evil"")"\r\n`);
+		expect(csvLines([['+49 30 1234', '@SUM(A1)', '-1', -1]])).toBe(
+			"'+49 30 1234,'@SUM(A1),'-1,'-1\r\n"
+		);
 	});
 
 	it('defuses a cell starting with a tab or a carriage return, as OWASP lists them', () => {
-		expect(csvField('\t=1+2')).toBe("'\t=1+2");
-		expect(csvField('\r=1+2')).toBe(`"'\r=1+2"`);
+		expect(csvLines([['\t=1+2']])).toBe("'\t=1+2\r\n");
+		expect(csvLines([['\r=1+2']])).toBe(`"'\r=1+2"\r\n`);
+	});
+
+	it('starts the download with the byte-order mark, also when there are no records', async () => {
+		async function* batches() {
+			yield [['Name'], ['Ana']];
+			yield [['Ben']];
+		}
+		const bytes = new Uint8Array(await (await csvDownload('x.csv', batches())).arrayBuffer());
+		expect([...bytes.slice(0, 3)]).toEqual([0xef, 0xbb, 0xbf]);
+		expect(new TextDecoder().decode(bytes)).toBe('Name\r\nAna\r\nBen\r\n');
+		async function* none() {}
+		const empty = new Uint8Array(await (await csvDownload('x.csv', none())).arrayBuffer());
+		expect([...empty]).toEqual([0xef, 0xbb, 0xbf]);
 	});
 });

@@ -3,7 +3,7 @@ import { sql } from 'drizzle-orm';
 import { strToU8, Zip, ZipDeflate } from 'fflate';
 import { recordSecurityEvent } from '../account/security-log';
 import type { Client } from '../auth/session';
-import { CSV_BOM, csvRow } from '../csv';
+import { CSV_BOM, csvLines } from '../csv';
 import type { Db } from '../db';
 import { ownedTables, type OwnedTable } from './owned-tables';
 
@@ -93,12 +93,10 @@ async function writeArchive(db: Db, userId: string, out: PassThrough): Promise<v
 
 		for (const table of tables) {
 			const csv = entry(csvName(table.name));
-			csv.write(CSV_BOM + csvRow(table.columns));
+			csv.write(CSV_BOM + csvLines([table.columns]));
 			for await (const rows of batchesOf(tx, table, userId)) {
 				const records = rows.map((row) => JSON.parse(row) as Record<string, unknown>);
-				csv.write(
-					records.map((record) => csvRow(table.columns.map((c) => cell(record[c])))).join('')
-				);
+				csv.write(csvLines(records.map((record) => table.columns.map((c) => cell(record[c])))));
 				await taken();
 			}
 			csv.write('', true);

@@ -8,6 +8,8 @@ import { retryAfterHeader } from '../auth/rate-limit';
 import { billingRouter } from '../billing/router';
 import { clientsRouter } from '../clients/router';
 import { dashboardRouter } from '../dashboard/router';
+import { exportsRouter } from '../exports/router';
+import { importsRouter } from '../imports/router';
 import { notesRouter } from '../notes/router';
 import { practiceRouter } from '../practice/router';
 import { signInAddress } from '../redirects';
@@ -29,7 +31,9 @@ export const appRouter = router({
 	subscribers: subscribersRouter,
 	practice: practiceRouter,
 	statements: statementsRouter,
-	billing: billingRouter
+	billing: billingRouter,
+	imports: importsRouter,
+	exports: exportsRouter
 });
 
 export type AppRouter = typeof appRouter;

@@ -1,9 +1,8 @@
-import { stringify } from 'csv-stringify/sync';
 import type { RequestHandler } from './$types';
 import { fromMinorUnits } from '$lib/money';
 import type { Totals } from '$lib/server/billing/summary';
 import { summaryView } from '$lib/server/billing/view';
-import { CSV_BOM, defuseFormula } from '$lib/server/csv';
+import { csvDownload } from '$lib/server/csv';
 
 const HEADER = [
 	'Client',
@@ -46,16 +45,5 @@ export const GET: RequestHandler = async (event) => {
 			client.totals.map((totals) => line(client.clientName, totals))
 		)
 	];
-	const body = stringify(rows, {
-		record_delimiter: 'windows',
-		cast: { string: defuseFormula }
-	});
-	const name = `billing-${view.period.from}-to-${view.period.to}.csv`;
-	return new Response(CSV_BOM + body, {
-		headers: {
-			'content-type': 'text/csv; charset=utf-8',
-			'content-disposition': `attachment; filename="${name}"`,
-			'cache-control': 'no-store'
-		}
-	});
+	return csvDownload(`billing-${view.period.from}-to-${view.period.to}.csv`, [rows]);
 };
