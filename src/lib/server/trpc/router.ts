@@ -3,6 +3,7 @@ import { TRPCError } from '@trpc/server';
 import { getHTTPStatusCodeFromError } from '@trpc/server/http';
 import { accountRouter } from '../account/router';
 import { retryAfterHeader } from '../auth/rate-limit';
+import { calendarRouter } from '../calendar/router';
 import { clientsRouter } from '../clients/router';
 import { dashboardRouter } from '../dashboard/router';
 import { notesRouter } from '../notes/router';
@@ -21,7 +22,8 @@ export const appRouter = router({
 	notes: notesRouter,
 	dashboard: dashboardRouter,
 	series: seriesRouter,
-	subscribers: subscribersRouter
+	subscribers: subscribersRouter,
+	calendar: calendarRouter
 });
 
 export type AppRouter = typeof appRouter;

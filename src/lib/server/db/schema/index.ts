@@ -5,3 +5,4 @@ export * from './clients';
 export * from './sessions';
 export * from './notes';
 export * from './series';
+export * from './calendar';
