@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import ICAL from 'ical.js';
 import { requestEvent, answerOf } from './routes';
 import { GET as feedRoute } from '../../../src/routes/calendar/[token].ics/+server';
@@ -25,4 +27,13 @@ export async function fetchFeed(token: string, headers: Record<string, string> =
 export function parseCalendar(body: string) {
 	const calendar = new ICAL.Component(ICAL.parse(body));
 	return { calendar, events: calendar.getAllSubcomponents('vevent') };
+}
+
+/** Next year: repeating events of the fixtures then fall inside the window an import expands. */
+export const FIXTURE_YEAR = new Date().getUTCFullYear() + 1;
+
+/** One of the .ics files in tests/fixtures/calendar, with {{YEAR}} made next year. */
+export function icsFixture(name: 'google' | 'apple' | 'outlook'): string {
+	const path = fileURLToPath(new URL(`../../fixtures/calendar/${name}.ics`, import.meta.url));
+	return readFileSync(path, 'utf8').replaceAll('{{YEAR}}', String(FIXTURE_YEAR));
 }

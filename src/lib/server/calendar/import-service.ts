@@ -42,7 +42,7 @@ export type FileEvent = {
 /** Text from a file, made storable: NUL and lone surrogates go, and the length is bounded. */
 function storable(value: unknown, max: number): string {
 	const text = typeof value === 'string' ? value : '';
-	return Array.from(text.replace(/\u0000/g, ''))
+	return Array.from(text)
 		.filter(isStorableText)
 		.join('')
 		.trim()
