@@ -1,4 +1,5 @@
 import { TRPCError } from '@trpc/server';
+import fc from 'fast-check';
 import { and, eq, isNotNull, sql } from 'drizzle-orm';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { Database } from '../../src/lib/server/db';
@@ -241,5 +242,85 @@ describe('importing an .ics file', () => {
 			values (${user.id}, ${anna.id}, ${copy!.startsAt.toISOString()}::timestamptz + interval '1 day',
 				${copy!.endsAt.toISOString()}::timestamptz + interval '1 day', 'UTC', 'EUR', 'scheduled', ${copy!.icalUid})`);
 		expect(await insertAgain.then(() => null, pgErrorCode)).toBe(UNIQUE_VIOLATION);
+	});
+});
+
+describe('a damaged or hostile calendar file', () => {
+	it('is read or refused as unreadable, never a failure of ours', async () => {
+		const { api } = await practitioner();
+		const lines = [icsFixture('google'), icsFixture('apple'), icsFixture('outlook')].map((ics) =>
+			ics.split('\r\n')
+		);
+		const garbled = fc
+			.tuple(
+				fc.constantFrom(...lines),
+				fc.array(
+					fc.record({
+						at: fc.nat(),
+						action: fc.constantFrom('drop', 'repeat', 'replace'),
+						text: fc.oneof(
+							fc.string(),
+							fc.constantFrom(
+								'RRULE:FREQ=SECONDLY',
+								'RRULE:FREQ=DAILY;COUNT=100000',
+								'EXDATE:garbage',
+								'DTSTART;TZID=Mars/Olympus:20270101T100000',
+								'DTSTART:99991231T235959Z',
+								'DTEND:00010101T000000',
+								'BEGIN:VEVENT',
+								'END:VCALENDAR',
+								'RECURRENCE-ID:20270316T090000Z',
+								'UID:' + 'x'.repeat(600)
+							)
+						)
+					}),
+					{ minLength: 1, maxLength: 4 }
+				)
+			)
+			.map(([original, edits]) => {
+				const edited = [...original];
+				for (const { at, action, text } of edits) {
+					const i = at % edited.length;
+					if (action === 'drop') edited.splice(i, 1);
+					else if (action === 'repeat') edited.splice(i, 0, edited[i]!);
+					else edited[i] = text;
+				}
+				return edited.join('\r\n');
+			});
+		await fc.assert(
+			fc.asyncProperty(garbled, async (ics) => {
+				try {
+					await api.calendar.previewImport({ ics });
+				} catch (error) {
+					if (!(error instanceof TRPCError) || error.code !== 'BAD_REQUEST') throw error;
+				}
+			}),
+			{ numRuns: 60 }
+		);
+	});
+
+	it('says so when a rule repeats too often to reach the window, rather than leaving it out', async () => {
+		const { api } = await practitioner();
+		const ics = icsFixture('outlook')
+			.replace(
+				`DTSTART;TZID="W. Europe Standard Time":${YEAR}0510T090000`,
+				'DTSTART:20000101T090000Z'
+			)
+			.replace(`DTEND;TZID="W. Europe Standard Time":${YEAR}0510T100000`, 'DTEND:20000101T091000Z')
+			.replace('LOCATION:Room 3', 'LOCATION:Room 3\r\nRRULE:FREQ=HOURLY');
+		const [massage] = row(await api.calendar.previewImport({ ics }), 'Massage – Kim');
+		expect(massage!.problem).toBe('It repeats too often to import.');
+	});
+
+	it('stops a rule that repeats every second long before it ends', async () => {
+		const { api } = await practitioner();
+		const ics = icsFixture('outlook').replace(
+			'LOCATION:Room 3',
+			'LOCATION:Room 3\r\nRRULE:FREQ=SECONDLY'
+		);
+		const started = Date.now();
+		const error = await refusal(api.calendar.previewImport({ ics }));
+		expect(error.code).toBe('BAD_REQUEST');
+		expect(Date.now() - started).toBeLessThan(5000);
 	});
 });

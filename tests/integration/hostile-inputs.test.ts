@@ -22,11 +22,14 @@ import * as managePage from '../../src/routes/m/[token]/+page.server';
 import * as seriesPage from '../../src/routes/s/[slug]/+page.server';
 import * as confirmPage from '../../src/routes/s/[slug]/confirm/[token]/+page.server';
 import * as unsubscribePage from '../../src/routes/u/[token]/+page.server';
+import * as calendarFeed from '../../src/routes/calendar/[token].ics/+server';
+import * as calendarSettings from '../../src/routes/(app)/settings/calendar/+page.server';
 import { ORIGIN, signedUpPractitioner, STRONG_PASSWORD } from './support/browser';
 import { useTestDatabase } from './support/database';
 import { makeClient, makeSessions } from './support/practice';
 import { answerOf, requestEvent } from './support/routes';
 import { publishedSeries, signUp } from './support/series';
+import { icsFixture, tokenOf as feedTokenOf } from './support/calendar';
 
 /**
  * No input, however hostile, makes the server answer 5xx: every tRPC procedure (found in the
@@ -150,6 +153,8 @@ function plausible(schema: Schema, scope: string, key = ''): fc.Arbitrary<unknow
 			return fc.constantFrom(...(def.values as unknown[]));
 		case 'boolean':
 			return fc.boolean();
+		case 'array':
+			return fc.array(plausible(def.element as Schema, scope, key), { minLength: 1, maxLength: 2 });
 		case 'number':
 			return fc.integer({ min: 1, max: 12 });
 		case 'string':
@@ -234,7 +239,9 @@ beforeAll(async () => {
 		'subscribers.slug': [series.slug],
 		email: [practitioner.email, 'someone@example.com'],
 		token: [confirmToken, tokenOf(links.manageUrl), tokenOf(links.unsubscribeUrl)],
-		cursor: [page1.nextCursor!]
+		cursor: [page1.nextCursor!],
+		'calendar.token': [feedTokenOf((await browserApi.calendar.issueFeed()).url)],
+		ics: [icsFixture('outlook')]
 	});
 
 	const validated = await validateAuthSessionToken(
@@ -427,6 +434,19 @@ const entries: Entry[] = [
 		path: (p) => `/u/${p.token}`,
 		handler: unsubscribePage.actions.default!,
 		params: ['token']
+	},
+	{
+		name: 'calendar feed',
+		path: (p) => `/calendar/${p.token}.ics`,
+		handler: calendarFeed.GET,
+		params: ['token']
+	},
+	{
+		name: 'calendar import preview',
+		path: () => '/settings/calendar',
+		handler: calendarSettings.actions.preview!,
+		form: ['ics'],
+		signedIn: true
 	},
 	{
 		name: 'client list',

@@ -42,11 +42,7 @@ export type FileEvent = {
 /** Text from a file, made storable: NUL and lone surrogates go, and the length is bounded. */
 function storable(value: unknown, max: number): string {
 	const text = typeof value === 'string' ? value : '';
-	return Array.from(text)
-		.filter(isStorableText)
-		.join('')
-		.trim()
-		.slice(0, max);
+	return Array.from(text).filter(isStorableText).join('').trim().slice(0, max);
 }
 
 type Placed = { ms: number; timeZone: string } | { problem: string };
@@ -190,7 +186,11 @@ export function readCalendar(ics: string, ownZone: string): FileEvent[] {
 			const expansion = event.iterator();
 			const masterTzid = tzidOf(master, 'dtstart');
 			for (let step = 0, next = expansion.next(); next; step++, next = expansion.next()) {
-				if (step >= MAX_STEPS) break;
+				if (step >= MAX_STEPS) {
+					const described = fileEvent(uid, null, master, event.startDate, event.endDate, ownZone);
+					add({ ...described, problem: 'It repeats too often to import.' });
+					break;
+				}
 				const original = place(next, masterTzid, ownZone);
 				if (!('ms' in original)) {
 					add(fileEvent(uid, null, master, next, next, ownZone));
