@@ -162,6 +162,13 @@ describe('the calendar feed', () => {
 		const event = byUid(events, id!)!;
 		expect(event.getFirstPropertyValue('summary')).toBe(`Session with ${name}`);
 		expect(event.getFirstPropertyValue('location')).toBe(location);
+		// ical.js reads an unescaped comma or semicolon in these properties leniently: the written
+		// form is checked as well, unfolded.
+		const unfolded = body.replace(/\r\n /g, '');
+		expect(unfolded).toContain('SUMMARY:Session with Zoë\\, the\\; “Ünïcödé” \\\\ Ñame 東京\r\n');
+		expect(unfolded).toContain(
+			'LOCATION:Praxis\\; Hauptstraße 5\\, 50667 Köln\\nHinterhaus\\, 2. OG'
+		);
 		// Folded lines exist, each one starting with the space that continues the one before.
 		expect(lines.some((line) => line.startsWith(' '))).toBe(true);
 	});
