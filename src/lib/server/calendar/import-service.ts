@@ -207,6 +207,7 @@ export function readCalendar(ics: string, ownZone: string): FileEvent[] {
 		}
 	} catch (error) {
 		if (error instanceof TRPCError) throw error;
+		// ical.js throws while expanding some rules it parsed (a malformed RRULE part): the file's fault.
 		throw unreadable();
 	}
 	return found.sort(
