@@ -116,6 +116,22 @@ describe('zone offsets', () => {
 		}
 	});
 
+	it('starts each observance at the wall time of the offset before the change, as RFC 5545 writes it', () => {
+		expect(vtimezone('Europe/Berlin', 2026, 2026).join('\n')).toContain(
+			[
+				'BEGIN:DAYLIGHT',
+				'DTSTART:20260329T020000',
+				'TZOFFSETFROM:+0100',
+				'TZOFFSETTO:+0200',
+				'END:DAYLIGHT',
+				'BEGIN:STANDARD',
+				'DTSTART:20261025T030000',
+				'TZOFFSETFROM:+0200',
+				'TZOFFSETTO:+0100'
+			].join('\n')
+		);
+	});
+
 	it('names each change DAYLIGHT or STANDARD by the offset it moves to', () => {
 		const lines = vtimezone('Australia/Sydney', 2026, 2026);
 		expect(lines.filter((line) => /^BEGIN:(DAYLIGHT|STANDARD)/.test(line))).toEqual([
