@@ -7,6 +7,7 @@ import { isStorableText, MAX_YEAR, MIN_YEAR, isTimeZone } from '../../validation
 import { datePreferencesOf } from '../account/date-preferences';
 import type { Db } from '../db';
 import { clients, sessions } from '../db/schema';
+import { arrayLiteral } from '../pg-arrays';
 import { EXCLUSION_VIOLATION, pgErrorCode, UNIQUE_VIOLATION } from '../pg-errors';
 import { notFound } from '../practice-errors';
 import { SLOT_HOLDING } from '../sessions/service';
@@ -217,10 +218,6 @@ export function readCalendar(ics: string, ownZone: string): FileEvent[] {
 }
 
 type Range = { startsAt: Date; endsAt: Date };
-
-// drizzle would spread a JS array into a list of parameters; PostgreSQL array literals stay one.
-// ISO timestamps and uuids hold no commas, quotes or braces, so joining them is safe.
-const arrayLiteral = (values: string[]) => `{${values.join(',')}}`;
 
 /** For each range, the first slot-holding session of the owner it overlaps, if any. */
 async function clashes(db: Db, ownerId: string, ranges: Range[]) {
