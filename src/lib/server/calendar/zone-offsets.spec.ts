@@ -71,6 +71,18 @@ describe('zone offsets', () => {
 			});
 		expect(new Date(berlin(29, 2, 30)).toISOString()).toBe('2026-03-29T01:30:00.000Z');
 		expect(new Date(berlin(25, 2, 30)).toISOString()).toBe('2026-10-25T00:30:00.000Z');
+		// RFC 5545 §3.3.5's own examples.
+		const newYork = (month: number, day: number, hour: number) =>
+			instantOfWallTime('America/New_York', {
+				year: 2007,
+				month,
+				day,
+				hour,
+				minute: 30,
+				second: 0
+			});
+		expect(new Date(newYork(3, 11, 2)).toISOString()).toBe('2007-03-11T07:30:00.000Z');
+		expect(new Date(newYork(11, 4, 1)).toISOString()).toBe('2007-11-04T05:30:00.000Z');
 	});
 
 	it('gives every wall time back as the instant it came from, but the second of a repeated hour', () => {
