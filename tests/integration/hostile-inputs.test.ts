@@ -29,11 +29,14 @@ import * as managePage from '../../src/routes/m/[token]/+page.server';
 import * as seriesPage from '../../src/routes/s/[slug]/+page.server';
 import * as confirmPage from '../../src/routes/s/[slug]/confirm/[token]/+page.server';
 import * as unsubscribePage from '../../src/routes/u/[token]/+page.server';
+import * as calendarFeed from '../../src/routes/calendar/[token].ics/+server';
+import * as calendarSettings from '../../src/routes/(app)/settings/calendar/+page.server';
 import { ORIGIN, signedUpPractitioner, STRONG_PASSWORD } from './support/browser';
 import { useTestDatabase } from './support/database';
 import { makeClient, makeSessions } from './support/practice';
 import { answerOf, requestEvent } from './support/routes';
 import { publishedSeries, signUp } from './support/series';
+import { icsFixture, tokenOf as feedTokenOf } from './support/calendar';
 
 /**
  * No input, however hostile, makes the server answer 5xx: every tRPC procedure (found in the
@@ -253,7 +256,9 @@ beforeAll(async () => {
 		// A wrong one: the right one would delete the account the other procedures are driven with.
 		'accountData.password': ['not the password, kept apart'],
 		cursor: [page1.nextCursor!],
-		file: [Buffer.from('Name,Email\nAna,ana@example.com\n').toString('base64')]
+		file: [Buffer.from('Name,Email\nAna,ana@example.com\n').toString('base64')],
+		'calendar.token': [feedTokenOf((await browserApi.calendar.issueFeed()).url)],
+		ics: [icsFixture('outlook')]
 	});
 
 	const validated = await validateAuthSessionToken(
@@ -458,6 +463,19 @@ const entries: Entry[] = [
 		path: (p) => `/u/${p.token}`,
 		handler: unsubscribePage.actions.default!,
 		params: ['token']
+	},
+	{
+		name: 'calendar feed',
+		path: (p) => `/calendar/${p.token}.ics`,
+		handler: calendarFeed.GET,
+		params: ['token']
+	},
+	{
+		name: 'calendar import preview',
+		path: () => '/settings/calendar',
+		handler: calendarSettings.actions.preview!,
+		form: ['ics'],
+		signedIn: true
 	},
 	{
 		name: 'client list',

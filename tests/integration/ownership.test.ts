@@ -79,6 +79,22 @@ type Practice = typeof first;
 
 /** A small CSV file as the import procedures take it (base64). */
 const CLIENTS_FILE = Buffer.from('Name,Email\nAna,ana@example.com\n').toString('base64');
+/** A calendar file with one event, far from every other session here. */
+const ONE_EVENT = [
+	'BEGIN:VCALENDAR',
+	'VERSION:2.0',
+	'PRODID:-//test//EN',
+	'BEGIN:VEVENT',
+	'UID:ownership@example.com',
+	'DTSTAMP:20260101T000000Z',
+	'DTSTART:20980105T100000Z',
+	'DTEND:20980105T110000Z',
+	'SUMMARY:Imported',
+	'END:VEVENT',
+	'END:VCALENDAR',
+	''
+].join('\r\n');
+const ONE_EVENT_KEY = JSON.stringify(['ownership@example.com', null]);
 
 /** A session's fields as the edit form sends them, for `client`. */
 const sessionFields = (clientId: string) => ({
@@ -282,7 +298,21 @@ const cases: Record<string, Case> = {
 	'subscribers.leave': { public: 'the signed link in the subscriber’s email is the proof' },
 	'subscribers.unsubscribe': { public: 'the signed link in the subscriber’s email is the proof' },
 	'subscribers.list': { foreign: (a) => [{ seriesId: a.seriesId, q: '' }] },
-	'subscribers.remove': { foreign: (a) => [{ id: a.subscriberId }] }
+	'subscribers.remove': { foreign: (a) => [{ id: a.subscriberId }] },
+
+	'calendar.feedSettings': { own: 'the caller’s own feed settings' },
+	'calendar.issueFeed': { own: 'creates or replaces the caller’s own feed address' },
+	'calendar.setFeedNames': { own: 'the caller’s own feed', input: { showFullNames: true } },
+	'calendar.feed': {
+		public: 'calendar apps send no cookie: the token in the address is the proof'
+	},
+	'calendar.previewImport': {
+		own: 'reads the file against the caller’s clients',
+		input: { ics: ONE_EVENT }
+	},
+	'calendar.importEvents': {
+		foreign: (a) => [{ ics: ONE_EVENT, choices: [{ key: ONE_EVENT_KEY, clientId: a.clientId }] }]
+	}
 };
 
 /** Every row of every table of ours, as text: what "nothing changed" is compared on. */

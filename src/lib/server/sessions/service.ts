@@ -26,6 +26,7 @@ import {
 } from '../db/schema';
 import type { SessionStatus } from '../db/schema';
 import { withinLocalDays } from '../local-days';
+import { arrayLiteral } from '../pg-arrays';
 import { EXCLUSION_VIOLATION, pgErrorCode } from '../pg-errors';
 import { notFound } from '../practice-errors';
 import { groupDatesOverlapping, seriesDatesBetween } from '../series/service';
@@ -103,9 +104,6 @@ async function expandWeekly(
 /** The earliest slot-holding session that overlaps one of the ranges, for a clear message. */
 async function findClash(db: Db, ownerId: string, ranges: Range[], excludeIds: string[] = []) {
 	if (ranges.length === 0) return undefined;
-	// drizzle would spread a JS array into a list of parameters; PostgreSQL array literals stay one.
-	// ISO timestamps and uuids hold no commas, quotes or braces, so joining them is safe.
-	const arrayLiteral = (values: string[]) => `{${values.join(',')}}`;
 	const starts = arrayLiteral(ranges.map((r) => r.startsAt.toISOString()));
 	const ends = arrayLiteral(ranges.map((r) => r.endsAt.toISOString()));
 	const [clash] = await db

@@ -6,6 +6,7 @@ import { accountDataRouter } from '../account-data/router';
 import { statementsRouter } from '../billing/statements-router';
 import { retryAfterHeader } from '../auth/rate-limit';
 import { billingRouter } from '../billing/router';
+import { calendarRouter } from '../calendar/router';
 import { clientsRouter } from '../clients/router';
 import { dashboardRouter } from '../dashboard/router';
 import { exportsRouter } from '../exports/router';
@@ -33,7 +34,8 @@ export const appRouter = router({
 	statements: statementsRouter,
 	billing: billingRouter,
 	imports: importsRouter,
-	exports: exportsRouter
+	exports: exportsRouter,
+	calendar: calendarRouter
 });
 
 export type AppRouter = typeof appRouter;

@@ -7,3 +7,4 @@ export * from './notes';
 export * from './series';
 export * from './practice-details';
 export * from './billing';
+export * from './calendar';

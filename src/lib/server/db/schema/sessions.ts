@@ -9,6 +9,7 @@ import {
 	text,
 	time,
 	timestamp,
+	uniqueIndex,
 	uuid
 } from 'drizzle-orm/pg-core';
 import { clients } from './clients';
@@ -77,6 +78,12 @@ export const sessions = pgTable(
 		/** When the practitioner pressed Start and Finish in session mode. */
 		startedAt: timestamp('started_at', { withTimezone: true }),
 		finishedAt: timestamp('finished_at', { withTimezone: true }),
+		/**
+		 * The event an .ics import made this session from: its UID, and for one date of a repeating
+		 * event that date's RECURRENCE-ID (its original start), so a second import finds it.
+		 */
+		icalUid: text('ical_uid'),
+		icalRecurrenceId: timestamp('ical_recurrence_id', { withTimezone: true }),
 		createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
 		updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow()
 	},
@@ -84,6 +91,9 @@ export const sessions = pgTable(
 		index('sessions_owner_starts_idx').on(t.ownerId, t.startsAt),
 		index('sessions_client_starts_idx').on(t.clientId, t.startsAt),
 		index('sessions_recurrence_id_idx').on(t.recurrenceId),
+		uniqueIndex('sessions_owner_ical_key')
+			.on(t.ownerId, t.icalUid, sql`coalesce(${t.icalRecurrenceId}, '-infinity')`)
+			.where(sql`${t.icalUid} is not null`),
 		// What clients owe (dashboard, billing): only unpaid billable rows, summed from the index alone.
 		index('sessions_owner_unpaid_idx')
 			.on(t.ownerId, t.currency, t.feeMinor)
