@@ -334,7 +334,7 @@ describe('choosing a statement', () => {
 		).toBe(address('2026-03-15', '2026-04-14'));
 		const backwards = await choose({ period: 'custom', from: '2026-04-15', to: '2026-04-14' });
 		expect(backwards.status).toBe(400);
-		expect(JSON.stringify(backwards.data)).toContain('Choose a last day after the first.');
+		expect(JSON.stringify(backwards.data)).toContain('Choose an end on or after the start.');
 		expect((await choose({ period: 'month', month: '2026-13' })).status).toBe(400);
 	});
 });

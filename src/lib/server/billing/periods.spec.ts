@@ -1,5 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { periodFromQuery, periodHolding, periodQuery, shiftPeriod } from './periods';
+import {
+	chosenPeriod,
+	daysIn,
+	periodFromQuery,
+	periodHolding,
+	periodQuery,
+	quarterOf,
+	shiftPeriod
+} from './periods';
 
 const read = (query: string) => periodFromQuery(new URLSearchParams(query), '2026-12-07');
 
@@ -48,5 +56,21 @@ describe('billing periods', () => {
 			expect(period, bad).toEqual(periodHolding('month', '2026-12-07'));
 			expect(problem, bad).toMatch(/showing this month/i);
 		}
+	});
+
+	it('a form’s month, quarter or year runs from its first to its last day, both counted', () => {
+		const choice = { month: '2028-02', quarter: '2026-Q4', year: '2028', from: '', to: '' };
+		expect(chosenPeriod({ ...choice, period: 'month' })).toMatchObject({
+			from: '2028-02-01',
+			to: '2028-02-29'
+		});
+		expect(chosenPeriod({ ...choice, period: 'quarter' })).toMatchObject({
+			from: '2026-10-01',
+			to: '2026-12-31'
+		});
+		expect(daysIn(chosenPeriod({ ...choice, period: 'year' }))).toBe(366);
+		expect(daysIn({ from: '2026-03-29', to: '2026-03-29' })).toBe(1);
+		expect(quarterOf('2026-05-14')).toBe('2026-Q2');
+		expect(quarterOf('2026-12-31')).toBe('2026-Q4');
 	});
 });

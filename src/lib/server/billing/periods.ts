@@ -1,11 +1,40 @@
 import { z } from 'zod';
 import { localDate } from '../../validation';
-import { summarySchema } from './schemas';
 
+/**
+ * The periods billing is looked at by, in summaries and statements: a month, a quarter, a year, or
+ * any range of days. A period is a pair of calendar dates, both included, read in the
+ * practitioner's time zone.
+ */
 export const periodKinds = ['month', 'quarter', 'year', 'custom'] as const;
 export type PeriodKind = (typeof periodKinds)[number];
-/** A period of local days, both ends included. */
 export type Period = { kind: PeriodKind; from: string; to: string };
+
+const DAY_MS = 86_400_000;
+
+/** Days from `from` to `to`, both included. */
+export function daysIn({ from, to }: { from: string; to: string }): number {
+	return Math.round((Date.parse(to) - Date.parse(from)) / DAY_MS) + 1;
+}
+
+/** At most this many days in one summary or statement: ten years and their leap days. */
+export const MAX_PERIOD_DAYS = 3653;
+
+/** A range of local days: the end on or after the start, at most ten years. */
+export function checkPeriod(range: { from: string; to: string }, ctx: z.RefinementCtx): void {
+	if (range.to < range.from) {
+		ctx.addIssue({ code: 'custom', path: ['to'], message: 'Choose an end on or after the start.' });
+	} else if (daysIn(range) > MAX_PERIOD_DAYS) {
+		ctx.addIssue({
+			code: 'custom',
+			path: ['to'],
+			message: 'Choose a period of at most ten years.'
+		});
+	}
+}
+
+export const periodFields = z.object({ from: localDate, to: localDate });
+export const periodSchema = periodFields.superRefine(checkPeriod);
 
 const MONTHS_IN = { month: 1, quarter: 3, year: 12 } as const;
 
@@ -17,7 +46,7 @@ function monthStart(date: string, offset = 0): string {
 	return `${Math.floor(index / 12)}-${pad((index % 12) + 1)}-01`;
 }
 function dayBefore(date: string): string {
-	return new Date(Date.parse(`${date}T00:00:00Z`) - 86_400_000).toISOString().slice(0, 10);
+	return new Date(Date.parse(`${date}T00:00:00Z`) - DAY_MS).toISOString().slice(0, 10);
 }
 
 /** The month, quarter or year that holds `date`. */
@@ -31,11 +60,9 @@ export function periodHolding(kind: Exclude<PeriodKind, 'custom'>, date: string)
 /** The period as many steps before or after as `steps`; a custom range moves by its length. */
 export function shiftPeriod(period: Period, steps: number): Period {
 	if (period.kind === 'custom') {
-		const days = (Date.parse(period.to) - Date.parse(period.from)) / 86_400_000 + 1;
+		const days = daysIn(period);
 		const move = (date: string) =>
-			new Date(Date.parse(`${date}T00:00:00Z`) + steps * days * 86_400_000)
-				.toISOString()
-				.slice(0, 10);
+			new Date(Date.parse(`${date}T00:00:00Z`) + steps * days * DAY_MS).toISOString().slice(0, 10);
 		return { kind: 'custom', from: move(period.from), to: move(period.to) };
 	}
 	return periodHolding(period.kind, monthStart(period.from, steps * MONTHS_IN[period.kind]));
@@ -72,10 +99,38 @@ export function periodFromQuery(
 	if (parsed.success) {
 		const { period: kind, from = today, to } = parsed.data;
 		if (kind !== 'custom') return { period: periodHolding(kind, from), problem: null };
-		const range = summarySchema.safeParse({ from, to });
+		const range = periodSchema.safeParse({ from, to });
 		if (range.success) return { period: { kind, ...range.data }, problem: null };
 		const reason = range.error.issues[0]?.message ?? 'Choose a start and an end.';
 		return { ...fallback, problem: `That range cannot be shown: ${reason} Showing this month.` };
 	}
 	return { ...fallback, problem: 'That period cannot be read; showing this month.' };
+}
+
+/** The quarter a date ("2026-05-14") falls in: "2026-Q2". */
+export function quarterOf(date: string): string {
+	return `${date.slice(0, 4)}-Q${Math.floor((Number(date.slice(5, 7)) - 1) / 3) + 1}`;
+}
+
+/** The period a form chose, its fields already validated: a month "2026-02", a quarter "2026-Q2", a year "2026". */
+export function chosenPeriod(choice: {
+	period: PeriodKind;
+	month: string;
+	quarter: string;
+	year: string;
+	from: string;
+	to: string;
+}): Period {
+	switch (choice.period) {
+		case 'month':
+			return periodHolding('month', `${choice.month}-01`);
+		case 'quarter': {
+			const [year, quarter] = choice.quarter.split('-Q').map(Number) as [number, number];
+			return periodHolding('quarter', `${year}-${pad((quarter - 1) * 3 + 1)}-01`);
+		}
+		case 'year':
+			return periodHolding('year', `${choice.year}-01-01`);
+		case 'custom':
+			return { kind: 'custom', from: choice.from, to: choice.to };
+	}
 }

@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { count, localDate } from '../../validation';
+import { count } from '../../validation';
+import { checkPeriod, periodFields, periodSchema } from './periods';
 
 /** How a form says what a no-show or a late cancellation costs; stored as a percentage. */
 export const chargeBases = ['full', 'percent', 'none'] as const;
@@ -36,32 +37,8 @@ export const chargeSchema = z.object({ basis, percent: percent.default(100) });
 
 export const setChargeSchema = chargeSchema.extend({ id: z.uuid() });
 
-/** At most this many days in one summary: ten years and their leap days. */
-export const MAX_SUMMARY_DAYS = 3653;
-const DAY_MS = 24 * 60 * 60 * 1000;
+export const summarySchema = periodSchema;
 
-/** Days from `from` to `to`, both counted. */
-export function daysBetween(from: string, to: string): number {
-	return Math.round((Date.parse(to) - Date.parse(from)) / DAY_MS) + 1;
-}
-
-function checkRange(range: { from: string; to: string }, ctx: z.RefinementCtx) {
-	if (range.to < range.from) {
-		ctx.addIssue({ code: 'custom', path: ['to'], message: 'Choose an end on or after the start.' });
-	} else if (daysBetween(range.from, range.to) > MAX_SUMMARY_DAYS) {
-		ctx.addIssue({
-			code: 'custom',
-			path: ['to'],
-			message: 'Choose a period of at most ten years.'
-		});
-	}
-}
-
-/** A range of local days in the practitioner's zone, both ends included. */
-const rangeFields = z.object({ from: localDate, to: localDate });
-
-export const summarySchema = rangeFields.superRefine(checkRange);
-
-export const clientSummarySchema = rangeFields
+export const clientSummarySchema = periodFields
 	.extend({ clientId: z.uuid() })
-	.superRefine(checkRange);
+	.superRefine(checkPeriod);

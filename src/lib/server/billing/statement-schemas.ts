@@ -1,19 +1,10 @@
 import { z } from 'zod';
-import { daysIn, PERIOD_KINDS } from '../../periods';
-import { localDate, MAX_YEAR, MIN_YEAR } from '../../validation';
+import { MAX_YEAR, MIN_YEAR } from '../../validation';
+import { checkPeriod, periodFields, periodKinds } from './periods';
 
-/** Ten years of sessions fit on a statement; a longer range is more likely a typo. */
-export const MAX_STATEMENT_DAYS = 3660;
-
-export const statementSchema = z
-	.object({ clientId: z.uuid('Choose a client.'), from: localDate, to: localDate })
-	.superRefine((value, ctx) => {
-		if (value.to < value.from) {
-			ctx.addIssue({ code: 'custom', path: ['to'], message: 'Choose a last day after the first.' });
-		} else if (daysIn(value) > MAX_STATEMENT_DAYS) {
-			ctx.addIssue({ code: 'custom', path: ['to'], message: 'Choose at most ten years.' });
-		}
-	});
+export const statementSchema = periodFields
+	.extend({ clientId: z.uuid('Choose a client.') })
+	.superRefine(checkPeriod);
 
 const yearInRange = (year: number) => year >= MIN_YEAR && year <= MAX_YEAR;
 
@@ -24,7 +15,7 @@ const yearInRange = (year: number) => year >= MIN_YEAR && year <= MAX_YEAR;
 export const statementChoiceSchema = z
 	.object({
 		clientId: z.uuid('Choose a client.'),
-		period: z.enum(PERIOD_KINDS).default('month'),
+		period: z.enum(periodKinds).default('month'),
 		month: z.string().max(7).default(''),
 		quarter: z.string().max(7).default(''),
 		year: z.string().max(4).default(''),

@@ -1,6 +1,6 @@
 import { and, asc, eq, inArray, sql } from 'drizzle-orm';
 import type { z } from 'zod';
-import { daysIn } from '../../periods';
+import { daysIn } from './periods';
 import type { SessionUser } from '../auth/session';
 import type { Db } from '../db';
 import { clients, sessions } from '../db/schema';

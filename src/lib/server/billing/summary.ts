@@ -4,7 +4,7 @@ import { clients, sessions } from '../db/schema';
 import { withinLocalDays } from '../local-days';
 import { notFound } from '../practice-errors';
 import { BILLABLE } from '../sessions/service';
-import { daysBetween } from './schemas';
+import { daysIn } from './periods';
 
 /** The figures of one currency: counts of sessions, and amounts in its minor units. */
 export type Totals = {
@@ -67,7 +67,7 @@ function summaryRows(db: Db, ownerId: string, timeZone: string, range: Range, cl
 		from ${clients}
 		${clientId ? sql`left join` : sql`join`} ${sessions} on ${sessions.clientId} = ${clients.id}
 			and ${sessions.ownerId} = ${ownerId}
-			and ${withinLocalDays(sessions.startsAt, timeZone, range.from, daysBetween(range.from, range.to))}
+			and ${withinLocalDays(sessions.startsAt, timeZone, range.from, daysIn(range))}
 		where ${clients.ownerId} = ${ownerId}
 			${clientId ? sql`and ${clients.id} = ${clientId}` : sql``}
 		group by grouping sets ((${sessions.currency}), (${clients.id}, ${clients.name}, ${sessions.currency}))

@@ -3,7 +3,7 @@ import { superValidate } from 'sveltekit-superforms';
 import { zod4 } from 'sveltekit-superforms/adapters';
 import type { Actions, PageServerLoad } from './$types';
 import { PRACTICE } from '$lib/dependencies';
-import { chosenPeriod, quarterOf } from '$lib/periods';
+import { chosenPeriod, quarterOf } from '$lib/server/billing/periods';
 import { statementChoiceSchema } from '$lib/server/billing/statement-schemas';
 import { reject } from '$lib/server/forms';
 import { todayIn } from '$lib/server/time-zones';
