@@ -428,6 +428,31 @@ describe('importing sessions', () => {
 		expect(await sessionCount(user.id)).toBe(0);
 	});
 
+	it('refuses a date paid that is not in the calendar by row and column, and imports nothing', async () => {
+		const { api, user } = await practitioner();
+		await makeClient(api, { name: 'Ana', email: 'ana@example.com' });
+		const outcome = await importSessions(
+			api,
+			[
+				'Client email,Date,Start time,Time zone,Payment,Date paid',
+				'ana@example.com,2026-03-02,10:00,Europe/Berlin,Paid,2026-03-02',
+				'ana@example.com,2026-03-03,10:00,Europe/Berlin,Paid,2026-02-31'
+			].join('\n')
+		);
+		expect(outcome).toEqual({
+			imported: false,
+			errorCount: 1,
+			errors: [
+				{
+					row: 3,
+					column: 'Date paid',
+					message: 'Choose a date that exists in the calendar. Write it as YYYY-MM-DD.'
+				}
+			]
+		});
+		expect(await sessionCount(user.id)).toBe(0);
+	});
+
 	it('refuses rows that overlap each other or a session already booked, naming them, and imports nothing', async () => {
 		const { api, user } = await practitioner();
 		const ana = await makeClient(api, { name: 'Ana', email: 'ana@example.com' });

@@ -3,6 +3,7 @@ import { sql } from 'drizzle-orm';
 import type { z } from 'zod';
 import { locationLabels, paymentStatusLabels, sessionStatusLabels } from '../../format';
 import { toMinorUnits } from '../../money';
+import { localDate } from '../../validation';
 import { clientFields, parseTags } from '../clients/schemas';
 import type { Db } from '../db';
 import { EXCLUSION_VIOLATION, pgErrorCode } from '../pg-errors';
@@ -450,9 +451,12 @@ export async function importSessions(
 		if (!status) fail(columnOf('status'), `Use one of: ${listOf(sessionStatusLabels)}.`);
 		const payment = cell(row, 'paymentStatus') ? paymentOf(cell(row, 'paymentStatus')) : 'unpaid';
 		if (!payment) fail(columnOf('paymentStatus'), `Use one of: ${listOf(paymentStatusLabels)}.`);
-		const paidOn = payment === 'paid' ? cell(row, 'paidOn') || date : null;
-		if (paidOn !== null && !/^\d{4}-\d{2}-\d{2}$/.test(paidOn)) {
-			fail(columnOf('paidOn'), 'Write the date paid as YYYY-MM-DD.');
+		// A paid row without its own date was paid on the session's day, which the schema checks.
+		const paidCell = payment === 'paid' ? cell(row, 'paidOn') : '';
+		const paidOn = payment === 'paid' ? paidCell || date : null;
+		const paidOnCheck = localDate.safeParse(paidCell);
+		if (paidCell && !paidOnCheck.success) {
+			fail(columnOf('paidOn'), `${paidOnCheck.error.issues[0]!.message} Write it as YYYY-MM-DD.`);
 		}
 
 		const parsed = createSessionSchema.safeParse({
