@@ -336,7 +336,8 @@ export async function importEvents(
 		const event = events.get(choice.key);
 		if (!event) throw refused('An event you chose is not in this file.');
 		if (event.problem !== null) throw refused(`“${event.summary}”: ${event.problem}`);
-		return { ...event, clientId: choice.clientId };
+		// PostgreSQL writes uuids in lower case; one client named in two cases is one client.
+		return { ...event, clientId: choice.clientId.toLowerCase() };
 	});
 	const clientIds = [...new Set(chosen.map((event) => event.clientId))];
 	const owned = await db
