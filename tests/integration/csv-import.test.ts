@@ -428,6 +428,33 @@ describe('importing sessions', () => {
 		expect(await sessionCount(user.id)).toBe(0);
 	});
 
+	it('takes a Location that is a Zoom address, another address or a place, reading the address’s host', async () => {
+		const { api, user } = await practitioner();
+		await makeClient(api, { name: 'Ana', email: 'ana@example.com' });
+		const outcome = await importSessions(
+			api,
+			[
+				'Client email,Date,Start time,Time zone,Location',
+				'ana@example.com,2026-03-02,10:00,Europe/Berlin,https://us02web.zoom.us/j/1',
+				'ana@example.com,2026-03-03,10:00,Europe/Berlin,https://evil.example/?zoom.us/',
+				'ana@example.com,2026-03-04,10:00,Europe/Berlin,Room 4',
+				'ana@example.com,2026-03-05,10:00,Europe/Berlin,Phone'
+			].join('\n')
+		);
+		expect(outcome).toMatchObject({ imported: true, created: 4 });
+		const rows = await db
+			.select({ kind: sessions.locationKind, detail: sessions.locationDetail })
+			.from(sessions)
+			.where(eq(sessions.ownerId, user.id))
+			.orderBy(sessions.startsAt);
+		expect(rows).toEqual([
+			{ kind: 'zoom', detail: 'https://us02web.zoom.us/j/1' },
+			{ kind: 'link', detail: 'https://evil.example/?zoom.us/' },
+			{ kind: 'in_person', detail: 'Room 4' },
+			{ kind: 'phone', detail: '' }
+		]);
+	});
+
 	it('refuses a date paid that is not in the calendar by row and column, and imports nothing', async () => {
 		const { api, user } = await practitioner();
 		await makeClient(api, { name: 'Ana', email: 'ana@example.com' });

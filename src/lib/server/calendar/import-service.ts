@@ -10,6 +10,7 @@ import { clients, sessions } from '../db/schema';
 import { arrayLiteral } from '../pg-arrays';
 import { EXCLUSION_VIOLATION, pgErrorCode, UNIQUE_VIOLATION } from '../pg-errors';
 import { notFound } from '../practice-errors';
+import { locationFromText } from '../sessions/location';
 import { SLOT_HOLDING } from '../sessions/service';
 import type { importEventsSchema } from './schemas';
 import { instantOfWallTime } from './zone-offsets';
@@ -389,7 +390,7 @@ export async function importEvents(
 									startsAt: event.startsAt,
 									endsAt: event.endsAt,
 									timeZone: event.timeZone,
-									...locationOf(event.location),
+									...locationFromText(event.location),
 									currency: owner.currency,
 									icalUid: event.uid,
 									icalRecurrenceId: event.recurrenceId
@@ -407,13 +408,4 @@ export async function importEvents(
 			message: 'Your sessions changed while importing. Nothing was imported; please try again.'
 		});
 	}
-}
-
-/** A web address becomes a Zoom or other link, anything else a place. */
-function locationOf(location: string) {
-	if (/^https:\/\/\S+$/.test(location)) {
-		const zoom = /^https:\/\/([\w-]+\.)*zoom\.us\//i.test(location);
-		return { locationKind: zoom ? ('zoom' as const) : ('link' as const), locationDetail: location };
-	}
-	return { locationKind: 'in_person' as const, locationDetail: location };
 }

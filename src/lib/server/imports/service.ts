@@ -7,6 +7,7 @@ import { localDate } from '../../validation';
 import { clientFields, parseTags } from '../clients/schemas';
 import type { Db } from '../db';
 import { EXCLUSION_VIOLATION, pgErrorCode } from '../pg-errors';
+import { locationFromText } from '../sessions/location';
 import { SLOT_HOLDING } from '../sessions/service';
 import {
 	createSessionSchema,
@@ -441,10 +442,11 @@ export async function importSessions(
 		if (location) {
 			const kind = locationOf(location);
 			if (kind) locationKind = kind;
-			else if (/^https:\/\//i.test(location)) {
-				locationKind = /zoom\.us\//i.test(location) ? 'zoom' : 'link';
-				locationDetail ||= location;
-			} else locationDetail ||= location;
+			else {
+				const guessed = locationFromText(location);
+				locationKind = guessed.locationKind;
+				locationDetail ||= guessed.locationDetail;
+			}
 		}
 
 		const status = cell(row, 'status') ? statusOf(cell(row, 'status')) : 'scheduled';
