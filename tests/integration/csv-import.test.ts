@@ -455,6 +455,25 @@ describe('importing sessions', () => {
 		]);
 	});
 
+	it('reports a time with an offset in a zone it does not know by row and column', async () => {
+		const { api, user } = await practitioner();
+		await makeClient(api, { name: 'Ana', email: 'ana@example.com' });
+		const outcome = await importSessions(
+			api,
+			[
+				'Client email,Start time,Time zone',
+				'ana@example.com,2026-03-02T10:00+01:00,Mars/Olympus'
+			].join('\n')
+		);
+		expect(outcome).toMatchObject({
+			imported: false,
+			errors: expect.arrayContaining([
+				{ row: 2, column: 'Time zone', message: 'Choose a valid time zone.' }
+			])
+		});
+		expect(await sessionCount(user.id)).toBe(0);
+	});
+
 	it('refuses a date paid that is not in the calendar by row and column, and imports nothing', async () => {
 		const { api, user } = await practitioner();
 		await makeClient(api, { name: 'Ana', email: 'ana@example.com' });

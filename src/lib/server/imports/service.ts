@@ -3,8 +3,9 @@ import { sql } from 'drizzle-orm';
 import type { z } from 'zod';
 import { locationLabels, paymentStatusLabels, sessionStatusLabels } from '../../format';
 import { toMinorUnits } from '../../money';
-import { localDate } from '../../validation';
+import { isTimeZone, localDate } from '../../validation';
 import { clientFields, parseTags } from '../clients/schemas';
+import { wallTimeAt } from '../calendar/zone-offsets';
 import type { Db } from '../db';
 import { EXCLUSION_VIOLATION, pgErrorCode } from '../pg-errors';
 import { locationFromText } from '../sessions/location';
@@ -297,30 +298,15 @@ function wallClock(value: string): WallClock {
 	return { date: value };
 }
 
-const zoneFormats = new Map<string, Intl.DateTimeFormat>();
 /** An instant's date and time of day in a zone, as the session form writes them. */
 function inZone(instant: Date, timeZone: string): { date: string; time: string } | null {
-	let format = zoneFormats.get(timeZone);
-	if (!format) {
-		try {
-			format = new Intl.DateTimeFormat('en-CA', {
-				timeZone,
-				year: 'numeric',
-				month: '2-digit',
-				day: '2-digit',
-				hour: '2-digit',
-				minute: '2-digit',
-				hourCycle: 'h23'
-			});
-		} catch {
-			return null;
-		}
-		zoneFormats.set(timeZone, format);
-	}
-	const parts = Object.fromEntries(format.formatToParts(instant).map((p) => [p.type, p.value]));
+	// A zone the form would refuse is reported by the form's schema, not converted.
+	if (!isTimeZone(timeZone)) return null;
+	const wall = wallTimeAt(timeZone, instant.getTime());
+	const pad = (n: number, width = 2) => String(n).padStart(width, '0');
 	return {
-		date: `${parts.year}-${parts.month}-${parts.day}`,
-		time: `${parts.hour}:${parts.minute}`
+		date: `${pad(wall.year, 4)}-${pad(wall.month)}-${pad(wall.day)}`,
+		time: `${pad(wall.hour)}:${pad(wall.minute)}`
 	};
 }
 
