@@ -131,6 +131,21 @@ describe('importing an .ics file', () => {
 		expect(await ownImported(user.id)).toHaveLength(4);
 	});
 
+	it('takes one client named in two cases as one client', async () => {
+		const { api, user, anna } = await practitioner();
+		const ics = icsFixture('google');
+		const therapy = row(await api.calendar.previewImport({ ics }), 'Therapy');
+		const choices = therapy.map((e, i) => ({
+			key: e.key,
+			clientId: i === 0 ? anna.id.toUpperCase() : anna.id
+		}));
+
+		const outcome = await api.calendar.importEvents({ ics, choices });
+		expect(outcome.ids).toHaveLength(therapy.length);
+		const created = await ownImported(user.id);
+		expect(created.map((s) => s.clientId)).toEqual(therapy.map(() => anna.id));
+	});
+
 	it('refuses the whole import when an event overlaps a session, names it, and creates nothing', async () => {
 		const { api, user, anna } = await practitioner();
 		const other = await makeClient(api, { name: 'Chris Doe' });

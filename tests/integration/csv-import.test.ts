@@ -428,6 +428,77 @@ describe('importing sessions', () => {
 		expect(await sessionCount(user.id)).toBe(0);
 	});
 
+	it('takes a Location that is a Zoom address, another address or a place, reading the address’s host', async () => {
+		const { api, user } = await practitioner();
+		await makeClient(api, { name: 'Ana', email: 'ana@example.com' });
+		const outcome = await importSessions(
+			api,
+			[
+				'Client email,Date,Start time,Time zone,Location',
+				'ana@example.com,2026-03-02,10:00,Europe/Berlin,https://us02web.zoom.us/j/1',
+				'ana@example.com,2026-03-03,10:00,Europe/Berlin,https://evil.example/?zoom.us/',
+				'ana@example.com,2026-03-04,10:00,Europe/Berlin,Room 4',
+				'ana@example.com,2026-03-05,10:00,Europe/Berlin,Phone'
+			].join('\n')
+		);
+		expect(outcome).toMatchObject({ imported: true, created: 4 });
+		const rows = await db
+			.select({ kind: sessions.locationKind, detail: sessions.locationDetail })
+			.from(sessions)
+			.where(eq(sessions.ownerId, user.id))
+			.orderBy(sessions.startsAt);
+		expect(rows).toEqual([
+			{ kind: 'zoom', detail: 'https://us02web.zoom.us/j/1' },
+			{ kind: 'link', detail: 'https://evil.example/?zoom.us/' },
+			{ kind: 'in_person', detail: 'Room 4' },
+			{ kind: 'phone', detail: '' }
+		]);
+	});
+
+	it('reports a time with an offset in a zone it does not know by row and column', async () => {
+		const { api, user } = await practitioner();
+		await makeClient(api, { name: 'Ana', email: 'ana@example.com' });
+		const outcome = await importSessions(
+			api,
+			[
+				'Client email,Start time,Time zone',
+				'ana@example.com,2026-03-02T10:00+01:00,Mars/Olympus'
+			].join('\n')
+		);
+		expect(outcome).toMatchObject({
+			imported: false,
+			errors: expect.arrayContaining([
+				{ row: 2, column: 'Time zone', message: 'Choose a valid time zone.' }
+			])
+		});
+		expect(await sessionCount(user.id)).toBe(0);
+	});
+
+	it('refuses a date paid that is not in the calendar by row and column, and imports nothing', async () => {
+		const { api, user } = await practitioner();
+		await makeClient(api, { name: 'Ana', email: 'ana@example.com' });
+		const outcome = await importSessions(
+			api,
+			[
+				'Client email,Date,Start time,Time zone,Payment,Date paid',
+				'ana@example.com,2026-03-02,10:00,Europe/Berlin,Paid,2026-03-02',
+				'ana@example.com,2026-03-03,10:00,Europe/Berlin,Paid,2026-02-31'
+			].join('\n')
+		);
+		expect(outcome).toEqual({
+			imported: false,
+			errorCount: 1,
+			errors: [
+				{
+					row: 3,
+					column: 'Date paid',
+					message: 'Choose a date that exists in the calendar. Write it as YYYY-MM-DD.'
+				}
+			]
+		});
+		expect(await sessionCount(user.id)).toBe(0);
+	});
+
 	it('refuses rows that overlap each other or a session already booked, naming them, and imports nothing', async () => {
 		const { api, user } = await practitioner();
 		const ana = await makeClient(api, { name: 'Ana', email: 'ana@example.com' });

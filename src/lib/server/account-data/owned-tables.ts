@@ -21,7 +21,7 @@ export type OwnedTable = {
 };
 
 /** Never leave the server, not even to their owner: what signs them in or proves a link. */
-export const SECRET_COLUMNS: Record<string, string[]> = {
+const SECRET_COLUMNS: Record<string, string[]> = {
 	users: ['password_hash'],
 	// A sign-in's and an emailed link's id is half of its token.
 	auth_sessions: ['id', 'secret_hash'],
@@ -31,7 +31,7 @@ export const SECRET_COLUMNS: Record<string, string[]> = {
 /** The same for columns of tables added later whose names say what they hold (a feed token's hash). */
 const SECRET_NAME = /(^|_)(password|secret|token|hash|encrypted)(_|$)/;
 
-export const isSecretColumn = (table: string, column: string) =>
+const isSecretColumn = (table: string, column: string) =>
 	SECRET_NAME.test(column) || (SECRET_COLUMNS[table]?.includes(column) ?? false);
 
 type ForeignKey = {

@@ -2,14 +2,13 @@ import { publishToUser } from '../realtime/publish';
 import { authedProcedure, publicProcedure, router } from '../trpc/init';
 import {
 	changePasswordSchema,
-	confirmEmailChangeSchema,
+	emailLinkSchema,
 	profileSchema,
 	requestEmailChangeSchema,
 	requestResetSchema,
 	resetPasswordSchema,
 	signInSchema,
-	signUpSchema,
-	verifyEmailSchema
+	signUpSchema
 } from './schemas';
 import { listSecurityEvents } from './security-log';
 import * as account from './service';
@@ -22,7 +21,7 @@ export const accountRouter = router({
 		return { email: input.email };
 	}),
 
-	verifyEmail: publicProcedure.input(verifyEmailSchema).mutation(async ({ ctx, input }) => {
+	verifyEmail: publicProcedure.input(emailLinkSchema).mutation(async ({ ctx, input }) => {
 		const session = await account.verifyEmail(ctx.db, input.token, ctx.client);
 		ctx.authCookie.set(session.token, session.expiresAt);
 	}),
@@ -77,7 +76,7 @@ export const accountRouter = router({
 		}),
 
 	confirmEmailChange: publicProcedure
-		.input(confirmEmailChangeSchema)
+		.input(emailLinkSchema)
 		.mutation(({ ctx, input }) => account.confirmEmailChange(ctx.db, input.token, ctx.client)),
 
 	updateProfile: authedProcedure.input(profileSchema).mutation(async ({ ctx, input }) => {

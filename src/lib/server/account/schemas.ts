@@ -65,11 +65,10 @@ export const profileSchema = z.object({
 	clock: z.enum(CLOCKS, 'Choose a clock.')
 });
 
-export const verifyEmailSchema = z.object({ token });
+/** The token of an emailed link confirming an address: a new account's, or a changed email. */
+export const emailLinkSchema = z.object({ token });
 
 export const requestEmailChangeSchema = z.object({
 	newEmail: email,
 	password: currentPassword
 });
-
-export const confirmEmailChangeSchema = z.object({ token });

@@ -10,6 +10,7 @@ import { clients, sessions } from '../db/schema';
 import { arrayLiteral } from '../pg-arrays';
 import { EXCLUSION_VIOLATION, pgErrorCode, UNIQUE_VIOLATION } from '../pg-errors';
 import { notFound } from '../practice-errors';
+import { locationFromText } from '../sessions/location';
 import { SLOT_HOLDING } from '../sessions/service';
 import type { importEventsSchema } from './schemas';
 import { instantOfWallTime } from './zone-offsets';
@@ -336,7 +337,8 @@ export async function importEvents(
 		const event = events.get(choice.key);
 		if (!event) throw refused('An event you chose is not in this file.');
 		if (event.problem !== null) throw refused(`“${event.summary}”: ${event.problem}`);
-		return { ...event, clientId: choice.clientId };
+		// PostgreSQL writes uuids in lower case; one client named in two cases is one client.
+		return { ...event, clientId: choice.clientId.toLowerCase() };
 	});
 	const clientIds = [...new Set(chosen.map((event) => event.clientId))];
 	const owned = await db
@@ -388,7 +390,7 @@ export async function importEvents(
 									startsAt: event.startsAt,
 									endsAt: event.endsAt,
 									timeZone: event.timeZone,
-									...locationOf(event.location),
+									...locationFromText(event.location),
 									currency: owner.currency,
 									icalUid: event.uid,
 									icalRecurrenceId: event.recurrenceId
@@ -406,13 +408,4 @@ export async function importEvents(
 			message: 'Your sessions changed while importing. Nothing was imported; please try again.'
 		});
 	}
-}
-
-/** A web address becomes a Zoom or other link, anything else a place. */
-function locationOf(location: string) {
-	if (/^https:\/\/\S+$/.test(location)) {
-		const zoom = /^https:\/\/([\w-]+\.)*zoom\.us\//i.test(location);
-		return { locationKind: zoom ? ('zoom' as const) : ('link' as const), locationDetail: location };
-	}
-	return { locationKind: 'in_person' as const, locationDetail: location };
 }

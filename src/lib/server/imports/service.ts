@@ -3,9 +3,12 @@ import { sql } from 'drizzle-orm';
 import type { z } from 'zod';
 import { locationLabels, paymentStatusLabels, sessionStatusLabels } from '../../format';
 import { toMinorUnits } from '../../money';
+import { isTimeZone, localDate } from '../../validation';
 import { clientFields, parseTags } from '../clients/schemas';
+import { wallTimeAt } from '../calendar/zone-offsets';
 import type { Db } from '../db';
 import { EXCLUSION_VIOLATION, pgErrorCode } from '../pg-errors';
+import { locationFromText } from '../sessions/location';
 import { SLOT_HOLDING } from '../sessions/service';
 import {
 	createSessionSchema,
@@ -295,30 +298,15 @@ function wallClock(value: string): WallClock {
 	return { date: value };
 }
 
-const zoneFormats = new Map<string, Intl.DateTimeFormat>();
 /** An instant's date and time of day in a zone, as the session form writes them. */
 function inZone(instant: Date, timeZone: string): { date: string; time: string } | null {
-	let format = zoneFormats.get(timeZone);
-	if (!format) {
-		try {
-			format = new Intl.DateTimeFormat('en-CA', {
-				timeZone,
-				year: 'numeric',
-				month: '2-digit',
-				day: '2-digit',
-				hour: '2-digit',
-				minute: '2-digit',
-				hourCycle: 'h23'
-			});
-		} catch {
-			return null;
-		}
-		zoneFormats.set(timeZone, format);
-	}
-	const parts = Object.fromEntries(format.formatToParts(instant).map((p) => [p.type, p.value]));
+	// A zone the form would refuse is reported by the form's schema, not converted.
+	if (!isTimeZone(timeZone)) return null;
+	const wall = wallTimeAt(timeZone, instant.getTime());
+	const pad = (n: number, width = 2) => String(n).padStart(width, '0');
 	return {
-		date: `${parts.year}-${parts.month}-${parts.day}`,
-		time: `${parts.hour}:${parts.minute}`
+		date: `${pad(wall.year, 4)}-${pad(wall.month)}-${pad(wall.day)}`,
+		time: `${pad(wall.hour)}:${pad(wall.minute)}`
 	};
 }
 
@@ -440,19 +428,23 @@ export async function importSessions(
 		if (location) {
 			const kind = locationOf(location);
 			if (kind) locationKind = kind;
-			else if (/^https:\/\//i.test(location)) {
-				locationKind = /zoom\.us\//i.test(location) ? 'zoom' : 'link';
-				locationDetail ||= location;
-			} else locationDetail ||= location;
+			else {
+				const guessed = locationFromText(location);
+				locationKind = guessed.locationKind;
+				locationDetail ||= guessed.locationDetail;
+			}
 		}
 
 		const status = cell(row, 'status') ? statusOf(cell(row, 'status')) : 'scheduled';
 		if (!status) fail(columnOf('status'), `Use one of: ${listOf(sessionStatusLabels)}.`);
 		const payment = cell(row, 'paymentStatus') ? paymentOf(cell(row, 'paymentStatus')) : 'unpaid';
 		if (!payment) fail(columnOf('paymentStatus'), `Use one of: ${listOf(paymentStatusLabels)}.`);
-		const paidOn = payment === 'paid' ? cell(row, 'paidOn') || date : null;
-		if (paidOn !== null && !/^\d{4}-\d{2}-\d{2}$/.test(paidOn)) {
-			fail(columnOf('paidOn'), 'Write the date paid as YYYY-MM-DD.');
+		// A paid row without its own date was paid on the session's day, which the schema checks.
+		const paidCell = payment === 'paid' ? cell(row, 'paidOn') : '';
+		const paidOn = payment === 'paid' ? paidCell || date : null;
+		const paidOnCheck = localDate.safeParse(paidCell);
+		if (paidCell && !paidOnCheck.success) {
+			fail(columnOf('paidOn'), `${paidOnCheck.error.issues[0]!.message} Write it as YYYY-MM-DD.`);
 		}
 
 		const parsed = createSessionSchema.safeParse({
