@@ -382,6 +382,46 @@ describe('billing summaries', () => {
 		}
 	});
 
+	it('adds fees past 2^31 minor units: summary, chart, statement and what is owed', async () => {
+		const { api } = await practitioner();
+		const client = await makeClient(api);
+		const today = new Intl.DateTimeFormat('en-CA', { timeZone: 'Europe/Berlin' }).format(
+			new Date()
+		);
+		// The largest fee a session takes (nine digits of yen): three of them pass 2^31.
+		const largest = { date: today, fee: '999999999', currency: 'JPY' } as const;
+		await seeded(api, client.id, [
+			{ ...largest, status: 'late_cancelled', payment: 'paid' },
+			{ ...largest, status: 'late_cancelled' },
+			{ ...largest, status: 'late_cancelled' },
+			{ ...largest, status: 'late_cancelled' }
+		]);
+		const all = 3_999_999_996;
+		const unpaid = 2_999_999_997;
+		expect(unpaid).toBeGreaterThan(2 ** 31);
+		const month = { from: `${today.slice(0, 8)}01`, to: today };
+
+		const summary = await api.billing.summary(month);
+		expect(summary.practice[0]).toMatchObject({
+			currency: 'JPY',
+			billed: all,
+			paid: 999_999_999,
+			outstanding: unpaid,
+			lateCancelCharged: all
+		});
+		const chart = await api.billing.chart();
+		expect(chart.currencies[0]!.months.at(-1)).toEqual({
+			month: today.slice(0, 7),
+			billed: all,
+			paid: 999_999_999
+		});
+		const statement = await api.statements.get({ clientId: client.id, ...month });
+		expect(statement.totals[0]).toMatchObject({ billed: all, closing: unpaid });
+		expect((await api.clients.get({ id: client.id })).owed).toEqual([
+			{ currency: 'JPY', minor: unpaid }
+		]);
+	});
+
 	it('refuses a range that ends before it starts or spans more than ten years', async () => {
 		const { api } = await practitioner();
 		expect(

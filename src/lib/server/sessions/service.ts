@@ -16,6 +16,7 @@ import { toMinorUnits } from '../../money';
 import { datePreferencesOf } from '../account/date-preferences';
 import type { Db } from '../db';
 import { billedForFee, setStatusBilled } from '../billing/charges';
+import { feeSum } from '../billing/fee-sum';
 import {
 	clients,
 	noteAddenda,
@@ -583,7 +584,7 @@ export function owedByCurrency(
 	clientId?: string | Placeholder
 ) {
 	return db
-		.select({ currency: sessions.currency, minor: sql<number>`sum(${sessions.feeMinor})::int` })
+		.select({ currency: sessions.currency, minor: feeSum() })
 		.from(sessions)
 		.where(
 			and(
