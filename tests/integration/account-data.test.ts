@@ -206,16 +206,15 @@ describe('download all my data', () => {
 		const timeZone = new Date().getUTCHours() >= 10 ? 'Pacific/Kiritimati' : 'Pacific/Pago_Pago';
 		expect(todayIn(timeZone)).not.toBe(new Date().toISOString().slice(0, 10));
 		const person = await signedUpPractitioner(db, 'Dee');
-		await (
-			await person.browser.api()
-		).account.updateProfile({
+		const api = await person.browser.api();
+		await api.account.updateProfile({
 			name: 'Dee',
 			timeZone,
 			currency: 'EUR',
 			locale: 'en-GB',
 			clock: 'locale'
 		});
-		const { filename } = await (await person.browser.api()).accountData.export();
+		const { filename } = await api.accountData.export();
 		expect(filename).toBe(`sessionboard-data-${todayIn(timeZone)}.zip`);
 	});
 
