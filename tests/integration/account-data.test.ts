@@ -3,6 +3,7 @@ import { unzipSync } from 'fflate';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { DOCUMENT_NAME } from '../../src/lib/server/account-data/export';
 import type { Database } from '../../src/lib/server/db';
+import { todayIn } from '../../src/lib/server/time-zones';
 import {
 	authSessions,
 	emailDeliveries,
@@ -198,6 +199,23 @@ describe('download all my data', () => {
 
 	it('defuses formulas in the CSV files', () => {
 		expect(files['csv/clients.csv']).toContain(`"'=HYPERLINK(""http://evil.test"")"`);
+	});
+
+	it('is named for the practitioner’s day, not the UTC one', async () => {
+		// Whatever the hour in UTC, one of these zones is on another day.
+		const timeZone = new Date().getUTCHours() >= 10 ? 'Pacific/Kiritimati' : 'Pacific/Pago_Pago';
+		expect(todayIn(timeZone)).not.toBe(new Date().toISOString().slice(0, 10));
+		const person = await signedUpPractitioner(db, 'Dee');
+		const api = await person.browser.api();
+		await api.account.updateProfile({
+			name: 'Dee',
+			timeZone,
+			currency: 'EUR',
+			locale: 'en-GB',
+			clock: 'locale'
+		});
+		const { filename } = await api.accountData.export();
+		expect(filename).toBe(`sessionboard-data-${todayIn(timeZone)}.zip`);
 	});
 
 	it('is written to the security log', async () => {

@@ -1,13 +1,14 @@
 import { parse } from 'csv-parse/sync';
 import { eq } from 'drizzle-orm';
 import { drizzle } from 'drizzle-orm/postgres-js';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it, vi } from 'vitest';
 import { billingChart, clientSummary, practiceSummary } from '../../src/lib/server/billing/summary';
 import type { Database } from '../../src/lib/server/db';
 import * as schema from '../../src/lib/server/db/schema';
 import { sessionCharges, sessions } from '../../src/lib/server/db/schema';
 import { validateAuthSessionToken } from '../../src/lib/server/auth/session';
 import * as summaryCsv from '../../src/routes/(app)/billing/summary.csv/+server';
+import * as sessionPage from '../../src/routes/(app)/sessions/[id]/+page.server';
 import { signedUpPractitioner } from './support/browser';
 import { useTestDatabase } from './support/database';
 import { failure } from './support/errors';
@@ -129,6 +130,36 @@ describe('the cancellation policy', () => {
 		// Chosen outright, a late cancellation is charged also outside the window.
 		await api.sessions.setStatus({ id: outside.id, status: 'late_cancelled', scope: 'this' });
 		expect(await billing(outside.id)).toMatchObject({ status: 'late_cancelled', feeMinor: 4000 });
+	});
+
+	it('the session page warns of a late cancellation exactly when cancelling is charged as one, by the database’s clock', async () => {
+		const { api, browser } = await practitioner();
+		await api.billing.savePolicy(policy({ lateCancelWindowHours: 24 }));
+		const validated = await validateAuthSessionToken(db, browser.token!, browser.client);
+		const signedIn = { user: validated!.user, authSession: validated!.session };
+		/** The page's warning, loaded while the app server's clock runs an hour off the database's. */
+		async function warned(id: string, skewHours: number) {
+			vi.useFakeTimers({ toFake: ['Date'], now: Date.now() + skewHours * 3_600_000 });
+			try {
+				const event = requestEvent({ path: `/sessions/${id}`, params: { id }, signedIn });
+				const page = (await sessionPage.load(event as never)) as {
+					session: { cancellingIsLate: boolean };
+				};
+				return page.session.cancellingIsLate;
+			} finally {
+				vi.useRealTimers();
+			}
+		}
+		// Starting 24½ hours from now: outside the window, however fast the app server's clock.
+		const outside = await oneSession(api, { ...utcParts(hoursFromNow(24.5)), fee: '80' });
+		expect(await warned(outside.id, 1)).toBe(false);
+		await api.sessions.setStatus({ id: outside.id, status: 'cancelled', scope: 'this' });
+		expect((await billing(outside.id)).status).toBe('cancelled');
+		// Starting 23½ hours from now: inside, however slow the app server's clock.
+		const inside = await oneSession(api, { ...utcParts(hoursFromNow(23.5)), fee: '80' });
+		expect(await warned(inside.id, -1)).toBe(true);
+		await api.sessions.setStatus({ id: inside.id, status: 'cancelled', scope: 'this' });
+		expect((await billing(inside.id)).status).toBe('late_cancelled');
 	});
 
 	it('a cancellation of this and the following sessions charges only the ones inside the window', async () => {
@@ -380,6 +411,46 @@ describe('billing summaries', () => {
 			await view();
 			expect(queries).toBe(1);
 		}
+	});
+
+	it('adds fees past 2^31 minor units: summary, chart, statement and what is owed', async () => {
+		const { api } = await practitioner();
+		const client = await makeClient(api);
+		const today = new Intl.DateTimeFormat('en-CA', { timeZone: 'Europe/Berlin' }).format(
+			new Date()
+		);
+		// The largest fee a session takes (nine digits of yen): three of them pass 2^31.
+		const largest = { date: today, fee: '999999999', currency: 'JPY' } as const;
+		await seeded(api, client.id, [
+			{ ...largest, status: 'late_cancelled', payment: 'paid' },
+			{ ...largest, status: 'late_cancelled' },
+			{ ...largest, status: 'late_cancelled' },
+			{ ...largest, status: 'late_cancelled' }
+		]);
+		const all = 3_999_999_996;
+		const unpaid = 2_999_999_997;
+		expect(unpaid).toBeGreaterThan(2 ** 31);
+		const month = { from: `${today.slice(0, 8)}01`, to: today };
+
+		const summary = await api.billing.summary(month);
+		expect(summary.practice[0]).toMatchObject({
+			currency: 'JPY',
+			billed: all,
+			paid: 999_999_999,
+			outstanding: unpaid,
+			lateCancelCharged: all
+		});
+		const chart = await api.billing.chart();
+		expect(chart.currencies[0]!.months.at(-1)).toEqual({
+			month: today.slice(0, 7),
+			billed: all,
+			paid: 999_999_999
+		});
+		const statement = await api.statements.get({ clientId: client.id, ...month });
+		expect(statement.totals[0]).toMatchObject({ billed: all, closing: unpaid });
+		expect((await api.clients.get({ id: client.id })).owed).toEqual([
+			{ currency: 'JPY', minor: unpaid }
+		]);
 	});
 
 	it('refuses a range that ends before it starts or spans more than ten years', async () => {

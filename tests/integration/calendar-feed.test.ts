@@ -118,6 +118,66 @@ describe('the calendar feed', () => {
 		expect(await sequence()).toBe(3);
 	});
 
+	it('keeps the SEQUENCE of an event that leaves and comes back, and forgets events gone for longer than it looks back', async () => {
+		const { api, token, user } = await practitionerWithFeed();
+		const client = await makeClient(api, { name: 'Jo Park' });
+		const [moving] = (await makeSessions(api, client.id, { date: `${YEAR}-05-04` })).ids;
+		const [deleted] = (await makeSessions(api, client.id, { date: `${YEAR}-05-05` })).ids;
+		const moveTo = (date: string, startTime: string) =>
+			api.sessions.update({
+				id: moving!,
+				clientId: client.id,
+				date,
+				startTime,
+				durationMinutes: 50,
+				timeZone: 'Europe/Berlin',
+				locationKind: 'in_person',
+				locationDetail: '',
+				fee: '80',
+				currency: 'EUR'
+			});
+		const sequence = async () =>
+			byUid((await feedOf(token)).events, moving!)?.getFirstPropertyValue('sequence');
+		const stored = async () =>
+			(
+				await db.execute<{ uid: string }>(
+					sql`select uid from calendar_feed_events where owner_id = ${user.id} order by uid`
+				)
+			).map((row) => row.uid.split('@')[0]);
+
+		expect(await sequence()).toBe(0);
+		await moveTo(`${YEAR}-05-04`, '11:00');
+		expect(await sequence()).toBe(1);
+		// Beyond the two years ahead the feed reaches, and back.
+		await moveTo(`${YEAR + 3}-05-04`, '11:00');
+		expect(await sequence()).toBeUndefined();
+		await moveTo(`${YEAR}-05-04`, '11:00');
+		expect(await sequence()).toBe(2);
+
+		await api.sessions.delete({ id: deleted! });
+		await feedOf(token);
+		expect(await stored()).toEqual([`session-${deleted}`, `session-${moving}`].sort());
+		// Gone a day less than the feed looks back: kept; a day more: forgotten.
+		const goneFor = (days: number) =>
+			db.execute(sql`update calendar_feed_events set changed_at = now() - make_interval(days => ${days})
+				where owner_id = ${user.id} and uid = ${`session-${deleted}@sessionboard`}`);
+		await goneFor(91);
+		await feedOf(token);
+		expect(await stored()).toHaveLength(2);
+		await goneFor(93);
+		await feedOf(token);
+		expect(await stored()).toEqual([`session-${moving}`]);
+
+		// With nothing left in the feed, too.
+		await api.sessions.delete({ id: moving! });
+		await feedOf(token);
+		await db.execute(
+			sql`update calendar_feed_events set changed_at = now() - interval '93 days' where owner_id = ${user.id}`
+		);
+		await feedOf(token);
+		expect(await stored()).toEqual([]);
+	});
+
 	it('marks cancelled sessions and cancelled series dates STATUS:CANCELLED', async () => {
 		const { api, token } = await practitionerWithFeed();
 		const client = await makeClient(api);

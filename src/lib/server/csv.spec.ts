@@ -11,9 +11,13 @@ describe('csv', () => {
 
 	it('defuses formulas', () => {
 		expect(csvLines([['=HYPERLINK("http://evil")']])).toBe(`"'=HYPERLINK(""http://evil"")"\r\n`);
-		expect(csvLines([['+49 30 1234', '@SUM(A1)', '-1', -1]])).toBe(
-			"'+49 30 1234,'@SUM(A1),'-1,'-1\r\n"
+		expect(csvLines([['+49 30 1234', '@SUM(A1)', '-1+2', '=1', '-A1']])).toBe(
+			"'+49 30 1234,'@SUM(A1),'-1+2,'=1,'-A1\r\n"
 		);
+	});
+
+	it('leaves numbers as numbers, also negative ones written as text', () => {
+		expect(csvLines([[-5, -12.5, 0, '-5', '-12.50']])).toBe('-5,-12.5,0,-5,-12.50\r\n');
 	});
 
 	it('defuses a cell starting with a tab or a carriage return, as OWASP lists them', () => {

@@ -4,21 +4,23 @@ export type CsvValue = string | number | null | undefined;
 
 /**
  * Text that a spreadsheet would run as a formula (starting with = + - @ or a tab/return) gets an
- * apostrophe in front, so that it shows as the text it is.
+ * apostrophe in front, so that it shows as the text it is. A negative number written out ("-5",
+ * "-12.50", as amounts come from fromMinorUnits) is no formula and stays a number.
  */
 export function defuseFormula(text: string): string {
-	return /^[=+\-@\t\r]/.test(text) ? `'${text}` : text;
+	return /^[=+\-@\t\r]/.test(text) && !/^-\d+(\.\d+)?$/.test(text) ? `'${text}` : text;
 }
 
 /**
  * Records as RFC 4180 CSV: CRLF between records, quotes around any value holding a comma, a quote
- * or a line break (csv-stringify alone would leave a bare line break unquoted), every text defused.
+ * or a line break (csv-stringify alone would leave a bare line break unquoted), every text defused
+ * (a number is never a formula).
  */
 export function csvLines(records: CsvValue[][]): string {
 	return stringify(records, {
 		record_delimiter: 'windows',
 		quoted_match: /[\r\n]/,
-		cast: { string: defuseFormula, number: (value) => defuseFormula(String(value)) }
+		cast: { string: defuseFormula }
 	});
 }
 

@@ -1,3 +1,4 @@
+import { todayIn } from '../time-zones';
 import { authedProcedure, router } from '../trpc/init';
 import { deleteAccount } from './deletion';
 import { dataArchive } from './export';
@@ -9,7 +10,7 @@ export const accountDataRouter = router({
 	 * sends it on (over tRPC's HTTP endpoint it needs a streaming link).
 	 */
 	export: authedProcedure.mutation(({ ctx }) => ({
-		filename: `sessionboard-data-${new Date().toISOString().slice(0, 10)}.zip`,
+		filename: `sessionboard-data-${todayIn(ctx.user.timeZone)}.zip`,
 		archive: dataArchive(ctx.db, ctx.user.id, ctx.client)
 	})),
 

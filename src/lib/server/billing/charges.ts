@@ -65,6 +65,14 @@ export async function savePolicy(
 	return policy;
 }
 
+/**
+ * Whether cancelling a session at this moment, by the database's clock, is a late cancellation:
+ * inside the policy's window of `windowHours` before its start, or past the start. The one rule,
+ * by which cancellations are charged and the session page warns before one.
+ */
+export const cancellingIsLate = (windowHours: SQL | number) =>
+	sql<boolean>`(${windowHours}::int > 0 and ${sessions.startsAt} - make_interval(hours => ${windowHours}::int) <= now())`;
+
 /** A session's billing as it stands, locked until the transaction ends. */
 function lockedForBilling(db: Db, ownerId: string, where: SQL | undefined, windowHours: number) {
 	return db
@@ -73,8 +81,7 @@ function lockedForBilling(db: Db, ownerId: string, where: SQL | undefined, windo
 			status: sessions.status,
 			feeMinor: sessions.feeMinor,
 			listFeeMinor: sessionCharges.listFeeMinor,
-			// Inside the late-cancel window (or past the start) at this moment.
-			late: sql<boolean>`${windowHours}::int > 0 and ${sessions.startsAt} - make_interval(hours => ${windowHours}::int) <= now()`
+			late: cancellingIsLate(windowHours)
 		})
 		.from(sessions)
 		.leftJoin(sessionCharges, eq(sessionCharges.sessionId, sessions.id))

@@ -1,5 +1,6 @@
 import { and, asc, eq, inArray, sql } from 'drizzle-orm';
 import type { z } from 'zod';
+import { feeSum } from './fee-sum';
 import { daysIn } from './periods';
 import type { SessionUser } from '../auth/session';
 import type { Db } from '../db';
@@ -11,12 +12,6 @@ import { BILLABLE } from '../sessions/service';
 import type { statementSchema } from './statement-schemas';
 
 export type StatementInput = z.output<typeof statementSchema>;
-
-/** A sum of fees: bigint in PostgreSQL, so that many large fees cannot overflow it. */
-const total = (condition: ReturnType<typeof sql>) =>
-	sql<number>`coalesce(sum(${sessions.feeMinor}) filter (where ${condition}), 0)::bigint`.mapWith(
-		Number
-	);
 
 /**
  * A client's statement for a period of days in the practitioner's time zone: the sessions held
@@ -64,12 +59,12 @@ export async function clientStatement(
 			.select({
 				currency: sessions.currency,
 				opening:
-					sql<number>`(${total(sql`${billable} and ${beforePeriod} and ${sessions.paymentStatus} <> 'waived'`)} - ${total(sql`${sessions.paidOn} < ${input.from}::date`)})`.mapWith(
+					sql<number>`(${feeSum(sql`${billable} and ${beforePeriod} and ${sessions.paymentStatus} <> 'waived'`)} - ${feeSum(sql`${sessions.paidOn} < ${input.from}::date`)})`.mapWith(
 						Number
 					),
-				billed: total(sql`${billable} and ${inPeriod}`),
-				waived: total(sql`${billable} and ${inPeriod} and ${sessions.paymentStatus} = 'waived'`),
-				paid: total(paidInPeriod)
+				billed: feeSum(sql`${billable} and ${inPeriod}`),
+				waived: feeSum(sql`${billable} and ${inPeriod} and ${sessions.paymentStatus} = 'waived'`),
+				paid: feeSum(paidInPeriod)
 			})
 			.from(sessions)
 			.where(

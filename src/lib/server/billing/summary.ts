@@ -4,6 +4,7 @@ import { clients, sessions } from '../db/schema';
 import { withinLocalDays } from '../local-days';
 import { notFound } from '../practice-errors';
 import { BILLABLE } from '../sessions/service';
+import { feeSum } from './fee-sum';
 import { daysIn } from './periods';
 
 /** The figures of one currency: counts of sessions, and amounts in its minor units. */
@@ -26,8 +27,6 @@ export type Summary = { practice: Totals[]; clients: ClientTotals[] };
 type Range = { from: string; to: string };
 
 const billable = inArray(sessions.status, BILLABLE);
-const sumOf = (condition: SQL) =>
-	sql<number>`coalesce(sum(${sessions.feeMinor}) filter (where ${condition}), 0)::int`;
 const countOf = (condition: SQL) => sql<number>`(count(*) filter (where ${condition}))::int`;
 
 /**
@@ -43,27 +42,27 @@ function summaryRows(db: Db, ownerId: string, timeZone: string, range: Range, cl
 		is_total: boolean;
 		currency: string | null;
 		held: number;
-		billed: number;
-		paid: number;
-		waived: number;
-		outstanding: number;
+		billed: string;
+		paid: string;
+		waived: string;
+		outstanding: string;
 		no_shows: number;
-		no_show_charged: number;
+		no_show_charged: string;
 		late_cancels: number;
-		late_cancel_charged: number;
+		late_cancel_charged: string;
 	}>(sql`
 		select ${clients.id} as client_id, ${clients.name} as client_name,
 			grouping(${clients.id}) = 1 as is_total,
 			${sessions.currency} as currency,
 			${countOf(sql`${sessions.status} = 'completed'`)} as held,
-			${sumOf(billable)} as billed,
-			${sumOf(sql`${billable} and ${sessions.paymentStatus} = 'paid'`)} as paid,
-			${sumOf(sql`${billable} and ${sessions.paymentStatus} = 'waived'`)} as waived,
-			${sumOf(sql`${billable} and ${sessions.paymentStatus} = 'unpaid'`)} as outstanding,
+			${feeSum(billable)} as billed,
+			${feeSum(sql`${billable} and ${sessions.paymentStatus} = 'paid'`)} as paid,
+			${feeSum(sql`${billable} and ${sessions.paymentStatus} = 'waived'`)} as waived,
+			${feeSum(sql`${billable} and ${sessions.paymentStatus} = 'unpaid'`)} as outstanding,
 			${countOf(sql`${sessions.status} = 'no_show'`)} as no_shows,
-			${sumOf(sql`${sessions.status} = 'no_show'`)} as no_show_charged,
+			${feeSum(sql`${sessions.status} = 'no_show'`)} as no_show_charged,
 			${countOf(sql`${sessions.status} = 'late_cancelled'`)} as late_cancels,
-			${sumOf(sql`${sessions.status} = 'late_cancelled'`)} as late_cancel_charged
+			${feeSum(sql`${sessions.status} = 'late_cancelled'`)} as late_cancel_charged
 		from ${clients}
 		${clientId ? sql`left join` : sql`join`} ${sessions} on ${sessions.clientId} = ${clients.id}
 			and ${sessions.ownerId} = ${ownerId}
@@ -81,14 +80,14 @@ function totalsOf(row: Row & { currency: string }): Totals {
 	return {
 		currency: row.currency,
 		held: row.held,
-		billed: row.billed,
-		paid: row.paid,
-		waived: row.waived,
-		outstanding: row.outstanding,
+		billed: Number(row.billed),
+		paid: Number(row.paid),
+		waived: Number(row.waived),
+		outstanding: Number(row.outstanding),
 		noShows: row.no_shows,
-		noShowCharged: row.no_show_charged,
+		noShowCharged: Number(row.no_show_charged),
 		lateCancels: row.late_cancels,
-		lateCancelCharged: row.late_cancel_charged
+		lateCancelCharged: Number(row.late_cancel_charged)
 	};
 }
 
@@ -150,12 +149,12 @@ export async function billingChart(db: Db, ownerId: string, timeZone: string): P
 	const rows = await db.execute<{
 		month: string;
 		currency: string | null;
-		billed: number;
-		paid: number;
+		billed: string;
+		paid: string;
 	}>(sql`
 		select to_char(m.month, 'YYYY-MM') as month, ${sessions.currency} as currency,
-			${sumOf(billable)} as billed,
-			${sumOf(sql`${billable} and ${sessions.paymentStatus} = 'paid'`)} as paid
+			${feeSum(billable)} as billed,
+			${feeSum(sql`${billable} and ${sessions.paymentStatus} = 'paid'`)} as paid
 		-- Counted in integers, which the planner knows makes 12 rows (of timestamps it guesses 1000).
 		from (select ${thisMonth} - make_interval(months => 11 - i) as month from generate_series(0, 11) as i) as m
 		left join ${sessions} on ${sessions.ownerId} = ${ownerId}
@@ -173,7 +172,7 @@ export async function billingChart(db: Db, ownerId: string, timeZone: string): P
 			currency,
 			months: months.map((month) => {
 				const row = rows.find((r) => r.month === month && r.currency === currency);
-				return { month, billed: row?.billed ?? 0, paid: row?.paid ?? 0 };
+				return { month, billed: Number(row?.billed ?? 0), paid: Number(row?.paid ?? 0) };
 			})
 		}))
 	};

@@ -1,5 +1,5 @@
 import { TRPCError } from '@trpc/server';
-import { and, eq, gte, inArray, lt, sql } from 'drizzle-orm';
+import { and, eq, gte, inArray, lt, ne, notInArray, sql } from 'drizzle-orm';
 import { sha256 } from '@oslojs/crypto/sha2';
 import { encodeBase32LowerCaseNoPadding, encodeHexLowerCase } from '@oslojs/encoding';
 import { hashSecret } from '../auth/tokens';
@@ -160,13 +160,43 @@ async function feedEvents(db: Db, ownerId: string, showFullNames: boolean): Prom
 	].sort((a, b) => a.startsAt.getTime() - b.startsAt.getTime() || a.uid.localeCompare(b.uid));
 }
 
+/** The digest of an event no longer in the feed: never that of one in it. */
+const GONE = 'gone';
+
+/**
+ * Events that left the feed (deleted, moved out of its span, their series unpublished) are kept
+ * as gone for as long as the feed looks back, then forgotten. One that comes back meanwhile goes
+ * on from the SEQUENCE it had, as RFC 5545 asks, since a calendar app that saw it may still
+ * hold it; one forgotten would start again at 0, but no app refreshing this feed has kept for a
+ * quarter an event that was absent from it all that time.
+ */
+async function forgetGoneEvents(db: Db, ownerId: string, uids: string[]) {
+	const ofOwner = eq(calendarFeedEvents.ownerId, ownerId);
+	await db
+		.update(calendarFeedEvents)
+		.set({ digest: GONE, changedAt: sql`now()` })
+		.where(
+			and(ofOwner, ne(calendarFeedEvents.digest, GONE), notInArray(calendarFeedEvents.uid, uids))
+		);
+	await db
+		.delete(calendarFeedEvents)
+		.where(
+			and(
+				ofOwner,
+				eq(calendarFeedEvents.digest, GONE),
+				lt(calendarFeedEvents.changedAt, sql`now() - make_interval(days => ${PAST_DAYS})`)
+			)
+		);
+}
+
 /**
  * SEQUENCE and DTSTAMP of each event: kept while its properties stay the same, SEQUENCE one up
- * and DTSTAMP now when they changed. Concurrent fetches cannot count one change twice: the
- * update applies only while the stored digest still differs.
+ * and DTSTAMP now when they changed (or it comes back). Concurrent fetches cannot count one
+ * change twice: the update applies only while the stored digest still differs.
  */
 async function revisions(db: Db, ownerId: string, digests: Map<string, string>) {
 	const uids = [...digests.keys()];
+	await forgetGoneEvents(db, ownerId, uids);
 	if (uids.length === 0) return new Map<string, { sequence: number; changedAt: Date }>();
 	const known = async () =>
 		db

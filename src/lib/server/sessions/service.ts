@@ -15,8 +15,15 @@ import { formatDateTime } from '../../format';
 import { toMinorUnits } from '../../money';
 import { datePreferencesOf } from '../account/date-preferences';
 import type { Db } from '../db';
-import { billedForFee, setStatusBilled } from '../billing/charges';
 import {
+	billedForFee,
+	cancellingIsLate,
+	DEFAULT_POLICY,
+	setStatusBilled
+} from '../billing/charges';
+import { feeSum } from '../billing/fee-sum';
+import {
+	cancellationPolicies,
 	clients,
 	noteAddenda,
 	sessionCharges,
@@ -555,12 +562,16 @@ export async function getSession(db: Db, ownerId: string, id: string) {
 			clientPhone: clients.phone,
 			paidOn: sessions.paidOn,
 			note: sessionNotes,
-			charge: sessionCharges
+			charge: sessionCharges,
+			cancellingIsLate: cancellingIsLate(
+				sql`coalesce(${cancellationPolicies.lateCancelWindowHours}, ${DEFAULT_POLICY.lateCancelWindowHours})`
+			)
 		})
 		.from(sessions)
 		.innerJoin(clients, eq(clients.id, sessions.clientId))
 		.leftJoin(sessionNotes, eq(sessionNotes.sessionId, sessions.id))
 		.leftJoin(sessionCharges, eq(sessionCharges.sessionId, sessions.id))
+		.leftJoin(cancellationPolicies, eq(cancellationPolicies.ownerId, sessions.ownerId))
 		.where(and(eq(sessions.id, id), eq(sessions.ownerId, ownerId)));
 	if (!row) throw notFound('session');
 	const [addenda, groupClashes] = await Promise.all([
@@ -583,7 +594,7 @@ export function owedByCurrency(
 	clientId?: string | Placeholder
 ) {
 	return db
-		.select({ currency: sessions.currency, minor: sql<number>`sum(${sessions.feeMinor})::int` })
+		.select({ currency: sessions.currency, minor: feeSum() })
 		.from(sessions)
 		.where(
 			and(

@@ -19,12 +19,9 @@ export const load: PageServerLoad = async (event) => {
 		caller.billing.policy()
 	]);
 	const percent = session.charge?.percent ?? 100;
-	const windowStart = session.startsAt.getTime() - policy.lateCancelWindowHours * 3_600_000;
 	return {
 		session,
 		policy,
-		// Cancelling now would be a late cancellation (the service decides the same way).
-		insideLateWindow: policy.lateCancelWindowHours > 0 && windowStart <= Date.now(),
 		chargeForm: await superValidate({ basis: basisOf(percent), percent }, charge),
 		note: editorNote(session.note),
 		addenda: editorAddenda(session.addenda)
