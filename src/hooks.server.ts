@@ -71,6 +71,7 @@ export const handle: Handle = async ({ event, resolve }) => {
 /** Unknown addresses and methods (4xx) keep SvelteKit's words; failures show only their reference. */
 export const handleError: HandleServerError = ({ error, event, status, message }) => {
 	if (status < 500) return { message };
-	const where = `${event.request.method} ${event.url.pathname}`;
+	// The route, never the path: a path can carry a secret (the calendar feed's token).
+	const where = `${event.request.method} ${event.route.id ?? '(no route)'}`;
 	return { message: unexpectedMessage(reportUnexpected(error, where)) };
 };

@@ -8,6 +8,7 @@ import type { Database } from '../../src/lib/server/db';
 import { openOutbox } from '../../src/lib/server/email/outbox-access';
 import { startApp, type App } from './support/app-server';
 import { signedUpPractitioner, STRONG_PASSWORD } from './support/browser';
+import { tokenOf } from './support/calendar';
 import { useTestDatabase } from './support/database';
 import { publishedSeries } from './support/series';
 
@@ -15,13 +16,16 @@ let db: Database;
 let app: App;
 let cookie: string;
 let seriesId: string;
+let feedPath: string;
 
 beforeAll(async () => {
 	({ db } = await useTestDatabase());
 	app = await startApp();
 	const { browser } = await signedUpPractitioner(db);
 	cookie = `sb_auth=${browser.token}`;
-	seriesId = (await publishedSeries(await browser.api())).id;
+	const api = await browser.api();
+	seriesId = (await publishedSeries(api)).id;
+	feedPath = new URL((await api.calendar.issueFeed()).url).pathname;
 });
 afterAll(() => app?.stop());
 
@@ -163,6 +167,20 @@ describe('an unexpected error (a query the database refuses)', () => {
 			expect(response.status).toBe(500);
 			expectOnlyAReference(await response.text());
 		});
+	});
+
+	it('on the calendar feed: the log names the route, never the secret token in its address', async () => {
+		const token = tokenOf(feedPath);
+		// A browser opening the feed's address sends the sign-in cookie, whose check then fails.
+		await whileTableIsAway('auth_sessions', async () => {
+			captureLog();
+			const response = await request(feedPath, { signedIn: true });
+			expect(response.status).toBe(500);
+			expectOnlyAReference(await response.text());
+		});
+		const log = logged.map((args) => args.map((arg) => inspect(arg)).join(' ')).join('\n');
+		expect(log).not.toContain(token);
+		expect(log).toContain('GET /calendar/[token].ics failed');
 	});
 });
 
