@@ -373,6 +373,31 @@ async function rowsOf(person: Practice): Promise<Record<string, string[]>> {
 }
 
 describe('deleting the account', () => {
+	/** Queued password resets for `email`, as pg-boss holds them. */
+	async function resetJobsFor(email: string): Promise<number> {
+		const [row] = await db.execute<{ n: number }>(sql`
+			select count(*)::int as n from pgboss.job
+			where name = 'account.password-reset' and data->>'email' = ${email}`);
+		return row!.n;
+	}
+
+	it('keeps the queued jobs of another account whose address contains its own', async () => {
+		const leaving = await signedUpPractitioner(db, 'Lu');
+		const other = await signedUpPractitioner(db, 'Jan');
+		await db
+			.update(users)
+			.set({ email: `jan${leaving.email}` })
+			.where(eq(users.id, other.user.id));
+		const signedOut = await new TestBrowser(db).api();
+		await signedOut.account.requestPasswordReset({ email: leaving.email });
+		await signedOut.account.requestPasswordReset({ email: `jan${leaving.email}` });
+
+		await (await leaving.browser.api()).accountData.deleteAccount({ password: STRONG_PASSWORD });
+
+		expect(await resetJobsFor(leaving.email)).toBe(0);
+		expect(await resetJobsFor(`jan${leaving.email}`)).toBe(1);
+	});
+
 	it('asks for the password again, and keeps everything when it is wrong', async () => {
 		const person = await signedUpPractitioner(db, 'Ivy');
 		const api = await person.browser.api();
