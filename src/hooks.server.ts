@@ -24,11 +24,27 @@ const securityHeaders: Record<string, string> = {
 const BODY_LIMIT = 512 * 1024;
 const LARGE_BODY_ROUTES = new Set(['/(app)/clients/import', '/(app)/sessions/import']);
 
-export const handle: Handle = async ({ event, resolve }) => {
-	const length = Number(event.request.headers.get('content-length') ?? 0);
-	if (length > BODY_LIMIT && !LARGE_BODY_ROUTES.has(event.route.id ?? '')) {
-		return text('This request is too large.', { status: 413 });
+/**
+ * Refuses a body over BODY_LIMIT before anything reads it. A body sent in chunks, without a
+ * length, could only be measured while it is read, so it is refused: the app's forms and fetches
+ * (tRPC, form actions) always send a length, and socket.io is served before this hook.
+ */
+function refusedBody(request: Request, routeId: string | null): Response | undefined {
+	if (LARGE_BODY_ROUTES.has(routeId ?? '')) return;
+	const length = request.headers.get('content-length');
+	// The body is left unread: the connection cannot carry another request after it.
+	const headers = { connection: 'close' };
+	if (request.headers.has('transfer-encoding') || (length !== null && !/^\d+$/.test(length))) {
+		return text('Send this request with a Content-Length.', { status: 411, headers });
 	}
+	if (Number(length ?? 0) > BODY_LIMIT) {
+		return text('This request is too large.', { status: 413, headers });
+	}
+}
+
+export const handle: Handle = async ({ event, resolve }) => {
+	const refused = refusedBody(event.request, event.route.id);
+	if (refused) return refused;
 	if (forbiddenCrossSitePost(event.request, event.url, config().local)) {
 		const from = event.request.headers.get('origin') ?? 'another site';
 		const message = `This form was sent from ${from}, but Sessionboard runs at ${event.url.origin}. Open ${event.url.origin} and try again.`;

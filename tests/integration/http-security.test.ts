@@ -230,6 +230,31 @@ describe('a signed-out request to what needs a sign-in', () => {
 	});
 });
 
+describe('a request body sent in chunks, without a length', () => {
+	/** A form body as a stream: fetch sends it with Transfer-Encoding: chunked. */
+	function chunked(bytes: number): RequestInit {
+		const body = new ReadableStream<Uint8Array>({
+			start(controller) {
+				controller.enqueue(new TextEncoder().encode(`email=${'a'.repeat(bytes)}`));
+				controller.close();
+			}
+		});
+		return {
+			method: 'POST',
+			headers: { 'content-type': 'application/x-www-form-urlencoded' },
+			body,
+			duplex: 'half'
+		} as RequestInit;
+	}
+
+	it('is refused with 411 outside the CSV imports, small or over the 512 KB cap', async () => {
+		for (const bytes of [600 * 1024, 10]) {
+			const response = await request('/sign-in', chunked(bytes));
+			expect(response.status, `${bytes} bytes`).toBe(411);
+		}
+	});
+});
+
 describe('caching', () => {
 	it('every answer to a signed-in request and every tRPC answer is private, no-store', async () => {
 		for (const [path, signedIn] of [
