@@ -20,9 +20,16 @@ const securityHeaders: Record<string, string> = {
 	'permissions-policy': 'camera=(), microphone=(), geolocation=(), interest-cohort=()'
 };
 
-/** adapter-node's default body limit, for every route but the imports (see src/server.ts). */
+/**
+ * adapter-node's default body limit, for every route but the imports: the CSV files and the .ics
+ * file (ICS_MAX_CHARS), which the raised limit of src/server.ts takes.
+ */
 const BODY_LIMIT = 512 * 1024;
-const LARGE_BODY_ROUTES = new Set(['/(app)/clients/import', '/(app)/sessions/import']);
+const LARGE_BODY_ROUTES = new Set([
+	'/(app)/clients/import',
+	'/(app)/sessions/import',
+	'/(app)/settings/calendar'
+]);
 
 /**
  * Refuses a body over BODY_LIMIT before anything reads it. A body sent in chunks, without a

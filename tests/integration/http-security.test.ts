@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { inspect } from 'node:util';
 import { sql } from 'drizzle-orm';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { ICS_MAX_CHARS } from '../../src/lib/server/calendar/schemas';
 import type { Database } from '../../src/lib/server/db';
 import { openOutbox } from '../../src/lib/server/email/outbox-access';
 import { startApp, type App } from './support/app-server';
@@ -252,6 +253,28 @@ describe('a request body sent in chunks, without a length', () => {
 			const response = await request('/sign-in', chunked(bytes));
 			expect(response.status, `${bytes} bytes`).toBe(411);
 		}
+	});
+});
+
+describe('an .ics file over 512 KB', () => {
+	async function upload(bytes: number) {
+		const body = new FormData();
+		body.set('file', new File(['x'.repeat(bytes)], 'calendar.ics', { type: 'text/calendar' }));
+		return request('/settings/calendar?/preview', {
+			method: 'POST',
+			headers: { accept: 'text/html' },
+			body,
+			signedIn: true
+		});
+	}
+
+	it('reaches the form, which takes it up to its own limit and says so beyond it', async () => {
+		const within = await upload(600 * 1024);
+		expect(within.status).toBe(400);
+		expect(await within.text()).not.toContain('This file is too large');
+		const over = await upload(ICS_MAX_CHARS + 1);
+		expect(over.status).toBe(400);
+		expect(await over.text()).toContain('This file is too large: export a shorter span.');
 	});
 });
 
