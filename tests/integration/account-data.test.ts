@@ -461,7 +461,7 @@ describe('deleting the account', () => {
 			slug: second.series.slug,
 			fields: { name: 'Jo', email: `moved-${oldEmail}`, phone: '', consent: true, website: '' }
 		});
-		const [{ id: boSubscriberId }] = await db
+		const [boSubscriber] = await db
 			.select({ id: subscribers.id })
 			.from(subscribers)
 			.where(
@@ -487,7 +487,7 @@ describe('deleting the account', () => {
 
 		// Bo's record of a subscriber, and of the emails sent to them, stays Bo's: it names the
 		// subscriber's id, so the walk passes over it, and it is checked to be whole below.
-		const left = Object.entries(await rowsNaming(traces, [boSubscriberId])).filter(
+		const left = Object.entries(await rowsNaming(traces, [boSubscriber!.id])).filter(
 			([, n]) => n > 0
 		);
 		expect(left).toEqual([]);
