@@ -278,6 +278,25 @@ describe('an .ics file over 512 KB', () => {
 	});
 });
 
+describe('downloading all my data', () => {
+	it('is refused with 429 and Retry-After past 5 downloads an hour', async () => {
+		const { browser } = await signedUpPractitioner(db);
+		const download = () =>
+			request('/settings/data/export', {
+				method: 'POST',
+				headers: { cookie: `sb_auth=${browser.token}` }
+			});
+		for (let n = 1; n <= 5; n += 1) {
+			const response = await download();
+			expect(response.status, `download ${n}`).toBe(200);
+			await response.arrayBuffer();
+		}
+		const refused = await download();
+		expect(refused.status).toBe(429);
+		expect(Number(refused.headers.get('retry-after'))).toBeGreaterThan(0);
+	});
+});
+
 describe('caching', () => {
 	it('every answer to a signed-in request and every tRPC answer is private, no-store', async () => {
 		for (const [path, signedIn] of [
