@@ -20,15 +20,38 @@ const securityHeaders: Record<string, string> = {
 	'permissions-policy': 'camera=(), microphone=(), geolocation=(), interest-cohort=()'
 };
 
-/** adapter-node's default body limit, for every route but the imports (see src/server.ts). */
+/**
+ * adapter-node's default body limit, for every route but the imports: the CSV files and the .ics
+ * file (ICS_MAX_CHARS), which the raised limit of src/server.ts takes.
+ */
 const BODY_LIMIT = 512 * 1024;
-const LARGE_BODY_ROUTES = new Set(['/(app)/clients/import', '/(app)/sessions/import']);
+const LARGE_BODY_ROUTES = new Set([
+	'/(app)/clients/import',
+	'/(app)/sessions/import',
+	'/(app)/settings/calendar'
+]);
+
+/**
+ * Refuses a body over BODY_LIMIT before anything reads it. A body sent in chunks, without a
+ * length, could only be measured while it is read, so it is refused: the app's forms and fetches
+ * (tRPC, form actions) always send a length, and socket.io is served before this hook.
+ */
+function refusedBody(request: Request, routeId: string | null): Response | undefined {
+	if (LARGE_BODY_ROUTES.has(routeId ?? '')) return;
+	const length = request.headers.get('content-length');
+	// The body is left unread: the connection cannot carry another request after it.
+	const headers = { connection: 'close' };
+	if (request.headers.has('transfer-encoding') || (length !== null && !/^\d+$/.test(length))) {
+		return text('Send this request with a Content-Length.', { status: 411, headers });
+	}
+	if (Number(length ?? 0) > BODY_LIMIT) {
+		return text('This request is too large.', { status: 413, headers });
+	}
+}
 
 export const handle: Handle = async ({ event, resolve }) => {
-	const length = Number(event.request.headers.get('content-length') ?? 0);
-	if (length > BODY_LIMIT && !LARGE_BODY_ROUTES.has(event.route.id ?? '')) {
-		return text('This request is too large.', { status: 413 });
-	}
+	const refused = refusedBody(event.request, event.route.id);
+	if (refused) return refused;
 	if (forbiddenCrossSitePost(event.request, event.url, config().local)) {
 		const from = event.request.headers.get('origin') ?? 'another site';
 		const message = `This form was sent from ${from}, but Sessionboard runs at ${event.url.origin}. Open ${event.url.origin} and try again.`;
@@ -71,6 +94,7 @@ export const handle: Handle = async ({ event, resolve }) => {
 /** Unknown addresses and methods (4xx) keep SvelteKit's words; failures show only their reference. */
 export const handleError: HandleServerError = ({ error, event, status, message }) => {
 	if (status < 500) return { message };
-	const where = `${event.request.method} ${event.url.pathname}`;
+	// The route, never the path: a path can carry a secret (the calendar feed's token).
+	const where = `${event.request.method} ${event.route.id ?? '(no route)'}`;
 	return { message: unexpectedMessage(reportUnexpected(error, where)) };
 };

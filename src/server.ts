@@ -33,7 +33,8 @@ const database = await prepareDatabase();
 const worker = await startAppJobs(database.url);
 
 // A CSV import sends its file (up to MAX_IMPORT_BYTES) in one form post, which adapter-node's
-// default limit of 512 KB would refuse; hooks.server.ts keeps every other route to that default.
+// default limit of 512 KB would refuse, and so does the .ics import (ICS_MAX_CHARS, at most 4
+// bytes each); hooks.server.ts keeps every other route to that default.
 process.env.BODY_SIZE_LIMIT ??= String(MAX_IMPORT_BYTES + 1024 * 1024);
 
 // A runtime path: build/handler.js only exists once SvelteKit has built, so the bundler must not follow it.

@@ -357,8 +357,14 @@ describe('change of email', () => {
 	});
 });
 
-/** Every table of every schema of ours, and how many of its rows name any of `traces`. */
-async function rowsNaming(traces: string[]): Promise<Record<string, number>> {
+/**
+ * Every table of every schema of ours, and how many of its rows name any of `traces` but none of
+ * `othersRecords` (ids of records another account keeps).
+ */
+async function rowsNaming(
+	traces: string[],
+	othersRecords: string[] = []
+): Promise<Record<string, number>> {
 	const tables = await db.execute<{ name: string }>(sql`
 		select format('%I.%I', table_schema, table_name) as name from information_schema.tables
 		where table_type = 'BASE TABLE'
@@ -366,12 +372,14 @@ async function rowsNaming(traces: string[]): Promise<Record<string, number>> {
 		order by 1`);
 	const found: Record<string, number> = {};
 	for (const { name } of tables) {
-		const matches = sql.join(
-			traces.map((trace) => sql`strpos(lower(t::text), lower(${trace})) > 0`),
-			sql` or `
-		);
+		const naming = (values: string[]) =>
+			sql.join(
+				values.map((value) => sql`strpos(lower(t::text), lower(${value})) > 0`),
+				sql` or `
+			);
+		const others = othersRecords.length > 0 ? sql`and not (${naming(othersRecords)})` : sql``;
 		const [row] = await db.execute<{ n: number }>(
-			sql`select count(*)::int as n from ${sql.raw(name)} t where ${matches}`
+			sql`select count(*)::int as n from ${sql.raw(name)} t where (${naming(traces)}) ${others}`
 		);
 		found[name] = row!.n;
 	}
@@ -392,6 +400,31 @@ async function rowsOf(person: Practice): Promise<Record<string, string[]>> {
 }
 
 describe('deleting the account', () => {
+	/** Queued password resets for `email`, as pg-boss holds them. */
+	async function resetJobsFor(email: string): Promise<number> {
+		const [row] = await db.execute<{ n: number }>(sql`
+			select count(*)::int as n from pgboss.job
+			where name = 'account.password-reset' and data->>'email' = ${email}`);
+		return row!.n;
+	}
+
+	it('keeps the queued jobs of another account whose address contains its own', async () => {
+		const leaving = await signedUpPractitioner(db, 'Lu');
+		const other = await signedUpPractitioner(db, 'Jan');
+		await db
+			.update(users)
+			.set({ email: `jan${leaving.email}` })
+			.where(eq(users.id, other.user.id));
+		const signedOut = await new TestBrowser(db).api();
+		await signedOut.account.requestPasswordReset({ email: leaving.email });
+		await signedOut.account.requestPasswordReset({ email: `jan${leaving.email}` });
+
+		await (await leaving.browser.api()).accountData.deleteAccount({ password: STRONG_PASSWORD });
+
+		expect(await resetJobsFor(leaving.email)).toBe(0);
+		expect(await resetJobsFor(`jan${leaving.email}`)).toBe(1);
+	});
+
 	it('asks for the password again, and keeps everything when it is wrong', async () => {
 		const person = await signedUpPractitioner(db, 'Ivy');
 		const api = await person.browser.api();
@@ -441,6 +474,18 @@ describe('deleting the account', () => {
 		});
 		const token = await tokenFromEmail(db, `moved-${oldEmail}`, '/confirm-email');
 		await api.account.confirmEmailChange({ token });
+		// Jo also takes Bo's series, under the same address: a subscriber of Bo's, not Jo's data.
+		const asVisitor = await new TestBrowser(db).api();
+		await asVisitor.subscribers.signUp({
+			slug: second.series.slug,
+			fields: { name: 'Jo', email: `moved-${oldEmail}`, phone: '', consent: true, website: '' }
+		});
+		const [boSubscriber] = await db
+			.select({ id: subscribers.id })
+			.from(subscribers)
+			.where(
+				and(eq(subscribers.seriesId, second.series.id), eq(subscribers.email, `moved-${oldEmail}`))
+			);
 		await emailJobsSettled(db);
 		await worker.stop();
 		await (
@@ -459,9 +504,19 @@ describe('deleting the account', () => {
 		});
 		await api.accountData.deleteAccount({ password: STRONG_PASSWORD });
 
-		const left = Object.entries(await rowsNaming(traces)).filter(([, n]) => n > 0);
+		// Bo's record of a subscriber, and of the emails sent to them, stays Bo's: it names the
+		// subscriber's id, so the walk passes over it, and it is checked to be whole below.
+		const left = Object.entries(await rowsNaming(traces, [boSubscriber!.id])).filter(
+			([, n]) => n > 0
+		);
 		expect(left).toEqual([]);
 		expect(await rowsOf(second)).toEqual(otherBefore);
+		const boKeeps = await rowsNaming([`moved-${oldEmail}`]);
+		expect(boKeeps).toMatchObject({
+			'public.subscribers': 1,
+			'public.email_deliveries': 1,
+			'public.outbox_emails': 1
+		});
 
 		// Every sign-in ended, and the address signs in no more.
 		for (const browser of [leaving.browser, secondSignIn]) {

@@ -4,10 +4,12 @@ import { join } from 'node:path';
 import { inspect } from 'node:util';
 import { sql } from 'drizzle-orm';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { ICS_MAX_CHARS } from '../../src/lib/server/calendar/schemas';
 import type { Database } from '../../src/lib/server/db';
 import { openOutbox } from '../../src/lib/server/email/outbox-access';
 import { startApp, type App } from './support/app-server';
 import { signedUpPractitioner, STRONG_PASSWORD } from './support/browser';
+import { tokenOf } from './support/calendar';
 import { useTestDatabase } from './support/database';
 import { publishedSeries } from './support/series';
 
@@ -15,13 +17,16 @@ let db: Database;
 let app: App;
 let cookie: string;
 let seriesId: string;
+let feedPath: string;
 
 beforeAll(async () => {
 	({ db } = await useTestDatabase());
 	app = await startApp();
 	const { browser } = await signedUpPractitioner(db);
 	cookie = `sb_auth=${browser.token}`;
-	seriesId = (await publishedSeries(await browser.api())).id;
+	const api = await browser.api();
+	seriesId = (await publishedSeries(api)).id;
+	feedPath = new URL((await api.calendar.issueFeed()).url).pathname;
 });
 afterAll(() => app?.stop());
 
@@ -164,6 +169,20 @@ describe('an unexpected error (a query the database refuses)', () => {
 			expectOnlyAReference(await response.text());
 		});
 	});
+
+	it('on the calendar feed: the log names the route, never the secret token in its address', async () => {
+		const token = tokenOf(feedPath);
+		// A browser opening the feed's address sends the sign-in cookie, whose check then fails.
+		await whileTableIsAway('auth_sessions', async () => {
+			captureLog();
+			const response = await request(feedPath, { signedIn: true });
+			expect(response.status).toBe(500);
+			expectOnlyAReference(await response.text());
+		});
+		const log = logged.map((args) => args.map((arg) => inspect(arg)).join(' ')).join('\n');
+		expect(log).not.toContain(token);
+		expect(log).toContain('GET /calendar/[token].ics failed');
+	});
 });
 
 describe('a signed-out request to what needs a sign-in', () => {
@@ -209,6 +228,72 @@ describe('a signed-out request to what needs a sign-in', () => {
 		const post = await request(path, form({}));
 		expect(post.status).toBeGreaterThanOrEqual(400);
 		expect(post.status).toBeLessThan(500);
+	});
+});
+
+describe('a request body sent in chunks, without a length', () => {
+	/** A form body as a stream: fetch sends it with Transfer-Encoding: chunked. */
+	function chunked(bytes: number): RequestInit {
+		const body = new ReadableStream<Uint8Array>({
+			start(controller) {
+				controller.enqueue(new TextEncoder().encode(`email=${'a'.repeat(bytes)}`));
+				controller.close();
+			}
+		});
+		return {
+			method: 'POST',
+			headers: { 'content-type': 'application/x-www-form-urlencoded' },
+			body,
+			duplex: 'half'
+		} as RequestInit;
+	}
+
+	it('is refused with 411 outside the CSV imports, small or over the 512 KB cap', async () => {
+		for (const bytes of [600 * 1024, 10]) {
+			const response = await request('/sign-in', chunked(bytes));
+			expect(response.status, `${bytes} bytes`).toBe(411);
+		}
+	});
+});
+
+describe('an .ics file over 512 KB', () => {
+	async function upload(bytes: number) {
+		const body = new FormData();
+		body.set('file', new File(['x'.repeat(bytes)], 'calendar.ics', { type: 'text/calendar' }));
+		return request('/settings/calendar?/preview', {
+			method: 'POST',
+			headers: { accept: 'text/html' },
+			body,
+			signedIn: true
+		});
+	}
+
+	it('reaches the form, which takes it up to its own limit and says so beyond it', async () => {
+		const within = await upload(600 * 1024);
+		expect(within.status).toBe(400);
+		expect(await within.text()).not.toContain('This file is too large');
+		const over = await upload(ICS_MAX_CHARS + 1);
+		expect(over.status).toBe(400);
+		expect(await over.text()).toContain('This file is too large: export a shorter span.');
+	});
+});
+
+describe('downloading all my data', () => {
+	it('is refused with 429 and Retry-After past 5 downloads an hour', async () => {
+		const { browser } = await signedUpPractitioner(db);
+		const download = () =>
+			request('/settings/data/export', {
+				method: 'POST',
+				headers: { cookie: `sb_auth=${browser.token}` }
+			});
+		for (let n = 1; n <= 5; n += 1) {
+			const response = await download();
+			expect(response.status, `download ${n}`).toBe(200);
+			await response.arrayBuffer();
+		}
+		const refused = await download();
+		expect(refused.status).toBe(429);
+		expect(Number(refused.headers.get('retry-after'))).toBeGreaterThan(0);
 	});
 });
 

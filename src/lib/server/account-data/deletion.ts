@@ -1,5 +1,5 @@
 import { TRPCError } from '@trpc/server';
-import { and, eq, inArray, isNull, or, sql } from 'drizzle-orm';
+import { and, eq, inArray, isNull, sql } from 'drizzle-orm';
 import type { z } from 'zod';
 import { confirmPassword } from '../account/service';
 import { invalidateOtherAuthSessions } from '../auth/session';
@@ -55,14 +55,15 @@ const beforeDeletion: ((tx: Db, user: User) => Promise<void>)[] = [tellSubscribe
 /**
  * Rows that name the account without a key to it: the record of emails to it and to its
  * subscribers (their keys name the account or the subscriber), the local outbox's copies of
- * emails to it, and queued jobs whose data names it (a password reset carries the address).
+ * them, and queued jobs whose data names it (a password reset carries the address).
+ * Emails are found by their key, never by the address: another practitioner's client or
+ * subscriber may have it, and what was sent to them is that practitioner's record.
  * Rate-limit counters stay: they hold only hashes, and run out with their window.
  */
 async function forgetUnkeyedRows(tx: Db, user: User): Promise<void> {
 	const deliveries = await tx.execute<{ id: string; key: string }>(sql`
 		delete from ${emailDeliveries} d
-		where lower(d.recipient) = lower(${user.email})
-			or strpos(d.key, ${user.id}) > 0
+		where strpos(d.key, ${user.id}) > 0
 			or exists (select 1 from ${subscribers} s
 				where s.owner_id = ${user.id} and strpos(d.key, s.id::text) > 0)
 		returning d.id, d.key`);
@@ -70,21 +71,19 @@ async function forgetUnkeyedRows(tx: Db, user: User): Promise<void> {
 	const messageIds = deliveries.map((d) => messageIdFor(d.key));
 	await tx
 		.delete(outboxEmails)
-		.where(
-			or(
-				eq(sql`lower(${outboxEmails.to})`, user.email.toLowerCase()),
-				inArray(sql`${outboxEmails.headers}->>'Message-ID'`, messageIds)
-			)
-		);
+		.where(inArray(sql`${outboxEmails.headers}->>'Message-ID'`, messageIds));
 
 	const jobTables = await tx.execute<{ name: string }>(sql`
 		select format('%I.%I', n.nspname, c.relname) as name
 		from pg_class c join pg_namespace n on n.oid = c.relnamespace
 		where n.nspname = ${JOB_SCHEMA} and c.relkind in ('r', 'p') and not c.relispartition`);
+	// Whole string values only, anywhere in the row: the jobs of jan@x.io name an@x.io as text too.
 	for (const { name } of jobTables) {
 		await tx.execute(sql`
 			delete from ${sql.raw(name)} t
-			where strpos(t::text, ${user.id}) > 0 or strpos(lower(t::text), lower(${user.email})) > 0`);
+			where exists (
+				select 1 from jsonb_path_query(to_jsonb(t), 'strict $.** ? (@.type() == "string")') v
+				where lower(v #>> '{}') in (${user.id}, lower(${user.email})))`);
 	}
 	// A send job's id is its delivery's id (see enqueueDeliveries).
 	if (jobTables.some(({ name }) => name === `${JOB_SCHEMA}.job`)) {

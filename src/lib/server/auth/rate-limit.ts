@@ -19,7 +19,9 @@ export const limits = {
 	/** Asking for the password again (change of email, deletion) guesses no faster than signing in. */
 	passwordAgainPerUser: { name: 'password-again:user', max: 5, windowSeconds: 15 * 60 },
 	emailChangePerUser: { name: 'email-change:user', max: 5, windowSeconds: 60 * 60 },
-	publicSignupPerIp: { name: 'series-signup:ip', max: 10, windowSeconds: 10 * 60 }
+	publicSignupPerIp: { name: 'series-signup:ip', max: 10, windowSeconds: 10 * 60 },
+	/** Each download of all the account's data holds a transaction open while it is read. */
+	dataExportPerUser: { name: 'data-export:user', max: 5, windowSeconds: 60 * 60 }
 } satisfies Record<string, Limit>;
 
 /** Carried as the TRPCError's cause so the error formatter can tell the client when to retry. */

@@ -1,10 +1,21 @@
+import { error } from '@sveltejs/kit';
+import { TRPCError } from '@trpc/server';
 import type { RequestHandler } from './$types';
+import { retryAfterSeconds } from '$lib/server/auth/rate-limit';
 import { serverCaller } from '$lib/server/trpc/router';
 import { reportUnexpected } from '$lib/server/unexpected';
 
 /** Everything the account owns as one ZIP, sent while it is made (see accountData.export). */
 export const POST: RequestHandler = async (event) => {
-	const { filename, archive } = await serverCaller(event).accountData.export();
+	const { filename, archive } = await serverCaller(event)
+		.accountData.export()
+		.catch((cause: unknown) => {
+			// Its Retry-After is set already (see serverCaller).
+			if (cause instanceof TRPCError && retryAfterSeconds(cause) !== null) {
+				error(429, cause.message);
+			}
+			throw cause;
+		});
 	const chunks = archive[Symbol.asyncIterator]();
 	const body = new ReadableStream<Uint8Array>({
 		async pull(controller) {
