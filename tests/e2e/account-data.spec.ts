@@ -8,25 +8,8 @@ import { SeriesPage } from './pages/series';
 import { SignInPage } from './pages/sign-in';
 import { ChangeEmailForm, YourDataPage } from './pages/your-data';
 import { newAccount, signUpAndConfirm, type Account } from './support/accounts';
-import { seriousViolations } from './support/axe';
+import { expectAccessibleAtBothSizes } from './support/axe';
 import { createClient, createPublishedSeries, isoDate, uniqueName } from './support/practice';
-import { screenshots } from './support/shots';
-
-/** axe at desktop and tablet-portrait size, with a screenshot of each for a person to look at. */
-async function expectAccessibleAtBothSizes(page: Page, name: string): Promise<void> {
-	for (const viewport of [
-		{ width: 1280, height: 800 },
-		{ width: 820, height: 1180 }
-	]) {
-		await page.setViewportSize(viewport);
-		expect(
-			await seriousViolations(page),
-			`${name} at ${viewport.width}×${viewport.height}`
-		).toEqual([]);
-	}
-	await page.setViewportSize({ width: 1280, height: 800 });
-	await screenshots(page, name);
-}
 
 /** A published series with people in it, on a page of its own, as the practitioner sees it. */
 async function seriesWithSubscribers(page: Page, people: { name: string; email: string }[]) {

@@ -3,7 +3,7 @@ import { AppShell } from './pages/app-shell';
 import { BillingPage, PolicyPage } from './pages/billing';
 import { SessionPage } from './pages/sessions';
 import { newAccount, signUpAndConfirm } from './support/accounts';
-import { seriousViolations } from './support/axe';
+import { expectAccessibleAtBothSizes } from './support/axe';
 import {
 	createClient,
 	createSession,
@@ -12,12 +12,6 @@ import {
 	uniqueName
 } from './support/practice';
 import { expectSameDocument, markDocument } from './support/realtime';
-import { screenshots } from './support/shots';
-
-const SIZES = [
-	{ width: 1280, height: 800 },
-	{ width: 820, height: 1180 }
-];
 
 /** This month in UTC, the zone of the browsers and of the accounts: "2026-12" and "December 2026". */
 const thisMonth = isoDate(0).slice(0, 7);
@@ -163,11 +157,7 @@ test.describe('Billing', () => {
 		] as const) {
 			await open();
 			await new AppShell(page).expectLive();
-			for (const size of SIZES) {
-				await page.setViewportSize(size);
-				expect.soft(await seriousViolations(page), `${name} at ${size.width}`).toEqual([]);
-			}
-			await screenshots(page, name);
+			await expectAccessibleAtBothSizes(page, name);
 		}
 	});
 });

@@ -4,8 +4,7 @@ import ICAL from 'ical.js';
 import { CalendarSettingsPage } from './pages/calendar-settings';
 import { AgendaPage } from './pages/sessions';
 import { newAccount, signUpAndConfirm } from './support/accounts';
-import { seriousViolations } from './support/axe';
-import { sidewaysOverflow } from './support/layout';
+import { expectAccessibleAtBothSizes } from './support/axe';
 import { createClient, createSession, isoDate } from './support/practice';
 import { screenshots } from './support/shots';
 
@@ -15,23 +14,6 @@ const googleExport = readFileSync(
 	new URL('../fixtures/calendar/google.ics', import.meta.url),
 	'utf8'
 ).replaceAll('{{YEAR}}', String(YEAR));
-
-const SIZES = [
-	{ width: 1280, height: 800 },
-	{ width: 820, height: 1180 }
-];
-
-async function expectAccessibleAtBothSizes(page: import('@playwright/test').Page, name: string) {
-	for (const size of SIZES) {
-		await page.setViewportSize(size);
-		expect
-			.soft(await seriousViolations(page), `${name} at ${size.width}×${size.height}`)
-			.toEqual([]);
-		expect.soft(await sidewaysOverflow(page), `${name} at ${size.width}×${size.height}`).toBe(0);
-	}
-	await screenshots(page, name);
-	await page.setViewportSize(SIZES[0]!);
-}
 
 test.describe('Calendar feed and import', () => {
 	test('a practitioner creates a feed address that a calendar app (no cookie) can read, and a new address ends the old one', async ({

@@ -1,26 +1,11 @@
 import { readFile } from 'node:fs/promises';
-import { expect, test, type Page } from '@playwright/test';
+import { expect, test } from '@playwright/test';
 import { MAX_IMPORT_BYTES } from '../../src/lib/import-limits';
 import { CsvImportPage } from './pages/csv-import';
 import { ClientsPage } from './pages/clients';
 import { newAccount, signUpAndConfirm } from './support/accounts';
-import { seriousViolations } from './support/axe';
+import { expectAccessibleAtBothSizes } from './support/axe';
 import { screenshots } from './support/shots';
-
-/** axe at the desktop and the tablet-portrait size; the viewport is restored. */
-async function axeAtBothSizes(page: Page, what: string) {
-	const before = page.viewportSize();
-	for (const size of [
-		{ width: 1280, height: 800 },
-		{ width: 820, height: 1180 }
-	]) {
-		await page.setViewportSize(size);
-		expect
-			.soft(await seriousViolations(page), `${what} at ${size.width}×${size.height}`)
-			.toEqual([]);
-	}
-	if (before) await page.setViewportSize(before);
-}
 
 // A French spreadsheet saved by Excel: semicolons, headers the import does not know.
 const header = 'Nom;Courriel;Téléphone;Remarques';
@@ -41,7 +26,7 @@ test.describe('CSV import and export', () => {
 		await page.getByRole('link', { name: 'Import CSV' }).click();
 		const importing = new CsvImportPage(page);
 		await expect(importing.heading('clients')).toBeVisible();
-		await axeAtBothSizes(page, 'the empty import page');
+		await expectAccessibleAtBothSizes(page, 'the empty import page');
 		await screenshots(page, 'clients-import-empty');
 
 		const withProblems = [
@@ -61,7 +46,7 @@ test.describe('CSV import and export', () => {
 		await importing.column('Email').selectOption({ label: 'Courriel' });
 		await importing.column('Phone').selectOption({ label: 'Téléphone' });
 		await importing.column('Notes').selectOption({ label: 'Remarques' });
-		await axeAtBothSizes(page, 'the preview');
+		await expectAccessibleAtBothSizes(page, 'the preview');
 		await screenshots(page, 'clients-import-preview');
 
 		await importing.importButton.click();
@@ -71,7 +56,7 @@ test.describe('CSV import and export', () => {
 			'5 | Nom | Enter the client’s name.',
 			'7 | Téléphone | Use digits, spaces and + ( ) - only.'
 		]);
-		await axeAtBothSizes(page, 'the problems');
+		await expectAccessibleAtBothSizes(page, 'the problems');
 		await screenshots(page, 'clients-import-problems');
 
 		// The file, fixed: the bad rows corrected, the same columns chosen again.
@@ -115,7 +100,7 @@ test.describe('CSV import and export', () => {
 		await page.getByRole('link', { name: 'Import CSV' }).click();
 		const importing = new CsvImportPage(page);
 		await expect(importing.heading('sessions')).toBeVisible();
-		await axeAtBothSizes(page, 'the sessions import page');
+		await expectAccessibleAtBothSizes(page, 'the sessions import page');
 		// Too large: refused, with the limit named (by the page before sending, else by the server).
 		// Ten megabytes cross into the browser slowly on a busy machine: more than the usual 10 s.
 		await importing.file.setInputFiles(
@@ -133,7 +118,7 @@ test.describe('CSV import and export', () => {
 		await expect(importing.column('Client’s email')).toHaveValue('0');
 		await importing.importButton.click();
 		await expect(importing.problems).toHaveCount(1);
-		await axeAtBothSizes(page, 'the sessions import page with a problem');
+		await expectAccessibleAtBothSizes(page, 'the sessions import page with a problem');
 		await screenshots(page, 'sessions-import-problems');
 
 		await page.goto('/sessions');

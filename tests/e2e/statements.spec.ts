@@ -10,7 +10,7 @@ import {
 	UnpaidPage
 } from './pages/statements';
 import { newAccount, signUpAndConfirm } from './support/accounts';
-import { seriousViolations } from './support/axe';
+import { expectAccessibleAtBothSizes } from './support/axe';
 import {
 	createClient,
 	createSession,
@@ -19,21 +19,6 @@ import {
 	uniqueName
 } from './support/practice';
 import { screenshots, SHOTS_DIR } from './support/shots';
-
-const SIZES = [
-	{ width: 1280, height: 800 },
-	{ width: 820, height: 1180 }
-];
-
-/** axe's serious findings at desktop and tablet-portrait size: none expected. */
-async function expectAccessibleAtBothSizes(page: import('@playwright/test').Page, name: string) {
-	for (const size of SIZES) {
-		await page.setViewportSize(size);
-		expect([name, size.width, await seriousViolations(page)]).toEqual([name, size.width, []]);
-	}
-	await page.setViewportSize(SIZES[0]!);
-	await screenshots(page, name);
-}
 
 test('practice details, marking sessions paid from the unpaid list, and a statement to print and download', async ({
 	page,
