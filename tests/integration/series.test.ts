@@ -315,7 +315,15 @@ describe('capacity and waitlist', () => {
 					'unsubscribedAt',
 					'leftAt',
 					'createdAt',
-					'updatedAt'
+					'updatedAt',
+					// Paid series: where the payment stands, and Stripe's ids (never card data).
+					'holdUntil',
+					'payment',
+					'paidUntil',
+					'cancelAt',
+					'stripeCustomerId',
+					'stripeSubscriptionId',
+					'checkoutSessionId'
 				].includes(k)
 		);
 		expect(personal.sort()).toEqual(['email', 'name', 'phone']);

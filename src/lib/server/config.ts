@@ -46,7 +46,37 @@ const schema = z.object({
 		.pipe(z.enum(['', 'true', 'false']))
 		.transform((value) => value !== 'false'),
 	/** Signs the links in subscriber emails. Unset: one is generated and kept in the database. */
-	APP_SECRET: z.string().min(32).optional()
+	APP_SECRET: z.string().min(32).optional(),
+	/**
+	 * Paid series. Both keys from the Stripe dashboard (test keys while trying it); unset, series
+	 * are free only. The webhook secret is the signing secret of the Connect endpoint.
+	 */
+	STRIPE_SECRET_KEY: z
+		.string()
+		.trim()
+		.transform((value) => value || undefined)
+		.pipe(
+			z
+				.string()
+				.regex(/^(sk|rk)_(test|live)_\w+$/, 'is not a Stripe secret key')
+				.optional()
+		)
+		.optional(),
+	STRIPE_WEBHOOK_SECRET: z
+		.string()
+		.trim()
+		.transform((value) => value || undefined)
+		.pipe(
+			z
+				.string()
+				.regex(/^whsec_\w+$/, 'is not a webhook signing secret')
+				.optional()
+		)
+		.optional(),
+	/** Another address for Stripe's API (a local stand-in); unset, Stripe's own. */
+	STRIPE_API_URL: optionalUrl.optional(),
+	/** The platform's share of each payment to practitioners, in percent; self-hosters keep 0. */
+	PLATFORM_FEE_PERCENT: z.coerce.number().min(0).max(100).default(0)
 });
 
 export type Config = z.infer<typeof schema> & {

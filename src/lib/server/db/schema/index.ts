@@ -8,3 +8,4 @@ export * from './series';
 export * from './practice-details';
 export * from './billing';
 export * from './calendar';
+export * from './payments';

@@ -21,10 +21,15 @@ export const seriesLocationKind = pgEnum('series_location_kind', ['in_person', '
 export const occurrenceStatus = pgEnum('occurrence_status', ['scheduled', 'cancelled']);
 export const subscriberStatus = pgEnum('subscriber_status', [
 	'pending',
+	/** A place kept for them while they pay (Checkout open, or a waitlist offer): see holdUntil. */
+	'held',
 	'active',
 	'waitlisted',
 	'left'
 ]);
+export const billingInterval = pgEnum('billing_interval', ['month', 'four_weeks']);
+/** Where a paying subscriber's Stripe subscription stands; null on free series. */
+export const subscriberPayment = pgEnum('subscriber_payment', ['paid', 'past_due', 'canceled']);
 
 /** A recurring group offering: weekly on chosen weekdays at a local time in its own zone. */
 export const series = pgTable(
@@ -55,9 +60,13 @@ export const series = pgTable(
 			.notNull()
 			.default(sql`'{1440,60}'::integer[]`),
 		status: seriesStatus('status').notNull().default('draft'),
-		/** Paid series come later: a price in minor units and its currency, null while free. */
+		/** Paid series: a price in minor units per interval, in a lower-case ISO currency; null while free. */
 		priceMinor: integer('price_minor'),
 		currency: text('currency'),
+		billingInterval: billingInterval('billing_interval'),
+		/** Made on the practitioner's Stripe account when published; a new price replaces the Price. */
+		stripeProductId: text('stripe_product_id'),
+		stripePriceId: text('stripe_price_id'),
 		/** Occurrences exist up to this local date; a scheduled job moves it forward. */
 		materializedUntil: date('materialized_until'),
 		createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
@@ -75,7 +84,11 @@ export const series = pgTable(
 			'series_weekdays',
 			sql`cardinality(${t.weekdays}) > 0 and ${t.weekdays} <@ '{1,2,3,4,5,6,7}'::integer[]`
 		),
-		check('series_one_end', sql`${t.endDate} is null or ${t.occurrenceCount} is null`)
+		check('series_one_end', sql`${t.endDate} is null or ${t.occurrenceCount} is null`),
+		check(
+			'series_price',
+			sql`(${t.priceMinor} is null and ${t.currency} is null and ${t.billingInterval} is null) or (${t.priceMinor} > 0 and ${t.currency} ~ '^[a-z]{3}$' and ${t.billingInterval} is not null)`
+		)
 	]
 );
 
@@ -133,6 +146,15 @@ export const subscribers = pgTable(
 		/** One-click unsubscribe from emails; they stay in the series. */
 		unsubscribedAt: timestamp('unsubscribed_at', { withTimezone: true }),
 		leftAt: timestamp('left_at', { withTimezone: true }),
+		/** While `held`: the place is theirs until then, unless they pay. */
+		holdUntil: timestamp('hold_until', { withTimezone: true }),
+		payment: subscriberPayment('payment'),
+		stripeCustomerId: text('stripe_customer_id'),
+		stripeSubscriptionId: text('stripe_subscription_id').unique(),
+		checkoutSessionId: text('checkout_session_id').unique(),
+		/** The end of the period paid for, and when a subscription set to end does end. */
+		paidUntil: timestamp('paid_until', { withTimezone: true }),
+		cancelAt: timestamp('cancel_at', { withTimezone: true }),
 		createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
 		updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow()
 	},
@@ -140,7 +162,10 @@ export const subscribers = pgTable(
 		// Emails are stored lower-cased (the signup schema does it), so a plain unique key suffices.
 		uniqueIndex('subscribers_series_email_key').on(t.seriesId, t.email),
 		index('subscribers_series_status_arrival_idx').on(t.seriesId, t.status, t.arrival),
-		index('subscribers_owner_id_idx').on(t.ownerId)
+		index('subscribers_owner_id_idx').on(t.ownerId),
+		index('subscribers_hold_until_idx')
+			.on(t.holdUntil)
+			.where(sql`${t.holdUntil} is not null`)
 	]
 );
 
