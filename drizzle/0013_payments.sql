@@ -34,4 +34,4 @@ ALTER TABLE "stripe_accounts" ADD CONSTRAINT "stripe_accounts_user_id_users_id_f
 CREATE INDEX "subscribers_hold_until_idx" ON "subscribers" USING btree ("hold_until") WHERE "subscribers"."hold_until" is not null;--> statement-breakpoint
 ALTER TABLE "subscribers" ADD CONSTRAINT "subscribers_stripe_subscription_id_unique" UNIQUE("stripe_subscription_id");--> statement-breakpoint
 ALTER TABLE "subscribers" ADD CONSTRAINT "subscribers_checkout_session_id_unique" UNIQUE("checkout_session_id");--> statement-breakpoint
-ALTER TABLE "series" ADD CONSTRAINT "series_price" CHECK (("series"."price_minor" is null and "series"."currency" is null and "series"."billing_interval" is null) or ("series"."price_minor" > 0 and "series"."currency" ~ '^[a-z]{3}$' and "series"."billing_interval" is not null));
+ALTER TABLE "series" ADD CONSTRAINT "series_price" CHECK (("series"."price_minor" is null and "series"."currency" is null and "series"."billing_interval" is null) or ("series"."price_minor" > 0 and "series"."currency" ~ '^[A-Z]{3}$' and "series"."billing_interval" is not null));

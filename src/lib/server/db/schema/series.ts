@@ -60,7 +60,7 @@ export const series = pgTable(
 			.notNull()
 			.default(sql`'{1440,60}'::integer[]`),
 		status: seriesStatus('status').notNull().default('draft'),
-		/** Paid series: a price in minor units per interval, in a lower-case ISO currency; null while free. */
+		/** Paid series: a price in minor units per interval, in an ISO currency (upper-case, as on sessions); null while free. */
 		priceMinor: integer('price_minor'),
 		currency: text('currency'),
 		billingInterval: billingInterval('billing_interval'),
@@ -87,7 +87,7 @@ export const series = pgTable(
 		check('series_one_end', sql`${t.endDate} is null or ${t.occurrenceCount} is null`),
 		check(
 			'series_price',
-			sql`(${t.priceMinor} is null and ${t.currency} is null and ${t.billingInterval} is null) or (${t.priceMinor} > 0 and ${t.currency} ~ '^[a-z]{3}$' and ${t.billingInterval} is not null)`
+			sql`(${t.priceMinor} is null and ${t.currency} is null and ${t.billingInterval} is null) or (${t.priceMinor} > 0 and ${t.currency} ~ '^[A-Z]{3}$' and ${t.billingInterval} is not null)`
 		)
 	]
 );
