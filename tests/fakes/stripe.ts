@@ -39,6 +39,11 @@ export type FakeStripeOptions = {
 	/** Retries of a non-2xx delivery in immediate mode. */
 	retries?: number;
 	retryDelayMs?: number;
+	/**
+	 * Serves the test controls at `POST /_fake/control/<name>` (form field `id`), for browser
+	 * tests that run the fake in another process.
+	 */
+	httpControls?: boolean;
 };
 
 export type RecordedRequest = {
@@ -1152,7 +1157,9 @@ export async function startFakeStripe(options: FakeStripeOptions = {}): Promise<
 					"You did not provide an API key. You need to provide your API key in the Authorization header, using Bearer auth (e.g. 'Authorization: Bearer YOUR_SECRET_KEY')."
 				);
 			}
-			if (auth !== `Bearer ${secretKey}`) {
+			// Stripe takes the key as Bearer token or as Basic user name (`curl -u sk_test_…:`).
+			const basic = `Basic ${Buffer.from(`${secretKey}:`).toString('base64')}`;
+			if (auth !== `Bearer ${secretKey}` && auth !== basic) {
 				throw new StripeApiError(
 					401,
 					'invalid_request_error',
@@ -1242,6 +1249,10 @@ export async function startFakeStripe(options: FakeStripeOptions = {}): Promise<
 		try {
 			const form = new Params(parseForm(method === 'POST' ? await readBody(req) : ''));
 			if (kind === 'health') return sendJson(res, 200, JSON.stringify({ ok: true }));
+			if (kind === 'control' && options.httpControls && method === 'POST') {
+				const result = await control(key ?? '', form);
+				return sendJson(res, 200, JSON.stringify(result ?? { ok: true }));
+			}
 			if (kind === 'onboarding') {
 				const link = accountLinks.get(key ?? '');
 				if (!link)
@@ -1446,6 +1457,11 @@ export async function startFakeStripe(options: FakeStripeOptions = {}): Promise<
 		return sub;
 	}
 
+	function failNextPayment(subscriptionId: string): undefined {
+		locate('subscriptions', subscriptionId, 'subscription');
+		failingRenewals.add(subscriptionId);
+	}
+
 	async function deauthorize(accountId: string): Promise<void> {
 		get(PLATFORM, 'accounts', accountId, 'account');
 		revoked.add(accountId);
@@ -1466,6 +1482,35 @@ export async function startFakeStripe(options: FakeStripeOptions = {}): Promise<
 		const event = emit(accountId ?? PLATFORM, type, object);
 		await dispatch([event]);
 		return event;
+	}
+
+	async function control(name: string, form: Params): Promise<object | undefined> {
+		const controls: Record<string, (id: string) => Promise<object | undefined>> = {
+			completeOnboarding,
+			completeCheckout,
+			expireCheckout,
+			failPayment,
+			recoverPayment,
+			endPeriod,
+			deauthorize: async (accountId) => {
+				await deauthorize(accountId);
+				return undefined;
+			},
+			failNextPayment: async (subscriptionId) => failNextPayment(subscriptionId),
+			deliveryMode: async (next) => {
+				mode = next === 'held' ? 'held' : 'immediate';
+				return undefined;
+			},
+			deliverHeld: async () => ({
+				deliveries: await deliverHeld({
+					times: form.integer('times') ?? 1,
+					shuffle: form.boolean('shuffle') ?? false
+				})
+			})
+		};
+		const run = controls[name];
+		if (!run) throw missing('control', name);
+		return run(form.string('id') ?? '');
 	}
 
 	return {
@@ -1496,10 +1541,7 @@ export async function startFakeStripe(options: FakeStripeOptions = {}): Promise<
 		completeOnboarding,
 		completeCheckout,
 		expireCheckout,
-		failNextPayment: (subscriptionId) => {
-			locate('subscriptions', subscriptionId, 'subscription');
-			failingRenewals.add(subscriptionId);
-		},
+		failNextPayment,
 		failPayment,
 		recoverPayment,
 		endPeriod,
