@@ -366,6 +366,30 @@ describe('hosted pages and events', () => {
 		});
 	});
 
+	it('subscribes an existing customer when the session names one', async () => {
+		const a = await connected();
+		const price = await monthlyPrice(a.id);
+		const customer = await stripe.customers.create(
+			{ email: 'bo@example.com', metadata: { client: 'c7' } },
+			{ stripeAccount: a.id }
+		);
+		const session = await openSession(a.id, price.id, {
+			customer: customer.id,
+			customer_email: undefined
+		});
+		const paid = await fake.completeCheckout(session.id);
+		expect(paid.customer).toBe(customer.id);
+		expect(fake.objects(a.id).customers.size).toBe(1);
+		const sub = await stripe.subscriptions.retrieve(
+			String(paid.subscription),
+			{},
+			{
+				stripeAccount: a.id
+			}
+		);
+		expect(sub.customer).toBe(customer.id);
+	});
+
 	it('expires only open sessions, within Stripe’s expiry window, and never pays an expired one', async () => {
 		const a = await connected();
 		const price = await monthlyPrice(a.id);

@@ -3,7 +3,14 @@ import { randomBytes } from 'node:crypto';
 import { cancelNow, changeSubscription, expireSession, setCancelAtPeriodEnd } from './billing';
 import { invalid, type Params } from './form';
 import { now, PLATFORM, randomId, missing, type EventRequest, type Store } from './store';
-import type { FakeAccount, FakeCheckoutSession, FakeEvent, FakePrice, FakeProduct } from './types';
+import type {
+	FakeAccount,
+	FakeCheckoutSession,
+	FakeCustomer,
+	FakeEvent,
+	FakePrice,
+	FakeProduct
+} from './types';
 
 export type Ctx = {
 	/** The Stripe-Account of the request, or PLATFORM. */
@@ -453,6 +460,30 @@ export function routes(store: Store): Route[] {
 				);
 				ctx.events.push(expireSession(store, ctx.scope, session, ctx.request));
 				return session;
+			}
+		],
+		[
+			'POST',
+			/^\/v1\/customers$/,
+			(ctx) => {
+				const p = ctx.params.only([
+					'email',
+					'name',
+					'metadata',
+					'description',
+					'preferred_locales'
+				]);
+				const customer: FakeCustomer = {
+					id: randomId('cus'),
+					object: 'customer',
+					created: now(),
+					livemode: false,
+					metadata: p.metadata(),
+					email: p.string('email') ?? null,
+					name: p.string('name') ?? null
+				};
+				store.objects(ctx.scope).customers.set(customer.id, customer);
+				return customer;
 			}
 		],
 		[
