@@ -29,7 +29,6 @@ import type {
 
 export type * from './stripe-parts/types';
 export type { DeliverHeldOptions, Delivery, DeliveryMode } from './stripe-parts/delivery';
-export { parseForm } from './stripe-parts/form';
 
 export type FakeStripeOptions = {
 	host?: string;
