@@ -79,7 +79,7 @@ export async function seriesPriceOnStripe(
 ): Promise<{ stripeProductId: string; stripePriceId: string; replaced: string | null }> {
 	const on = { stripeAccount };
 	let productId = series.stripeProductId;
-	let current: Stripe.Price | null = null;
+	let current: Stripe.Response<Stripe.Price> | null = null;
 	if (series.stripePriceId) {
 		try {
 			current = await stripe.prices.retrieve(series.stripePriceId, {}, on);
@@ -100,21 +100,27 @@ export async function seriesPriceOnStripe(
 		);
 		productId = product.id;
 	}
-	let price = current && current.product === productId && matches(current, series) ? current : null;
-	price ??= await stripe.prices.create(
-		{
-			product: productId,
-			unit_amount: series.priceMinor,
-			currency: series.currency.toLowerCase(),
-			recurring: recurringOf(series.billingInterval),
-			metadata
-		},
-		{
-			...on,
-			idempotencyKey: `series-price:${series.id}:${productId}:${series.priceMinor}:${series.currency}:${series.billingInterval}`
-		}
-	);
-	if (!price.active) price = await stripe.prices.update(price.id, { active: true }, on);
+	const reusable =
+		current && current.product === productId && matches(current, series) ? current : null;
+	let price =
+		reusable ??
+		(await stripe.prices.create(
+			{
+				product: productId,
+				unit_amount: series.priceMinor,
+				currency: series.currency.toLowerCase(),
+				recurring: recurringOf(series.billingInterval),
+				metadata
+			},
+			{
+				...on,
+				idempotencyKey: `series-price:${series.id}:${productId}:${series.priceMinor}:${series.currency}:${series.billingInterval}`
+			}
+		));
+	// A replayed key answers with the Price as it was made, active, even if retired since.
+	const replayed =
+		price !== reusable && price.lastResponse.headers['idempotent-replayed'] === 'true';
+	if (!price.active || replayed) price = await stripe.prices.update(price.id, { active: true }, on);
 	return {
 		stripeProductId: productId,
 		stripePriceId: price.id,
