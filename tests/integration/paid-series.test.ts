@@ -155,11 +155,9 @@ describe('publishing a paid series', () => {
 	it('makes one Price however often it is published, also at once', async () => {
 		const { api, accountId } = await merchant();
 		const { id } = await api.series.create(paid('20'));
-		await Promise.all([
-			api.series.setStatus({ id, status: 'published' }),
-			api.series.setStatus({ id, status: 'published' }),
-			api.series.setStatus({ id, status: 'published' })
-		]);
+		await Promise.all(
+			Array.from({ length: 8 }, () => api.series.setStatus({ id, status: 'published' }))
+		);
 		await api.series.setStatus({ id, status: 'draft' });
 		await api.series.setStatus({ id, status: 'published' });
 		const row = await rowOf(id);
@@ -167,6 +165,25 @@ describe('publishing a paid series', () => {
 		expect(products.size).toBe(1);
 		expect([...prices.keys()]).toEqual([row.stripePriceId]);
 		expect(prices.get(row.stripePriceId!)!.active).toBe(true);
+	});
+
+	it('makes nothing twice when publishing is tried again after Stripe’s answer was lost', async () => {
+		const { api, accountId } = await merchant();
+		const { id } = await api.series.create(paid('20'));
+		await api.series.setStatus({ id, status: 'published' });
+		const first = await rowOf(id);
+		// As if the ids never reached the database: Stripe has the objects, the series knows nothing.
+		await db
+			.update(series)
+			.set({ status: 'draft', stripeProductId: null, stripePriceId: null })
+			.where(eq(series.id, id));
+		await api.series.setStatus({ id, status: 'published' });
+		expect(await rowOf(id)).toMatchObject({
+			stripeProductId: first.stripeProductId,
+			stripePriceId: first.stripePriceId
+		});
+		expect(fake.objects(accountId).products.size).toBe(1);
+		expect(fake.objects(accountId).prices.size).toBe(1);
 	});
 
 	it('is refused, saying why, without Stripe keys, without an account, or before charges are enabled', async () => {
