@@ -186,6 +186,24 @@ describe('publishing a paid series', () => {
 		expect(fake.objects(accountId).prices.size).toBe(1);
 	});
 
+	it('publishes nothing when Stripe fails, and makes one Price when tried again', async () => {
+		const { api, accountId } = await merchant();
+		const { id } = await api.series.create(paid('30'));
+		fake.failNext('POST', '/v1/prices', {
+			status: 500,
+			error: { type: 'api_error', message: 'Something broke at Stripe.' }
+		});
+		const failed = await failure(api.series.setStatus({ id, status: 'published' }));
+		expect(failed.code).toBe('BAD_GATEWAY');
+		expect(failed.message).toMatch(/Stripe did not take the price \(ref \w+\)/);
+		expect(await rowOf(id)).toMatchObject({ status: 'draft', stripePriceId: null });
+
+		await api.series.setStatus({ id, status: 'published' });
+		expect((await rowOf(id)).status).toBe('published');
+		expect(fake.objects(accountId).products.size).toBe(1);
+		expect(fake.objects(accountId).prices.size).toBe(1);
+	});
+
 	it('is refused, saying why, without Stripe keys, without an account, or before charges are enabled', async () => {
 		const unconnected = await signedUpPractitioner(db);
 		const api = await unconnected.browser.api();

@@ -74,9 +74,22 @@ const digest = (text: string) => createHash('sha256').update(text).digest('hex')
  * Call it outside any transaction: it waits on Stripe.
  */
 export async function seriesPriceOnStripe(
-	{ stripe, stripeAccount }: Merchant,
+	merchant: Merchant,
 	series: PricedSeries
 ): Promise<{ stripeProductId: string; stripePriceId: string; replaced: string | null }> {
+	try {
+		return await makeSeriesPrice(merchant, series);
+	} catch (error) {
+		if (!(error instanceof Stripe.errors.StripeError)) throw error;
+		const reference = reportUnexpected(error, 'Making a series price on Stripe');
+		throw new TRPCError({
+			code: 'BAD_GATEWAY',
+			message: `Stripe did not take the price (ref ${reference}), so nothing changed. Please try again in a moment.`
+		});
+	}
+}
+
+async function makeSeriesPrice({ stripe, stripeAccount }: Merchant, series: PricedSeries) {
 	const on = { stripeAccount };
 	let productId = series.stripeProductId;
 	let current: Stripe.Response<Stripe.Price> | null = null;
