@@ -292,6 +292,19 @@ describe('changing the price', () => {
 		expect(prices.get(after.stripePriceId!)!.active).toBe(false);
 	});
 
+	it('passes a new title on to the Product, keeping the Price', async () => {
+		const { api, accountId } = await merchant();
+		const before = await published(api, paid('12', { title: 'Evening yoga' }));
+		await api.series.update({
+			id: before.id,
+			fields: paid('12', { title: 'Evening yin', slug: before.slug })
+		});
+		expect((await rowOf(before.id)).stripePriceId).toBe(before.stripePriceId);
+		const { products, prices } = fake.objects(accountId);
+		expect(products.get(before.stripeProductId!)!.name).toBe('Evening yin');
+		expect(prices.size).toBe(1);
+	});
+
 	it('makes no Stripe objects for a draft until it is published', async () => {
 		const { api, accountId } = await merchant();
 		const { id, slug } = await api.series.create(paid('12'));
