@@ -130,6 +130,7 @@ function plainString(key: string, scope: string): fc.Arbitrary<string> {
 	if (/timeZone/.test(key)) return fc.constantFrom('Europe/Berlin', 'UTC', 'America/New_York');
 	if (/currency/.test(key)) return fc.constantFrom('EUR', 'USD');
 	if (/fee/.test(key)) return fc.constantFrom('60', '0');
+	if (key === 'price') return fc.constantFrom('12', '12.50');
 	if (/password/i.test(key)) return fc.constant(STRONG_PASSWORD);
 	if (/phone/.test(key)) return fc.constantFrom('', '+49 30 1234567');
 	if (/locationDetail/.test(key)) return fc.constant('https://meet.example.com/room');

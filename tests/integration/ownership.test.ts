@@ -262,6 +262,7 @@ const cases: Record<string, Case> = {
 	'billing.chart': { own: 'the caller’s own figures' },
 
 	'series.list': { own: 'lists the caller’s series' },
+	'series.paymentsBlocked': { own: 'whether the caller’s own account can take payments' },
 	'series.get': { foreign: (a) => [{ id: a.seriesId }] },
 	'series.create': { own: 'creates a series of the caller', input: seriesInput({ slug: '' }) },
 	'series.update': {
