@@ -460,6 +460,24 @@ const entries: Entry[] = [
 		params: ['token']
 	},
 	{
+		name: 'manage page: payment portal',
+		path: (p) => `/m/${p.token}`,
+		handler: managePage.actions.portal!,
+		params: ['token']
+	},
+	{
+		name: 'manage page: cancel subscription',
+		path: (p) => `/m/${p.token}`,
+		handler: managePage.actions.endSubscription!,
+		params: ['token']
+	},
+	{
+		name: 'manage page: keep subscription',
+		path: (p) => `/m/${p.token}`,
+		handler: managePage.actions.keepSubscription!,
+		params: ['token']
+	},
+	{
 		name: 'unsubscribe button',
 		path: (p) => `/u/${p.token}`,
 		handler: unsubscribePage.actions.default!,

@@ -299,6 +299,16 @@ const cases: Record<string, Case> = {
 	'subscribers.leave': { public: 'the signed link in the subscriber’s email is the proof' },
 	'subscribers.unsubscribe': { public: 'the signed link in the subscriber’s email is the proof' },
 	'subscribers.list': { foreign: (a) => [{ seriesId: a.seriesId, q: '' }] },
+	'subscribers.mySubscription': {
+		public: 'the signed link in the subscriber’s email is the proof'
+	},
+	'subscribers.paymentPortal': { public: 'the signed link in the subscriber’s email is the proof' },
+	'subscribers.setMySubscriptionEnd': {
+		public: 'the signed link in the subscriber’s email is the proof'
+	},
+	// Here a free series' subscriber, who has nothing to end; payments-self-service.test.ts
+	// refuses another practitioner's paying one.
+	'subscribers.cancelSubscription': { foreign: (a) => [{ id: a.subscriberId }] },
 	'subscribers.remove': { foreign: (a) => [{ id: a.subscriberId }] },
 
 	'calendar.feedSettings': { own: 'the caller’s own feed settings' },
