@@ -1,7 +1,9 @@
+import { TRPCError } from '@trpc/server';
 import { eq } from 'drizzle-orm';
+import type Stripe from 'stripe';
 import type { Db } from '../db';
 import { stripeAccounts, type StripeAccountRow } from '../db/schema';
-import { paymentsConfigured } from './stripe';
+import { paymentsConfigured, stripeApi } from './stripe';
 
 /** The practitioner's connected Stripe account, if they connected one. */
 export async function connectedAccount(db: Db, userId: string): Promise<StripeAccountRow | null> {
@@ -15,4 +17,124 @@ export function paymentsBlocked(account: StripeAccountRow | null): string | null
 	if (!account) return 'The practitioner has not connected a Stripe account.';
 	if (!account.chargesEnabled) return 'The practitioner’s Stripe account cannot take payments yet.';
 	return null;
+}
+
+/** What the Settings → Payments page shows: whether payments are possible and why not. */
+export async function paymentsStatus(db: Db, userId: string) {
+	const row = await connectedAccount(db, userId);
+	return {
+		configured: paymentsConfigured(),
+		account: row && {
+			accountId: row.accountId,
+			chargesEnabled: row.chargesEnabled,
+			detailsSubmitted: row.detailsSubmitted,
+			requirementsDue: row.requirementsDue,
+			disabledReason: row.disabledReason
+		},
+		paymentsBlocked: paymentsBlocked(row)
+	};
+}
+
+export type PaymentsStatus = Awaited<ReturnType<typeof paymentsStatus>>;
+
+/** The Stripe client, or a refusal the page can show when this server has no keys. */
+function configuredStripe(): Stripe {
+	const stripe = stripeApi();
+	if (!stripe || !paymentsConfigured()) {
+		throw new TRPCError({
+			code: 'PRECONDITION_FAILED',
+			message: 'Payments are not set up on this Sessionboard.'
+		});
+	}
+	return stripe;
+}
+
+function notConnected(): TRPCError {
+	return new TRPCError({
+		code: 'PRECONDITION_FAILED',
+		message: 'No Stripe account is connected.'
+	});
+}
+
+/**
+ * Copies Stripe's view of a connected account into our row, if we know the account; returns the
+ * practitioner it belongs to. The one place the account's state is written.
+ */
+export async function storeAccountState(db: Db, account: Stripe.Account): Promise<string | null> {
+	const [row] = await db
+		.update(stripeAccounts)
+		.set({
+			chargesEnabled: account.charges_enabled ?? false,
+			detailsSubmitted: account.details_submitted ?? false,
+			requirementsDue: account.requirements?.currently_due ?? [],
+			disabledReason: account.requirements?.disabled_reason ?? null,
+			updatedAt: new Date()
+		})
+		.where(eq(stripeAccounts.accountId, account.id))
+		.returning({ userId: stripeAccounts.userId });
+	return row?.userId ?? null;
+}
+
+/**
+ * Starts or continues onboarding: creates the practitioner's Standard account on first use, then
+ * an Account Link to Stripe's hosted onboarding. Two clicks at once make one account: the
+ * idempotency key is the practitioner's, so Stripe answers both with the same account, and the
+ * row is written once.
+ */
+export async function startOnboarding(
+	db: Db,
+	user: { id: string; email: string },
+	origin: string
+): Promise<{ url: string }> {
+	const stripe = configuredStripe();
+	let accountId = (await connectedAccount(db, user.id))?.accountId;
+	if (!accountId) {
+		const created = await stripe.accounts.create(
+			{ type: 'standard', email: user.email, metadata: { sessionboard_user_id: user.id } },
+			{ idempotencyKey: `sessionboard-connect-${user.id}` }
+		);
+		await db
+			.insert(stripeAccounts)
+			.values({ userId: user.id, accountId: created.id })
+			.onConflictDoNothing();
+		await storeAccountState(db, created);
+		// The row that won, should another request have stored a different account first.
+		accountId = (await connectedAccount(db, user.id))?.accountId;
+		if (!accountId) throw notConnected();
+	}
+	const link = await stripe.accountLinks.create({
+		account: accountId,
+		type: 'account_onboarding',
+		refresh_url: `${origin}/settings/payments/refresh`,
+		return_url: `${origin}/settings/payments/return`
+	});
+	return { url: link.url };
+}
+
+/** Reads the practitioner's account from Stripe again and keeps what it says. */
+export async function refreshAccount(db: Db, userId: string): Promise<void> {
+	const stripe = configuredStripe();
+	const row = await connectedAccount(db, userId);
+	if (!row) throw notConnected();
+	await storeAccountState(db, await stripe.accounts.retrieve(row.accountId));
+}
+
+/**
+ * Forgets a connected account: the practitioner disconnected it, or removed our access in Stripe.
+ * Series, subscribers and their Stripe ids stay; paid series stop taking signups
+ * (`paymentsBlocked`). Returns what was forgotten, or null if there was nothing to forget.
+ */
+export async function forgetAccount(
+	db: Db,
+	which: { userId: string } | { accountId: string }
+): Promise<{ userId: string; accountId: string } | null> {
+	const [row] = await db
+		.delete(stripeAccounts)
+		.where(
+			'userId' in which
+				? eq(stripeAccounts.userId, which.userId)
+				: eq(stripeAccounts.accountId, which.accountId)
+		)
+		.returning({ userId: stripeAccounts.userId, accountId: stripeAccounts.accountId });
+	return row ?? null;
 }
