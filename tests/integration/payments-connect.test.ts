@@ -2,13 +2,20 @@
  * Connecting a practitioner's Stripe account (Settings → Payments) against the fake Stripe, with
  * the app served over HTTP so that its webhook endpoint receives the fake's signed events.
  */
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { TRPCError } from '@trpc/server';
+import { io as openSocket, type Socket } from 'socket.io-client';
 import { eq, inArray } from 'drizzle-orm';
 import Stripe from 'stripe';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { PracticeChange } from '../../src/lib/realtime-events';
+import { AUTH_COOKIE } from '../../src/lib/server/auth/session';
 import type { Database } from '../../src/lib/server/db';
 import { series, stripeAccounts, stripeEvents, subscribers } from '../../src/lib/server/db/schema';
 import { connectedAccount, paymentsBlocked } from '../../src/lib/server/payments/accounts';
+import { attachRealtime } from '../../src/lib/server/realtime/attach';
+import { registerRealtimeServer, type RealtimeServer } from '../../src/lib/server/realtime/publish';
 import { startFakeStripe, type FakeStripe } from '../fakes/stripe';
 import { startApp, type App } from './support/app-server';
 import { signedUpPractitioner } from './support/browser';
@@ -19,6 +26,8 @@ import { waitFor } from './support/wait';
 let db: Database;
 let fake: FakeStripe;
 let app: App;
+let realtime: { io: RealtimeServer; url: string };
+const sockets: Socket[] = [];
 
 const STRIPE_ENV = ['STRIPE_SECRET_KEY', 'STRIPE_WEBHOOK_SECRET', 'STRIPE_API_URL'] as const;
 
@@ -34,9 +43,17 @@ beforeAll(async () => {
 	configureStripe();
 	app = await startApp();
 	fake.setWebhookTarget(`${app.origin}/api/webhooks/stripe`);
+	// The app served here has no socket server of its own; it publishes through this one.
+	const http = createServer();
+	const io = attachRealtime(http);
+	await new Promise<void>((done) => http.listen(0, '127.0.0.1', done));
+	realtime = { io, url: `http://127.0.0.1:${(http.address() as AddressInfo).port}` };
 }, 60_000);
 
 afterAll(async () => {
+	for (const socket of sockets) socket.close();
+	registerRealtimeServer(undefined);
+	await realtime?.io.close();
 	await app?.stop();
 	await fake?.close();
 	for (const name of STRIPE_ENV) delete process.env[name];
@@ -56,6 +73,21 @@ function fakeAccountsOf(userId: string) {
 	return [...fake.objects().accounts.values()].filter(
 		(account) => account.metadata.sessionboard_user_id === userId
 	);
+}
+
+/** The changes an open page of the signed-in browser hears of, once its socket is connected. */
+async function listen(token: string) {
+	const socket: Socket = openSocket(realtime.url, {
+		path: '/socket.io',
+		transports: ['websocket'],
+		reconnection: false,
+		extraHeaders: { cookie: `${AUTH_COOKIE}=${token}` }
+	});
+	sockets.push(socket);
+	const heard: PracticeChange[] = [];
+	socket.on('practice:changed', (change: PracticeChange) => heard.push(change));
+	await new Promise<void>((connected) => socket.once('connect', () => connected()));
+	return heard;
 }
 
 /** Posts a body to the webhook endpoint with the signature header given. */
@@ -133,8 +165,11 @@ describe('connecting', () => {
 		});
 	});
 
-	it('finished onboarding reaches the row through account.updated: charges enabled', async () => {
-		const { api, user, accountId } = await connectedPractitioner();
+	it('finished onboarding reaches the row through account.updated, and the open page hears of it', async () => {
+		const { api, user, accountId, browser } = await connectedPractitioner();
+		const other = await signedUpPractitioner(db);
+		const heard = await listen(browser.token!);
+		const heardByOther = await listen(other.browser.token!);
 
 		await fake.completeOnboarding(accountId);
 
@@ -147,6 +182,9 @@ describe('connecting', () => {
 			disabledReason: null
 		});
 		expect((await api.payments.status()).paymentsBlocked).toBeNull();
+		await waitFor('the page to hear of it', () => heard.length > 0);
+		expect(heard).toEqual([{ entity: 'payments', ids: [] }]);
+		expect(heardByOther).toEqual([]);
 	});
 
 	it('coming back from Stripe reads the account again, before any webhook', async () => {

@@ -14,7 +14,7 @@ export const load: PageServerLoad = async (event) => {
 };
 
 export const actions = {
-	/** Off to Stripe's hosted onboarding: a full page load, since it is another site. */
+	/** Off to Stripe's hosted onboarding, another site (see `leaveForOtherSite`). */
 	connect: async (event) => {
 		let url = '';
 		const refused = await attemptButton(async () => {
