@@ -12,7 +12,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { PracticeChange } from '../../src/lib/realtime-events';
 import { AUTH_COOKIE } from '../../src/lib/server/auth/session';
 import type { Database } from '../../src/lib/server/db';
-import { series, stripeAccounts, stripeEvents, subscribers } from '../../src/lib/server/db/schema';
+import {
+	series,
+	stripeAccounts,
+	stripeEvents,
+	subscribers,
+	users
+} from '../../src/lib/server/db/schema';
 import { connectedAccount, paymentsBlocked } from '../../src/lib/server/payments/accounts';
 import { attachRealtime } from '../../src/lib/server/realtime/attach';
 import { registerRealtimeServer, type RealtimeServer } from '../../src/lib/server/realtime/publish';
@@ -368,6 +374,29 @@ describe('letting go of the account', () => {
 		const status = await api.payments.status();
 		expect(status).toMatchObject({ configured: true, account: null });
 		expect(status.paymentsBlocked).toMatch(/has not connected a Stripe account/);
+	});
+
+	it('connecting again after Stripe access was removed makes a new account, not the revoked one', async () => {
+		const { api, user, accountId } = await connectedPractitioner();
+		await fake.deauthorize(accountId);
+
+		await api.payments.connect();
+
+		const again = (await connectedAccount(db, user.id))!.accountId;
+		expect(again).not.toBe(accountId);
+		expect(fakeAccountsOf(user.id).map((account) => account.id)).toEqual([accountId, again]);
+	});
+
+	it('connecting again with a changed email address makes an account for the new address', async () => {
+		const { browser, api, user } = await connectedPractitioner();
+		await api.payments.disconnect();
+		const moved = `moved-${user.id}@example.com`;
+		await db.update(users).set({ email: moved }).where(eq(users.id, user.id));
+
+		await (await browser.api()).payments.connect();
+
+		const { accountId } = (await connectedAccount(db, user.id))!;
+		expect(fake.objects().accounts.get(accountId)).toMatchObject({ email: moved });
 	});
 
 	it('another practitioner’s disconnect, check or connect leaves this account alone', async () => {
