@@ -1,8 +1,9 @@
+import { createHash } from 'node:crypto';
 import { TRPCError } from '@trpc/server';
-import { eq } from 'drizzle-orm';
+import { and, eq } from 'drizzle-orm';
 import type Stripe from 'stripe';
 import type { Db } from '../db';
-import { stripeAccounts, type StripeAccountRow } from '../db/schema';
+import { stripeAccounts, stripeEvents, type StripeAccountRow } from '../db/schema';
 import { paymentsConfigured, stripeApi } from './stripe';
 
 /** The practitioner's connected Stripe account, if they connected one. */
@@ -76,10 +77,38 @@ export async function storeAccountState(db: Db, account: Stripe.Account): Promis
 }
 
 /**
+ * The practitioner's new Standard account. Two clicks at once make one: the idempotency key is the
+ * practitioner's (and their address's, the account's one parameter that can change), so Stripe
+ * answers both with the same account. Stripe keeps a key for a day, so within it a practitioner who
+ * connects again gets that account back; unless they removed our access to it since (a
+ * deauthorization on record), then the next key makes another, as reproducibly.
+ */
+async function createAccount(db: Db, stripe: Stripe, user: { id: string; email: string }) {
+	const address = createHash('sha256').update(user.email).digest('base64url').slice(0, 16);
+	let idempotencyKey = `sessionboard-connect-${user.id}-${address}`;
+	for (;;) {
+		const account = await stripe.accounts.create(
+			{ type: 'standard', email: user.email, metadata: { sessionboard_user_id: user.id } },
+			{ idempotencyKey }
+		);
+		const [revoked] = await db
+			.select({ id: stripeEvents.id })
+			.from(stripeEvents)
+			.where(
+				and(
+					eq(stripeEvents.accountId, account.id),
+					eq(stripeEvents.type, 'account.application.deauthorized')
+				)
+			)
+			.limit(1);
+		if (!revoked) return account;
+		idempotencyKey = `sessionboard-connect-${user.id}-after-${account.id}`;
+	}
+}
+
+/**
  * Starts or continues onboarding: creates the practitioner's Standard account on first use, then
- * an Account Link to Stripe's hosted onboarding. Two clicks at once make one account: the
- * idempotency key is the practitioner's, so Stripe answers both with the same account, and the
- * row is written once.
+ * an Account Link to Stripe's hosted onboarding.
  */
 export async function startOnboarding(
 	db: Db,
@@ -89,10 +118,7 @@ export async function startOnboarding(
 	const stripe = configuredStripe();
 	let accountId = (await connectedAccount(db, user.id))?.accountId;
 	if (!accountId) {
-		const created = await stripe.accounts.create(
-			{ type: 'standard', email: user.email, metadata: { sessionboard_user_id: user.id } },
-			{ idempotencyKey: `sessionboard-connect-${user.id}` }
-		);
+		const created = await createAccount(db, stripe, user);
 		await db
 			.insert(stripeAccounts)
 			.values({ userId: user.id, accountId: created.id })
