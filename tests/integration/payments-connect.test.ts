@@ -6,7 +6,7 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { TRPCError } from '@trpc/server';
 import { io as openSocket, type Socket } from 'socket.io-client';
-import { eq, inArray } from 'drizzle-orm';
+import { eq, inArray, sql } from 'drizzle-orm';
 import Stripe from 'stripe';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { PracticeChange } from '../../src/lib/realtime-events';
@@ -139,7 +139,17 @@ describe('connecting', () => {
 		const { browser, user, email } = await signedUpPractitioner(db);
 		const api = await browser.api();
 
-		const links = await Promise.all([api.payments.connect(), api.payments.connect()]);
+		const asked = () => fake.requests.filter((r) => r.path === '/v1/accounts').length;
+		const before = asked();
+
+		// Both clicks ask Stripe before either can store an account: the table is held meanwhile.
+		let clicks: Promise<{ url: string }[]> | undefined;
+		await db.transaction(async (tx) => {
+			await tx.execute(sql`lock table stripe_accounts in exclusive mode`);
+			clicks = Promise.all([api.payments.connect(), api.payments.connect()]);
+			await waitFor('both clicks to ask Stripe for an account', () => asked() === before + 2);
+		});
+		const links = await clicks!;
 
 		for (const { url } of links) expect(url).toMatch(`${fake.url}/_fake/onboarding/`);
 		const made = fakeAccountsOf(user.id);
