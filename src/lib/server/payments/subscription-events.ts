@@ -1,5 +1,6 @@
 import type Stripe from 'stripe';
 import { applyCheckoutSession, applySubscription, billingNotice } from '../subscribers/service';
+import { unlessMissing } from './stripe';
 import type { StripeEventContext, StripeEventHandler, StripeEventHandlers } from './webhooks';
 
 /** The id of a field that Stripe sends as an id or as the object it names. */
@@ -16,11 +17,10 @@ async function fromSubscription(
 	subscriptionId: string | null
 ) {
 	if (!event.account || !subscriptionId) return null;
-	const subscription = await stripe.subscriptions.retrieve(
-		subscriptionId,
-		{},
-		{ stripeAccount: event.account }
+	const subscription = await unlessMissing(
+		stripe.subscriptions.retrieve(subscriptionId, {}, { stripeAccount: event.account })
 	);
+	if (!subscription) return null;
 	const subscriber = await applySubscription(tx, event.account, subscription, {
 		stripe,
 		afterCommit

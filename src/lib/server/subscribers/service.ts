@@ -23,7 +23,7 @@ import { renderNote } from '../notes/markdown';
 import { keyedBatches, type ItemOutcome } from '../keyed-batches';
 import { pgErrorCode } from '../pg-errors';
 import { connectedAccount, paymentsBlocked } from '../payments/accounts';
-import { stripeApi } from '../payments/stripe';
+import { stripeApi, unlessMissing } from '../payments/stripe';
 import { notFound } from '../practice-errors';
 import { publishSpotsLeft, publishToUser } from '../realtime/publish';
 import { icsCalendar } from '../series/ics';
@@ -833,6 +833,9 @@ async function placesLeft(db: Db, row: SeriesRow): Promise<number> {
 	return Math.max(0, row.capacity - (await takenCount(db, row.id)));
 }
 
+/** An instant in whole seconds, for email keys: no run of digits as long as a card number's. */
+const seconds = (instant: Date) => Math.floor(instant.getTime() / 1000);
+
 /** "A place opened up — pay within 24 hours", with the link to the page that opens Checkout. */
 async function offerEmail(
 	db: Db,
@@ -848,7 +851,7 @@ async function offerEmail(
 	return subscriberEmail(
 		db,
 		origin,
-		`series-offer:${subscriber.id}:${subscriber.holdUntil!.getTime()}`,
+		`series-offer:${subscriber.id}:${seconds(subscriber.holdUntil!)}`,
 		'series-offer',
 		subscriber,
 		row.title,
@@ -881,7 +884,7 @@ async function holdLapsedEmail(
 	return subscriberEmail(
 		db,
 		origin,
-		`series-hold-lapsed:${subscriber.id}:${subscriber.holdUntil!.getTime()}`,
+		`series-hold-lapsed:${subscriber.id}:${seconds(subscriber.holdUntil!)}`,
 		'series-hold-lapsed',
 		subscriber,
 		row.title,
@@ -1390,12 +1393,15 @@ export async function applyCheckoutSession(
 	effects: SubscriptionEffects
 ): Promise<void> {
 	const on = { stripeAccount: accountId };
-	const session = await effects.stripe.checkout.sessions.retrieve(sessionId, {}, on);
+	const session = await unlessMissing(effects.stripe.checkout.sessions.retrieve(sessionId, {}, on));
+	if (!session) return;
 	const subscriptionId =
 		typeof session.subscription === 'string' ? session.subscription : session.subscription?.id;
 	if (subscriptionId) {
-		const subscription = await effects.stripe.subscriptions.retrieve(subscriptionId, {}, on);
-		await applySubscription(tx, accountId, subscription, effects);
+		const subscription = await unlessMissing(
+			effects.stripe.subscriptions.retrieve(subscriptionId, {}, on)
+		);
+		if (subscription) await applySubscription(tx, accountId, subscription, effects);
 		return;
 	}
 	if (session.status !== 'expired') return;
