@@ -4,7 +4,7 @@
  * card or of Stripe's keys in the database.
  */
 import { and, eq, inArray, like, sql } from 'drizzle-orm';
-import type Stripe from 'stripe';
+import Stripe from 'stripe';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDatabase, type Database } from '../../src/lib/server/db';
 import {
@@ -15,6 +15,7 @@ import {
 } from '../../src/lib/server/db/schema';
 import { stripeApi } from '../../src/lib/server/payments/stripe';
 import type { FakeStripe } from '../fakes/stripe';
+import type { App } from './support/app-server';
 import { TestBrowser } from './support/browser';
 import { useTestDatabase } from './support/database';
 import {
@@ -28,11 +29,12 @@ import {
 let db: Database;
 let url: string;
 let fake: FakeStripe;
+let app: App;
 let stripe: Stripe;
 
 beforeAll(async () => {
 	({ db, url } = await useTestDatabase());
-	({ fake } = await usePayments());
+	({ fake, app } = await usePayments());
 	stripe = stripeApi()!;
 });
 
@@ -71,6 +73,15 @@ function subscriptionOf(paid: Paid, sessionId: string): Stripe.Subscription | un
 				.objects(paid.accountId)
 				.subscriptions.get(id as string) as unknown as Stripe.Subscription)
 		: undefined;
+}
+
+/** The app's webhook endpoint, as Stripe would call it. */
+function postWebhook(payload: string, signature: string) {
+	return fetch(`${app.origin}/api/webhooks/stripe`, {
+		method: 'POST',
+		headers: { 'content-type': 'application/json', 'stripe-signature': signature },
+		body: payload
+	});
 }
 
 type Step = { name: string; run: (subscriptionId: string) => Promise<unknown> };
@@ -179,19 +190,65 @@ describe('a paid subscription’s events', () => {
 		expect(await purposesOf(late.email)).toEqual(['subscription-ended']);
 	});
 
+	it('read the subscription again: an old event arriving after newer ones leaves Stripe’s state as it is', async () => {
+		const paid = await paidSeries(db, fake, 5);
+		const payer = await signUpPaid(db, paid.slug, 5);
+		const sessionId = sessionIdOf(payer.checkoutUrl!);
+		await fake.completeCheckout(sessionId);
+		await fake.idle();
+		const id = subscriptionOf(paid, sessionId)!.id;
+		fake.setDeliveryMode('held');
+		try {
+			await fake.failPayment(id);
+			await fake.recoverPayment(id);
+		} finally {
+			fake.setDeliveryMode('immediate');
+		}
+		const held = fake.held();
+		const stale = held.find(
+			(e) =>
+				e.type === 'customer.subscription.updated' &&
+				(e.data.object as { status: string }).status === 'past_due'
+		)!;
+		// Everything else first, the failure's own update last: it says past_due, Stripe says paid.
+		for (const event of [...held.filter((e) => e !== stale), stale]) {
+			const payload = JSON.stringify(event);
+			const signature = Stripe.webhooks.generateTestHeaderString({
+				payload,
+				secret: fake.webhookSecret
+			});
+			expect((await postWebhook(payload, signature)).status).toBe(200);
+		}
+		expect(await subscriberByEmail(db, paid.id, payer.email)).toMatchObject({
+			status: 'active',
+			payment: 'paid'
+		});
+		// The queued copies, now replays of events already applied, change nothing either.
+		await fake.deliverHeld();
+		expect((await subscriberByEmail(db, paid.id, payer.email)).payment).toBe('paid');
+	});
+
 	it('send one billing notice for a failed payment, even delivered three times, and mark the subscriber past due', async () => {
 		const paid = await paidSeries(db, fake, 5);
 		const payer = await signUpPaid(db, paid.slug, 4);
 		const sessionId = sessionIdOf(payer.checkoutUrl!);
 		await fake.completeCheckout(sessionId);
 		await fake.idle();
+		const id = subscriptionOf(paid, sessionId)!.id;
 		fake.setDeliveryMode('held');
 		try {
-			await fake.failPayment(subscriptionOf(paid, sessionId)!.id);
+			await fake.failPayment(id);
 		} finally {
 			fake.setDeliveryMode('immediate');
 		}
+		const reads = () =>
+			fake.requests.filter((r) => r.method === 'GET' && r.path === `/v1/subscriptions/${id}`)
+				.length;
+		const before = reads();
+		const events = fake.held().length;
 		await fake.deliverHeld({ times: 3, shuffle: true });
+		// Each event is applied once; its replays do nothing, not even ask Stripe.
+		expect(reads() - before).toBe(events);
 		expect((await subscriberByEmail(db, paid.id, payer.email)).payment).toBe('past_due');
 		const notices = await db
 			.select()

@@ -172,6 +172,9 @@ describe('an offer on a paid series', () => {
 		expect(lapsed!.text).toContain('it was not paid for, so it has gone to the next person');
 		expect((await subscriberByEmail(db, paid.id, thirdEmail)).status).toBe('held');
 		expect(await emailsOf(thirdEmail, 'series-offer')).toHaveLength(1);
+		// Their 24 hours have only begun: the clock leaves the offer alone.
+		expect(await releaseLapsedHolds(db)).toBe(0);
+		expect((await subscriberByEmail(db, paid.id, thirdEmail)).status).toBe('held');
 		// The lapsed link says so and opens no Checkout.
 		const token = await offerToken(paid.slug, secondEmail);
 		const shown = await payPage.load(
