@@ -14,11 +14,9 @@ import {
 	subscribers
 } from '../../src/lib/server/db/schema';
 import { stripeApi } from '../../src/lib/server/payments/stripe';
-import { subscriberLinks } from '../../src/lib/server/subscribers/service';
 import * as seriesPage from '../../src/routes/s/[slug]/+page.server';
 import type { FakeStripe } from '../fakes/stripe';
 import type { App } from './support/app-server';
-import { TestBrowser } from './support/browser';
 import { useTestDatabase } from './support/database';
 import {
 	paidSeries,
@@ -205,24 +203,6 @@ describe('the subscription webhooks', () => {
 		const admitted = await subscriberByEmail(db, paid.id, email);
 		expect(admitted).toMatchObject({ status: 'active', payment: 'paid', holdUntil: null });
 		await fake.deliverHeld();
-	});
-
-	it('keep a paying subscriber’s place from going while their subscription runs', async () => {
-		const paid = await paidSeries(db, fake, 5);
-		const { email, checkoutUrl } = await signUpPaid(db, paid.slug, 1);
-		await fake.completeCheckout(sessionIdOf(checkoutUrl!));
-		await fake.idle();
-		const payer = await subscriberByEmail(db, paid.id, email);
-		expect(payer).toMatchObject({ status: 'active', payment: 'paid' });
-		const token = (await subscriberLinks(db, 'http://x', payer.id)).manageUrl.split('/').pop()!;
-		const visitor = await new TestBrowser(db).api();
-		const leaving = await failure(visitor.subscribers.leave({ token }));
-		expect(leaving.message).toMatch(/cancel your subscription instead/);
-		const removing = await failure(paid.api.subscribers.remove({ id: payer.id }));
-		expect(removing.message).toMatch(/cancel their subscription first/);
-		expect((await subscriberByEmail(db, paid.id, email)).status).toBe('active');
-		const [listed] = await paid.api.subscribers.list({ seriesId: paid.id, q: '' });
-		expect(listed).toMatchObject({ status: 'active', payment: 'paid' });
 	});
 
 	it('ignore a subscription that another account claims for one of our subscribers', async () => {
