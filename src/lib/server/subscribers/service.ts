@@ -817,7 +817,7 @@ export async function listSubscribers(db: Db, ownerId: string, seriesId: string,
 			)
 		)
 		.orderBy(
-			sql`case ${subscribers.status} when 'active' then 0 when 'waitlisted' then 1 when 'pending' then 2 else 3 end`,
+			sql`case ${subscribers.status} when 'active' then 0 when 'held' then 1 when 'waitlisted' then 2 when 'pending' then 3 else 4 end`,
 			asc(subscribers.arrival),
 			asc(subscribers.createdAt)
 		);
