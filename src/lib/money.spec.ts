@@ -1,5 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { formatMoney, fromMinorUnits, isCurrencyCode, percentOfMinor, toMinorUnits } from './money';
+import {
+	formatMoney,
+	formatPrice,
+	fromMinorUnits,
+	isCurrencyCode,
+	percentOfMinor,
+	toMinorUnits
+} from './money';
 
 describe('money', () => {
 	it('turns amounts into integer minor units by the currency’s own exponent', () => {
@@ -35,5 +42,12 @@ describe('money', () => {
 		expect(percentOfMinor(1001, 50)).toBe(501);
 		expect(percentOfMinor(999, 33)).toBe(330);
 		expect(percentOfMinor(8000, 0)).toBe(0);
+	});
+
+	it('writes a series price with its interval, in the reader’s locale', () => {
+		expect(formatPrice(1200, 'EUR', 'month')).toBe('€12.00 per month');
+		expect(formatPrice(1500, 'JPY', 'four_weeks')).toBe('¥1,500 every 4 weeks');
+		expect(formatPrice(1234, 'KWD', 'month')).toBe('KWD\u00a01.234 per month');
+		expect(formatPrice(1200, 'EUR', 'month', 'de-DE')).toBe('12,00\u00a0€ per month');
 	});
 });

@@ -49,6 +49,25 @@ export function formatMoney(
 	}).format(minor / 10 ** currencyExponent(currency));
 }
 
+/** How often a paid series charges; Stripe bills "four_weeks" as every 4 weeks. */
+export const BILLING_INTERVALS = ['month', 'four_weeks'] as const;
+export type BillingInterval = (typeof BILLING_INTERVALS)[number];
+
+export const INTERVAL_LABELS: Record<BillingInterval, string> = {
+	month: 'per month',
+	four_weeks: 'every 4 weeks'
+};
+
+/** A series' price as people read it: "€12.00 per month", "¥1,500 every 4 weeks". */
+export function formatPrice(
+	minor: number,
+	currency: string,
+	interval: BillingInterval,
+	locale = 'en'
+): string {
+	return `${formatMoney(minor, currency, locale)} ${INTERVAL_LABELS[interval]}`;
+}
+
 /** `percent` per cent of an amount in minor units, rounded to the nearest unit (half up). */
 export function percentOfMinor(minor: number, percent: number): number {
 	return Math.round((minor * percent) / 100);

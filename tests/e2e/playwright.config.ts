@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { defineConfig } from '@playwright/test';
+import { fakeStripe } from './support/fake-stripe';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const port = Number(process.env.E2E_PORT ?? 4183);
@@ -60,15 +61,37 @@ export default defineConfig({
 		}
 	},
 	projects: [{ name: 'chromium' }],
-	webServer: {
-		command: 'sh tests/e2e/serve.sh',
-		cwd: root,
-		env: { E2E_PORT: String(port) },
-		url: `http://127.0.0.1:${port}/healthz`,
-		timeout: 180_000,
-		reuseExistingServer: !process.env.CI,
-		stdout: 'ignore',
-		stderr: 'pipe',
-		gracefulShutdown: { signal: 'SIGINT', timeout: 10_000 }
-	}
+	webServer: [
+		{
+			command: 'npx tsx tests/fakes/stripe-server.ts',
+			cwd: root,
+			env: {
+				FAKE_STRIPE_PORT: String(fakeStripe.port),
+				FAKE_STRIPE_SECRET_KEY: fakeStripe.secretKey,
+				FAKE_STRIPE_WEBHOOK_SECRET: fakeStripe.webhookSecret,
+				FAKE_STRIPE_WEBHOOK_URL: `http://127.0.0.1:${port}/api/webhooks/stripe`
+			},
+			url: `${fakeStripe.url}/_fake/health`,
+			timeout: 60_000,
+			reuseExistingServer: !process.env.CI,
+			stdout: 'ignore',
+			stderr: 'pipe'
+		},
+		{
+			command: 'sh tests/e2e/serve.sh',
+			cwd: root,
+			env: {
+				E2E_PORT: String(port),
+				STRIPE_SECRET_KEY: fakeStripe.secretKey,
+				STRIPE_WEBHOOK_SECRET: fakeStripe.webhookSecret,
+				STRIPE_API_URL: fakeStripe.url
+			},
+			url: `http://127.0.0.1:${port}/healthz`,
+			timeout: 180_000,
+			reuseExistingServer: !process.env.CI,
+			stdout: 'ignore',
+			stderr: 'pipe',
+			gracefulShutdown: { signal: 'SIGINT', timeout: 10_000 }
+		}
+	]
 });

@@ -1,8 +1,9 @@
 /**
  * The fake Stripe as a process of its own, for browser tests: `npx tsx tests/fakes/stripe-server.ts`.
  * Fixed port and keys from the environment, so the app under test can be configured before it
- * starts. Test controls answer at `POST /_fake/control/<name>` (form field `id`), health at
- * `GET /_fake/health`.
+ * starts. Health at `GET /_fake/health`; test controls at `POST /_fake/control/<name>` with form
+ * field `id` (e.g. `endPeriod` with id=sub_…), `deliveryMode` with mode=held|immediate,
+ * `deliverHeld` with times and shuffle.
  */
 import { startFakeStripe } from './stripe';
 

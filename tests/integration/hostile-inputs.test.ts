@@ -130,6 +130,7 @@ function plainString(key: string, scope: string): fc.Arbitrary<string> {
 	if (/timeZone/.test(key)) return fc.constantFrom('Europe/Berlin', 'UTC', 'America/New_York');
 	if (/currency/.test(key)) return fc.constantFrom('EUR', 'USD');
 	if (/fee/.test(key)) return fc.constantFrom('60', '0');
+	if (key === 'price') return fc.constantFrom('12', '12.50');
 	if (/password/i.test(key)) return fc.constant(STRONG_PASSWORD);
 	if (/phone/.test(key)) return fc.constantFrom('', '+49 30 1234567');
 	if (/locationDetail/.test(key)) return fc.constant('https://meet.example.com/room');
@@ -456,6 +457,24 @@ const entries: Entry[] = [
 		name: 'manage page: unsubscribe',
 		path: (p) => `/m/${p.token}`,
 		handler: managePage.actions.unsubscribe!,
+		params: ['token']
+	},
+	{
+		name: 'manage page: payment portal',
+		path: (p) => `/m/${p.token}`,
+		handler: managePage.actions.portal!,
+		params: ['token']
+	},
+	{
+		name: 'manage page: cancel subscription',
+		path: (p) => `/m/${p.token}`,
+		handler: managePage.actions.endSubscription!,
+		params: ['token']
+	},
+	{
+		name: 'manage page: keep subscription',
+		path: (p) => `/m/${p.token}`,
+		handler: managePage.actions.keepSubscription!,
 		params: ['token']
 	},
 	{

@@ -262,6 +262,7 @@ const cases: Record<string, Case> = {
 	'billing.chart': { own: 'the caller’s own figures' },
 
 	'series.list': { own: 'lists the caller’s series' },
+	'series.paymentsBlocked': { own: 'whether the caller’s own account can take payments' },
 	'series.get': { foreign: (a) => [{ id: a.seriesId }] },
 	'series.create': { own: 'creates a series of the caller', input: seriesInput({ slug: '' }) },
 	'series.update': {
@@ -300,6 +301,16 @@ const cases: Record<string, Case> = {
 	'subscribers.offer': { public: 'the signed link in the waitlist offer email is the proof' },
 	'subscribers.payOffer': { public: 'the signed link in the waitlist offer email is the proof' },
 	'subscribers.list': { foreign: (a) => [{ seriesId: a.seriesId, q: '' }] },
+	'subscribers.mySubscription': {
+		public: 'the signed link in the subscriber’s email is the proof'
+	},
+	'subscribers.paymentPortal': { public: 'the signed link in the subscriber’s email is the proof' },
+	'subscribers.setMySubscriptionEnd': {
+		public: 'the signed link in the subscriber’s email is the proof'
+	},
+	// Here a free series' subscriber, who has nothing to end; payments-self-service.test.ts
+	// refuses another practitioner's paying one.
+	'subscribers.cancelSubscription': { foreign: (a) => [{ id: a.subscriberId }] },
 	'subscribers.remove': { foreign: (a) => [{ id: a.subscriberId }] },
 
 	'calendar.feedSettings': { own: 'the caller’s own feed settings' },

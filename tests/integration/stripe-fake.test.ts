@@ -122,7 +122,7 @@ async function submitForm(pageUrl: string, fields: Record<string, string> = {}):
 }
 
 beforeAll(async () => {
-	fake = await startFakeStripe();
+	fake = await startFakeStripe({ httpControls: true });
 	const { hostname, port, protocol } = new URL(fake.url);
 	stripe = new Stripe(fake.secretKey, {
 		host: hostname,
@@ -162,6 +162,18 @@ describe('the fake Stripe API', () => {
 			expect(error).toBeInstanceOf(Stripe.errors.StripeInvalidRequestError);
 			expect(error).toMatchObject({ statusCode: 404, code: 'resource_missing' });
 		}
+		await expect(stripe.accounts.retrieve(a.id, {}, { stripeAccount: b.id })).rejects.toMatchObject(
+			{
+				statusCode: 404
+			}
+		);
+		// The SDK's retrieve takes (id, params, options): options passed as params reach Stripe
+		// as an unknown query parameter, which Stripe refuses.
+		const asParams = { stripeAccount: a.id } as Stripe.PriceRetrieveParams;
+		await expect(stripe.prices.retrieve(price.id, asParams)).rejects.toMatchObject({
+			code: 'parameter_unknown',
+			param: 'stripeAccount'
+		});
 		const wrongKey = new Stripe('sk_test_wrong', {
 			host: '127.0.0.1',
 			port: fake.port,
@@ -354,6 +366,30 @@ describe('hosted pages and events', () => {
 		});
 	});
 
+	it('subscribes an existing customer when the session names one', async () => {
+		const a = await connected();
+		const price = await monthlyPrice(a.id);
+		const customer = await stripe.customers.create(
+			{ email: 'bo@example.com', metadata: { client: 'c7' } },
+			{ stripeAccount: a.id }
+		);
+		const session = await openSession(a.id, price.id, {
+			customer: customer.id,
+			customer_email: undefined
+		});
+		const paid = await fake.completeCheckout(session.id);
+		expect(paid.customer).toBe(customer.id);
+		expect(fake.objects(a.id).customers.size).toBe(1);
+		const sub = await stripe.subscriptions.retrieve(
+			String(paid.subscription),
+			{},
+			{
+				stripeAccount: a.id
+			}
+		);
+		expect(sub.customer).toBe(customer.id);
+	});
+
 	it('expires only open sessions, within Stripe’s expiry window, and never pays an expired one', async () => {
 		const a = await connected();
 		const price = await monthlyPrice(a.id);
@@ -486,5 +522,49 @@ describe('hosted pages and events', () => {
 			[2, 503],
 			[3, 200]
 		]);
+	});
+
+	it('tells the platform when an account disconnects, then refuses to act for it', async () => {
+		const a = await connected();
+		await fake.deauthorize(a.id);
+		expect(events()).toEqual([
+			expect.objectContaining({ type: 'account.application.deauthorized', account: a.id })
+		]);
+		const error = await stripe.products
+			.create({ name: 'P' }, { stripeAccount: a.id })
+			.catch((e: unknown) => e);
+		expect(error).toBeInstanceOf(Stripe.errors.StripePermissionError);
+		expect(error).toMatchObject({ statusCode: 403, code: 'account_invalid' });
+	});
+
+	it('runs its test controls over HTTP, for browser tests in another process', async () => {
+		const a = await connected();
+		const response = await fetch(`${fake.url}/_fake/control/completeOnboarding`, {
+			method: 'POST',
+			body: new URLSearchParams({ id: a.id })
+		});
+		expect(response.status).toBe(200);
+		expect(await stripe.accounts.retrieve(a.id)).toMatchObject({ charges_enabled: true });
+		expect(events().map((e) => e.type)).toEqual(['account.updated']);
+	});
+
+	it('shuffles the same way for the same seed', async () => {
+		const orders: number[][] = [];
+		for (const run of [1, 2]) {
+			const seeded = await startFakeStripe({
+				seed: 7,
+				webhookSecret: fake.webhookSecret,
+				webhookUrl: target.url,
+				deliveryMode: 'held'
+			});
+			const held = await Promise.all(
+				[1, 2, 3, 4].map((n) => seeded.sendEvent('test.event', null, { n, run }))
+			);
+			const made = await seeded.deliverHeld({ times: 2, shuffle: true });
+			orders.push(made.map((d) => held.findIndex((e) => e.id === d.eventId)));
+			await seeded.close();
+		}
+		expect(orders[0]).toEqual(orders[1]);
+		expect(orders[0]).not.toEqual([0, 0, 1, 1, 2, 2, 3, 3]);
 	});
 });

@@ -178,7 +178,11 @@ async function seedSeries(db: Db, ownerId: string, timeZone: string): Promise<vo
 			locationKind: item.locationKind,
 			locationDetail: item.locationDetail,
 			remind24h: true,
-			remind1h: true
+			remind1h: true,
+			pricing: 'free',
+			price: '',
+			currency: 'EUR',
+			billingInterval: 'month'
 		});
 		await db.update(series).set({ status: 'published' }).where(eq(series.id, id));
 		const people = Array.from({ length: item.people }, (_, n) => {

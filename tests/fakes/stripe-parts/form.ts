@@ -30,12 +30,10 @@ export class StripeApiError extends Error {
 	}
 }
 
-export function invalid(
-	message: string,
-	param?: string,
-	code = 'parameter_invalid'
-): StripeApiError {
-	return new StripeApiError(400, 'invalid_request_error', message, code, param);
+/** A 400 invalid_request_error; one about a parameter carries its name and a code. */
+export function invalid(message: string, param?: string, code?: string): StripeApiError {
+	const withCode = code ?? (param ? 'parameter_invalid' : undefined);
+	return new StripeApiError(400, 'invalid_request_error', message, withCode, param);
 }
 
 function decode(text: string): string {

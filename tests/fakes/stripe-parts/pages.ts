@@ -1,7 +1,7 @@
 /** The fake's hosted pages: plain HTML forms, no scripts, nothing loaded from elsewhere. */
 import type { FakeAccount, FakeCheckoutSession, FakePrice, FakeSubscription } from './types';
 
-export function escapeHtml(text: string): string {
+function escapeHtml(text: string): string {
 	return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 }
 
@@ -28,7 +28,7 @@ ${body}
 </html>`;
 }
 
-export function formatAmount(amount: number, currency: string): string {
+function formatAmount(amount: number, currency: string): string {
 	const digits = new Intl.NumberFormat('en', { style: 'currency', currency }).resolvedOptions()
 		.maximumFractionDigits;
 	return new Intl.NumberFormat('en', { style: 'currency', currency }).format(

@@ -8,6 +8,7 @@ import { emailDeliveries, outboxEmails, series, subscribers, users, type User } 
 import { messageIdFor, queueEmails } from '../email/deliveries';
 import { seriesEndedMessage } from '../email/templates';
 import { JOB_SCHEMA } from '../jobs/queues';
+import { endAccountSubscriptions } from '../payments/subscriptions';
 import { childrenFirst, ownedTables } from './owned-tables';
 import type { deleteAccountSchema } from './schemas';
 
@@ -47,8 +48,8 @@ async function tellSubscribersTheSeriesEnded(tx: Db, user: User): Promise<void> 
 
 /**
  * What is told or cancelled while the account's data still exists, in the deletion's transaction,
- * before its rows go. Paid series (Stripe: cancel the subscriptions) and Zoom (revoke the grant)
- * add their steps here, each queueing a job that carries only what it needs.
+ * before its rows go. Zoom (revoke the grant) adds its step here, queueing a job that carries only
+ * what it needs. (Stripe subscriptions end before the transaction: see deleteAccount.)
  */
 const beforeDeletion: ((tx: Db, user: User) => Promise<void>)[] = [tellSubscribersTheSeriesEnded];
 
@@ -106,6 +107,9 @@ export async function deleteAccount(
 	input: z.output<typeof deleteAccountSchema>
 ): Promise<void> {
 	await confirmPassword(db, userId, input.password, 'password');
+	// Outside the transaction: Stripe's webhooks about these cancellations would wait on its locks.
+	// Stripe out of reach throws here, and nothing is deleted.
+	await endAccountSubscriptions(db, userId);
 	await db.transaction(async (tx) => {
 		const [user] = await tx.select().from(users).where(eq(users.id, userId)).for('update');
 		if (!user) throw new TRPCError({ code: 'NOT_FOUND', message: 'This account is gone already.' });

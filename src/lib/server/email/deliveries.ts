@@ -5,6 +5,7 @@ import { config } from '../config';
 import type { Database, Db } from '../db';
 import { perDatabase } from '../db/per-database';
 import { emailDeliveries, type EmailDelivery } from '../db/schema';
+import { inParallel } from '../in-parallel';
 import { enqueueDeliveries, wakeEmailWorkers } from '../jobs/queues';
 import { keyedBatches } from '../keyed-batches';
 import { keepInOutbox, sendSmtp, usesOutbox, type Email } from './mailer';
@@ -357,23 +358,6 @@ async function recordFailure(
 		.where(stillOurs(row))
 		.returning({ status: emailDeliveries.status });
 	return { status: after?.status === 'failed' ? 'failed' : 'retry', error };
-}
-
-async function inParallel<T, R>(
-	items: T[],
-	limit: number,
-	run: (item: T) => Promise<R>
-): Promise<R[]> {
-	const results: R[] = new Array(items.length);
-	let next = 0;
-	const lanes = Array.from({ length: Math.min(limit, items.length) }, async () => {
-		while (next < items.length) {
-			const index = next++;
-			results[index] = await run(items[index]!);
-		}
-	});
-	await Promise.all(lanes);
-	return results;
 }
 
 /** As many sends at once as the SMTP pool has connections. */

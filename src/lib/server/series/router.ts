@@ -35,6 +35,11 @@ async function setOccurrenceStatus(
 export const seriesRouter = router({
 	list: authedProcedure.query(({ ctx }) => service.listSeries(ctx.db, ctx.user.id)),
 
+	/** Why paid series cannot be published now (null when they can): shown beside the price. */
+	paymentsBlocked: authedProcedure.query(({ ctx }) =>
+		service.publishingBlocked(ctx.db, ctx.user.id)
+	),
+
 	get: authedProcedure
 		.input(seriesId)
 		.query(({ ctx, input }) => service.getSeries(ctx.db, ctx.user.id, input.id)),

@@ -1,4 +1,11 @@
 import { z } from 'zod';
+import {
+	BILLING_INTERVALS,
+	currencyExponent,
+	fromMinorUnits,
+	isCurrencyCode,
+	toMinorUnits
+} from '../../money';
 import { count, localDate, localTime, text, timeZone } from '../../validation';
 
 export const slugPattern = /^[a-z0-9]+(-[a-z0-9]+)*$/;
@@ -38,9 +45,18 @@ export const seriesFields = z
 		locationKind: z.enum(['in_person', 'online']).default('in_person'),
 		locationDetail: text(500).default(''),
 		remind24h: checkbox.default(true),
-		remind1h: checkbox.default(true)
+		remind1h: checkbox.default(true),
+		pricing: z.enum(['free', 'paid']).default('free'),
+		/** In major units as typed ("12.50"); counts only when paid. */
+		price: text(20).default(''),
+		currency: text(3).toUpperCase().refine(isCurrencyCode, 'Choose a currency.').default('EUR'),
+		billingInterval: z.enum(BILLING_INTERVALS).default('month')
 	})
 	.superRefine((value, ctx) => {
+		if (value.pricing === 'paid' && isCurrencyCode(value.currency)) {
+			const problem = priceProblem(value.price, value.currency);
+			if (problem) ctx.addIssue({ code: 'custom', path: ['price'], message: problem });
+		}
 		if (!weekdaysOf(value).length)
 			ctx.addIssue({ code: 'custom', path: ['mon'], message: 'Choose at least one weekday.' });
 		if (
@@ -74,6 +90,36 @@ export const seriesFields = z
 	});
 
 export type SeriesFields = z.output<typeof seriesFields>;
+
+/** Stripe's largest unit amount: eight digits in minor units (999,999.99 in EUR). */
+export const MAX_PRICE_MINOR = 99_999_999;
+
+function priceProblem(price: string, currency: string): string | null {
+	const minor = toMinorUnits(price, currency);
+	if (minor === null) {
+		const exponent = currencyExponent(currency);
+		return exponent === 0
+			? `Enter a whole amount like 1500: ${currency} has no decimals.`
+			: `Enter an amount like 12 or ${fromMinorUnits(1250 * 10 ** (exponent - 2), currency)}.`;
+	}
+	if (minor === 0) return 'Enter a price above zero, or choose Free.';
+	if (minor > MAX_PRICE_MINOR) {
+		return `Enter at most ${fromMinorUnits(MAX_PRICE_MINOR, currency)} ${currency}.`;
+	}
+	return null;
+}
+
+/** The price columns of a series: all set when paid, all null when free. */
+export function priceOf(fields: SeriesFields) {
+	if (fields.pricing === 'free') {
+		return { priceMinor: null, currency: null, billingInterval: null };
+	}
+	return {
+		priceMinor: toMinorUnits(fields.price, fields.currency)!,
+		currency: fields.currency,
+		billingInterval: fields.billingInterval
+	};
+}
 
 const DAYS = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'] as const;
 

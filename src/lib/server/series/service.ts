@@ -13,7 +13,16 @@ import { notFound } from '../practice-errors';
 import { TRPCError } from '@trpc/server';
 import { fieldError } from '../trpc/errors';
 import { withinLocalDays } from '../local-days';
-import { weekdaysOf, type SeriesFields } from './schemas';
+import { connectedAccount, paymentsBlocked } from '../payments/accounts';
+import {
+	merchantOf,
+	paymentsRefusal,
+	retirePrice,
+	seriesPriceOnStripe,
+	type Merchant,
+	type PricedSeries
+} from '../payments/series-prices';
+import { priceOf, weekdaysOf, type SeriesFields } from './schemas';
 
 /** How far ahead occurrences exist; the hourly job keeps moving this window forward. */
 export const HORIZON_DAYS = 90;
@@ -35,9 +44,41 @@ function columnsFrom(fields: SeriesFields) {
 		capacity: fields.capacity,
 		locationKind: fields.locationKind,
 		locationDetail: fields.locationDetail,
-		reminderOffsets: [...(fields.remind24h ? [1440] : []), ...(fields.remind1h ? [60] : [])]
+		reminderOffsets: [...(fields.remind24h ? [1440] : []), ...(fields.remind1h ? [60] : [])],
+		...priceOf(fields)
 	};
 }
+
+type PriceTerms = Pick<SeriesRow, 'priceMinor' | 'currency' | 'billingInterval'>;
+
+const sameTerms = (a: PriceTerms, b: PriceTerms) =>
+	a.priceMinor === b.priceMinor &&
+	a.currency === b.currency &&
+	a.billingInterval === b.billingInterval;
+
+/** The row still has these terms: what was made on Stripe for them may be stored. */
+const stillPriced = (terms: PriceTerms) =>
+	and(
+		sql`${series.priceMinor} is not distinct from ${terms.priceMinor}`,
+		sql`${series.currency} is not distinct from ${terms.currency}`,
+		sql`${series.billingInterval} is not distinct from ${terms.billingInterval}`
+	);
+
+const priced = (row: SeriesRow): PricedSeries | null =>
+	row.priceMinor !== null && row.currency !== null && row.billingInterval !== null
+		? {
+				...row,
+				priceMinor: row.priceMinor,
+				currency: row.currency,
+				billingInterval: row.billingInterval
+			}
+		: null;
+
+const changedMeanwhile = () =>
+	new TRPCError({
+		code: 'CONFLICT',
+		message: 'This series was changed meanwhile, perhaps in another tab. Reload it and try again.'
+	});
 
 function slugify(title: string): string {
 	const base = title
@@ -145,7 +186,9 @@ async function ownedSeries(db: Db, ownerId: string, id: string) {
 
 /**
  * Saves new settings. When the schedule changed, upcoming dates that were not moved by hand are
- * dropped and laid out again from the new rule; past dates stay as they were.
+ * dropped and laid out again from the new rule; past dates stay as they were. A published paid
+ * series gets a new Stripe Price for new terms (made first, outside the transaction), and the old
+ * one is retired once the series points at the new one; a draft's Price waits for publishing.
  */
 export async function updateSeries(db: Db, ownerId: string, id: string, fields: SeriesFields) {
 	const before = await ownedSeries(db, ownerId, id);
@@ -158,18 +201,34 @@ export async function updateSeries(db: Db, ownerId: string, id: string, fields: 
 		before.occurrenceCount !== columns.occurrenceCount ||
 		before.durationMinutes !== columns.durationMinutes ||
 		intArray(before.weekdays) !== intArray(columns.weekdays);
+	const stripe = await stripeChanges(db, before, { ...before, ...columns });
 	try {
-		return await db.transaction(async (tx) => {
+		const updated = await db.transaction(async (tx) => {
 			const [row] = await tx
 				.update(series)
 				.set({
 					...columns,
+					...stripe.ids,
 					slug: fields.slug || before.slug,
 					updatedAt: new Date(),
 					...(rescheduled ? { materializedUntil: null } : {})
 				})
-				.where(eq(series.id, id))
+				.where(
+					and(
+						eq(series.id, id),
+						eq(series.status, before.status),
+						or(
+							sql`${series.stripePriceId} is not distinct from ${before.stripePriceId}`,
+							// The same change sent twice: the first already stored this Price.
+							'stripePriceId' in stripe.ids
+								? sql`${series.stripePriceId} is not distinct from ${stripe.ids.stripePriceId}`
+								: undefined
+						)
+					)
+				)
 				.returning();
+			if (!row) throw changedMeanwhile();
+			if (before.priceMinor !== null && row.priceMinor === null) await refuseWhilePaying(tx, id);
 			if (rescheduled) {
 				await tx
 					.delete(seriesOccurrences)
@@ -181,29 +240,112 @@ export async function updateSeries(db: Db, ownerId: string, id: string, fields: 
 							eq(seriesOccurrences.status, 'scheduled')
 						)
 					);
-				await materialize(tx, row!);
+				await materialize(tx, row);
 			}
-			return { id, slug: row!.slug, rescheduled };
+			return { id, slug: row.slug, rescheduled };
 		});
+		if (stripe.retire) await retirePrice(stripe.retire.merchant, stripe.retire.priceId);
+		return updated;
 	} catch (error) {
 		if (pgErrorCode(error) === UNIQUE_VIOLATION) throw slugTaken();
 		throw error;
 	}
 }
 
+/**
+ * What saving `after` takes on Stripe, done now: the ids to store with it, and a Price to retire
+ * once stored. New terms on a published series need payments to work; a new title alone is
+ * passed on to the Product when they do.
+ */
+async function stripeChanges(
+	db: Db,
+	before: SeriesRow,
+	after: SeriesRow
+): Promise<{
+	ids: { stripeProductId?: string; stripePriceId?: string | null };
+	retire: { merchant: Merchant; priceId: string } | null;
+}> {
+	const newTerms = !sameTerms(before, after);
+	const paid = priced(after);
+	if (!paid) {
+		if (!before.stripePriceId) return { ids: {}, retire: null };
+		const { merchant } = await merchantOf(db, before.ownerId);
+		const retire = merchant && { merchant, priceId: before.stripePriceId };
+		return { ids: { stripePriceId: null }, retire };
+	}
+	if (before.status !== 'published') return { ids: {}, retire: null };
+	if (!newTerms && (before.title === after.title || !before.stripeProductId)) {
+		return { ids: {}, retire: null };
+	}
+	const { merchant, blocked } = await merchantOf(db, before.ownerId);
+	if (!merchant) {
+		if (newTerms) throw paymentsRefusal(blocked, 'A published series can take a new price');
+		return { ids: {}, retire: null };
+	}
+	const made = await seriesPriceOnStripe(merchant, paid);
+	return {
+		ids: { stripeProductId: made.stripeProductId, stripePriceId: made.stripePriceId },
+		retire: made.replaced ? { merchant, priceId: made.replaced } : null
+	};
+}
+
+/** A series people pay for stays paid: making it free would leave them paying for nothing. */
+async function refuseWhilePaying(db: Db, seriesId: string) {
+	const [{ paying } = { paying: 0 }] = await db
+		.select({ paying: sql<number>`count(*)::int` })
+		.from(subscribers)
+		.where(
+			and(eq(subscribers.seriesId, seriesId), inArray(subscribers.payment, ['paid', 'past_due']))
+		);
+	if (paying > 0) {
+		const message = `${paying === 1 ? '1 person pays' : `${paying} people pay`} for this series: it can become free once no one does. Cancel their subscriptions first.`;
+		throw new TRPCError({ code: 'CONFLICT', message, cause: fieldError('pricing', message) });
+	}
+}
+
+/**
+ * Publishing a paid series first makes its Product and Price on the owner's connected account
+ * (outside any transaction), then stores them with the status, provided the price did not change
+ * meanwhile; if it did, the Stripe side is made again for the new price.
+ */
 export async function setSeriesStatus(
 	db: Db,
 	ownerId: string,
 	id: string,
 	status: SeriesRow['status']
 ) {
-	const [row] = await db
-		.update(series)
-		.set({ status, updatedAt: new Date() })
-		.where(and(eq(series.id, id), eq(series.ownerId, ownerId)))
-		.returning({ id: series.id, slug: series.slug, status: series.status });
-	if (!row) throw notFound('series');
-	return row;
+	for (let attempt = 0; attempt < 3; attempt++) {
+		const before = await ownedSeries(db, ownerId, id);
+		const paid = status === 'published' ? priced(before) : null;
+		let made: Awaited<ReturnType<typeof seriesPriceOnStripe>> | null = null;
+		let merchant: Merchant | null = null;
+		if (paid) {
+			const found = await merchantOf(db, ownerId);
+			if (!found.merchant) throw paymentsRefusal(found.blocked, 'A paid series can be published');
+			merchant = found.merchant;
+			made = await seriesPriceOnStripe(merchant, paid);
+		}
+		const [row] = await db
+			.update(series)
+			.set({
+				status,
+				updatedAt: new Date(),
+				...(made && { stripeProductId: made.stripeProductId, stripePriceId: made.stripePriceId })
+			})
+			.where(
+				and(
+					eq(series.id, id),
+					eq(series.ownerId, ownerId),
+					status === 'published' ? stillPriced(before) : undefined
+				)
+			)
+			.returning({ id: series.id, slug: series.slug, status: series.status });
+		if (row) {
+			if (merchant && made?.replaced) await retirePrice(merchant, made.replaced);
+			return row;
+		}
+	}
+	throw changedMeanwhile();
 }
 
 /**
@@ -236,6 +378,9 @@ export function listSeries(db: Db, ownerId: string) {
 			slug: series.slug,
 			title: series.title,
 			status: series.status,
+			priceMinor: series.priceMinor,
+			currency: series.currency,
+			billingInterval: series.billingInterval,
 			capacity: series.capacity,
 			timeZone: series.timeZone,
 			active: countOf('active'),
@@ -251,10 +396,15 @@ export function listSeries(db: Db, ownerId: string) {
 		.orderBy(desc(series.createdAt));
 }
 
-/** The series page: settings, upcoming dates and counts. */
+/** Why the practitioner's paid series cannot be published now, or null when they can be. */
+export async function publishingBlocked(db: Db, ownerId: string): Promise<string | null> {
+	return paymentsBlocked(await connectedAccount(db, ownerId));
+}
+
+/** The series page: settings, upcoming dates and counts, and whether payments work. */
 export async function getSeries(db: Db, ownerId: string, id: string) {
 	const row = await ownedSeries(db, ownerId, id);
-	const [occurrences, [counts]] = await Promise.all([
+	const [occurrences, [counts], blocked] = await Promise.all([
 		db
 			.select()
 			.from(seriesOccurrences)
@@ -268,9 +418,10 @@ export async function getSeries(db: Db, ownerId: string, id: string) {
 				pending: countOf('pending')
 			})
 			.from(series)
-			.where(eq(series.id, id))
+			.where(eq(series.id, id)),
+		publishingBlocked(db, ownerId)
 	]);
-	return { series: row, occurrences, counts: counts! };
+	return { series: row, occurrences, counts: counts!, paymentsBlocked: blocked };
 }
 
 async function ownedOccurrence(db: Db, ownerId: string, occurrenceId: string) {

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { Db } from '../db';
+import * as payments from '../payments/subscriptions';
 import { publishSpotsLeft, publishToUser } from '../realtime/publish';
 import { authedProcedure, publicProcedure, router } from '../trpc/init';
 import {
@@ -71,9 +72,28 @@ export const subscribersRouter = router({
 		.query(({ ctx, input }) => service.manageView(ctx.db, input.token)),
 
 	leave: publicProcedure.input(signedToken).mutation(async ({ ctx, input }) => {
+		await payments.endBeforeLeaving(ctx.db, input.token);
 		const result = await service.leaveByLink(ctx.db, input.token, ctx.origin);
 		announce(ctx.db, result.ownerId, result.seriesId);
 	}),
+
+	mySubscription: publicProcedure
+		.input(signedToken)
+		.query(({ ctx, input }) => payments.subscriptionByLink(ctx.db, input.token)),
+
+	/** Stripe's customer portal, coming back to the manage page. */
+	paymentPortal: publicProcedure.input(signedToken).mutation(async ({ ctx, input }) => ({
+		url: await payments.portalByLink(
+			ctx.db,
+			input.token,
+			`${ctx.origin}/m/${encodeURIComponent(input.token)}`
+		)
+	})),
+
+	/** The subscriber ends their subscription with the paid period (`end`), or keeps it. */
+	setMySubscriptionEnd: publicProcedure
+		.input(signedToken.extend({ end: z.boolean() }))
+		.mutation(({ ctx, input }) => payments.setEndByLink(ctx.db, input.token, input.end)),
 
 	unsubscribe: publicProcedure.input(signedToken).mutation(async ({ ctx, input }) => {
 		const row = await service.unsubscribeByLink(ctx.db, input.token);
@@ -86,7 +106,13 @@ export const subscribersRouter = router({
 			service.listSubscribers(ctx.db, ctx.user.id, input.seriesId, input.q)
 		),
 
+	/** Ends a subscriber's subscription with the period they paid for. */
+	cancelSubscription: authedProcedure
+		.input(subscriberId)
+		.mutation(({ ctx, input }) => payments.endForOwner(ctx.db, ctx.user.id, input.id)),
+
 	remove: authedProcedure.input(subscriberId).mutation(async ({ ctx, input }) => {
+		await payments.endBeforeRemoval(ctx.db, ctx.user.id, input.id);
 		const result = await service.removeSubscriber(ctx.db, ctx.user.id, input.id, ctx.origin);
 		announce(ctx.db, result.ownerId, result.seriesId);
 	})

@@ -801,7 +801,11 @@ export async function listSubscribers(db: Db, ownerId: string, seriesId: string,
 			status: subscribers.status,
 			arrival: subscribers.arrival,
 			unsubscribedAt: subscribers.unsubscribedAt,
-			createdAt: subscribers.createdAt
+			createdAt: subscribers.createdAt,
+			payment: subscribers.payment,
+			paidUntil: subscribers.paidUntil,
+			cancelAt: subscribers.cancelAt,
+			subscribed: sql<boolean>`${subscribers.stripeSubscriptionId} is not null`
 		})
 		.from(subscribers)
 		.where(

@@ -1,4 +1,6 @@
 import { fail, redirect } from '@sveltejs/kit';
+import { TRPCError } from '@trpc/server';
+import { getHTTPStatusCodeFromError } from '@trpc/server/http';
 import { z } from 'zod';
 import type { Actions, PageServerLoad } from './$types';
 import { PRACTICE } from '$lib/dependencies';
@@ -64,6 +66,21 @@ export const actions: Actions = {
 		return attemptButton(() =>
 			serverCaller(event).subscribers.remove({ id: input.data.subscriberId })
 		);
+	},
+	cancelSubscription: async (event) => {
+		const { input, confirmed } = await confirmable(event.request, subscriber);
+		if (!input.success) return fail(400, { problem: 'Choose a subscriber.' });
+		if (!confirmed) return { confirm: { action: 'cancelSubscription' as const, ...input.data } };
+		try {
+			const payment = await serverCaller(event).subscribers.cancelSubscription({
+				id: input.data.subscriberId
+			});
+			// Stripe's answer, shown before its webhook brings it to the list.
+			return { ended: { subscriberId: input.data.subscriberId, payment } };
+		} catch (error) {
+			if (!(error instanceof TRPCError)) throw error;
+			return fail(getHTTPStatusCodeFromError(error), { problem: error.message });
+		}
 	},
 	delete: async (event) => {
 		const caller = serverCaller(event);

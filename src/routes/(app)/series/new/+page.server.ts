@@ -9,16 +9,19 @@ import { serverCaller } from '$lib/server/trpc/router';
 
 const schema = zod4(seriesFields);
 
-export const load: PageServerLoad = async ({ locals }) => {
-	const user = locals.user!;
+export const load: PageServerLoad = async (event) => {
+	const user = event.locals.user!;
 	const initial = {
 		timeZone: user.timeZone,
 		startDate: todayIn(user.timeZone),
-		startTime: '18:00'
+		startTime: '18:00',
+		currency: user.currency
 	};
 	return {
 		form: await superValidate(initial, schema, { errors: false }),
-		timeZones: timeZoneChoices(user.timeZone)
+		timeZones: timeZoneChoices(user.timeZone),
+		currencies: Intl.supportedValuesOf('currency'),
+		paymentsBlocked: await serverCaller(event).series.paymentsBlocked()
 	};
 };
 

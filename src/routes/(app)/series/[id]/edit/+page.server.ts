@@ -2,6 +2,7 @@ import { redirect } from '@sveltejs/kit';
 import { superValidate } from 'sveltekit-superforms';
 import { zod4 } from 'sveltekit-superforms/adapters';
 import type { Actions, PageServerLoad } from './$types';
+import { fromMinorUnits } from '$lib/money';
 import { attempt, reject } from '$lib/server/forms';
 import { seriesFields, weekdayFields } from '$lib/server/series/schemas';
 import { timeZoneChoices } from '$lib/server/time-zones';
@@ -10,7 +11,9 @@ import { serverCaller } from '$lib/server/trpc/router';
 const schema = zod4(seriesFields);
 
 export const load: PageServerLoad = async (event) => {
-	const { series } = await serverCaller(event).series.get({ id: event.params.id });
+	const { series, paymentsBlocked } = await serverCaller(event).series.get({
+		id: event.params.id
+	});
 	const values = {
 		title: series.title,
 		slug: series.slug,
@@ -31,12 +34,21 @@ export const load: PageServerLoad = async (event) => {
 		locationKind: series.locationKind,
 		locationDetail: series.locationDetail,
 		remind24h: series.reminderOffsets.includes(1440),
-		remind1h: series.reminderOffsets.includes(60)
+		remind1h: series.reminderOffsets.includes(60),
+		pricing: series.priceMinor === null ? ('free' as const) : ('paid' as const),
+		price:
+			series.priceMinor === null || series.currency === null
+				? ''
+				: fromMinorUnits(series.priceMinor, series.currency),
+		currency: series.currency ?? event.locals.user!.currency,
+		billingInterval: series.billingInterval ?? ('month' as const)
 	};
 	return {
 		series,
 		form: await superValidate(values, schema),
-		timeZones: timeZoneChoices(series.timeZone)
+		timeZones: timeZoneChoices(series.timeZone),
+		currencies: Intl.supportedValuesOf('currency'),
+		paymentsBlocked
 	};
 };
 
