@@ -340,10 +340,10 @@ describe('thirty visitors paying for ten places at once', () => {
 		expect(await purposesOf(waiting.email)).toContain('place-gone');
 		// Later signups find the series full and get no Checkout.
 		expect((await signUpPaid(db, paid.slug, 200)).checkoutUrl).toBeNull();
-		const [{ n }] = await db.execute<{ n: number }>(
+		const [count] = await db.execute<{ n: number }>(
 			sql`select count(*)::int as n from ${subscribers} where series_id = ${paid.id} and status in ('active', 'held')`
 		);
-		expect(n).toBe(10);
+		expect(count!.n).toBe(10);
 	});
 });
 

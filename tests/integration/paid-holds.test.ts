@@ -61,8 +61,8 @@ async function fullWithWaitlist() {
 
 function offerPageAction(slug: string, token: string) {
 	return answerOf(() =>
-		payPage.actions.default(
-			requestEvent({ path: `/s/${slug}/pay/${token}`, params: { slug, token }, form: {} })
+		payPage.actions.default!(
+			requestEvent({ path: `/s/${slug}/pay/${token}`, params: { slug, token }, form: {} }) as never
 		)
 	);
 }
@@ -88,7 +88,10 @@ describe('a place kept while paying', () => {
 
 		const token = await offerToken(paid.slug, secondEmail);
 		const shown = await payPage.load(
-			requestEvent({ path: `/s/${paid.slug}/pay/${token}`, params: { slug: paid.slug, token } })
+			requestEvent({
+				path: `/s/${paid.slug}/pay/${token}`,
+				params: { slug: paid.slug, token }
+			}) as never
 		);
 		expect(shown!.offer.state).toBe('open');
 		const answer = await offerPageAction(paid.slug, token);
@@ -178,7 +181,10 @@ describe('an offer on a paid series', () => {
 		// The lapsed link says so and opens no Checkout.
 		const token = await offerToken(paid.slug, secondEmail);
 		const shown = await payPage.load(
-			requestEvent({ path: `/s/${paid.slug}/pay/${token}`, params: { slug: paid.slug, token } })
+			requestEvent({
+				path: `/s/${paid.slug}/pay/${token}`,
+				params: { slug: paid.slug, token }
+			}) as never
 		);
 		expect(shown!.offer.state).toBe('lapsed');
 		const refused = await offerPageAction(paid.slug, token);
@@ -213,7 +219,7 @@ describe('an offer on a paid series', () => {
 		for (const token of [manageToken, `${second.id}.forged-signature-forged-signature`]) {
 			const params = { slug: paid.slug, token };
 			const shown = await answerOf(() =>
-				payPage.load(requestEvent({ path: `/s/${paid.slug}/pay/${token}`, params }))
+				payPage.load(requestEvent({ path: `/s/${paid.slug}/pay/${token}`, params }) as never)
 			);
 			expect(shown.status).toBe(404);
 			const pressed = await offerPageAction(paid.slug, token);

@@ -90,12 +90,12 @@ describe('a paid signup', () => {
 	it('answers the page’s form with a 303 to Checkout, which works without JavaScript', async () => {
 		const paid = await paidSeries(db, fake, 5);
 		const answer = await answerOf(() =>
-			seriesPage.actions.default(
+			seriesPage.actions.default!(
 				requestEvent({
 					path: `/s/${paid.slug}`,
 					params: { slug: paid.slug },
 					form: { name: 'Form Payer', email: 'form-payer@example.com', consent: 'on' }
-				})
+				}) as never
 			)
 		);
 		expect(answer.status).toBe(303);

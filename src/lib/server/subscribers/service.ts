@@ -2,7 +2,7 @@ import { TRPCError } from '@trpc/server';
 import { and, asc, eq, gt, ilike, inArray, like, lt, or, sql } from 'drizzle-orm';
 import type Stripe from 'stripe';
 import type { z } from 'zod';
-import { formatMoney } from '../../money';
+import { formatPrice } from '../../money';
 import { hitEach, limits } from '../auth/rate-limit';
 import { datePreferencesOf } from '../account/date-preferences';
 import type { Client } from '../auth/session';
@@ -70,9 +70,7 @@ function priceOf(row: SeriesRow) {
 /** "€12.00 per month", for emails. */
 function priceText(row: SeriesRow): string {
 	const price = priceOf(row);
-	if (!price) return '';
-	const per = price.interval === 'month' ? 'per month' : 'every 4 weeks';
-	return `${formatMoney(price.minor, price.currency)} ${per}`;
+	return price ? formatPrice(price.minor, price.currency, price.interval) : '';
 }
 
 /** Why a paid series takes no signups now (its practitioner cannot take payments), else null. */
