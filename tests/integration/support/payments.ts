@@ -33,14 +33,13 @@ export async function usePayments(
 
 /**
  * A practitioner with a connected account that finished onboarding, and a published series of
- * theirs at €12.00 a month, its Product and Price made on their account.
+ * theirs at €12.00 a month: published as the series form does, which makes its Product and Price
+ * on their account.
  */
 export async function paidSeries(db: Database, fake: FakeStripe, capacity: number) {
 	const practitioner = await signedUpPractitioner(db);
 	const api = await practitioner.browser.api();
-	const created = await publishedSeries(api, { capacity });
-	const stripe = stripeApi()!;
-	const account = await stripe.accounts.create({
+	const account = await stripeApi()!.accounts.create({
 		type: 'standard',
 		country: 'DE',
 		email: practitioner.email
@@ -52,28 +51,20 @@ export async function paidSeries(db: Database, fake: FakeStripe, capacity: numbe
 		chargesEnabled: true,
 		detailsSubmitted: true
 	});
-	const on = { stripeAccount: account.id };
-	const product = await stripe.products.create({ name: 'Evening yoga' }, on);
-	const price = await stripe.prices.create(
-		{ product: product.id, unit_amount: 1200, currency: 'eur', recurring: { interval: 'month' } },
-		on
-	);
-	await db
-		.update(series)
-		.set({
-			priceMinor: 1200,
-			currency: 'EUR',
-			billingInterval: 'month',
-			stripeProductId: product.id,
-			stripePriceId: price.id
-		})
-		.where(eq(series.id, created.id));
+	const created = await publishedSeries(api, {
+		capacity,
+		pricing: 'paid',
+		price: '12',
+		currency: 'EUR',
+		billingInterval: 'month'
+	});
+	const [row] = await db.select().from(series).where(eq(series.id, created.id));
 	return {
 		...created,
 		api,
 		accountId: account.id,
 		ownerId: practitioner.user.id,
-		priceId: price.id
+		priceId: row!.stripePriceId!
 	};
 }
 
