@@ -3,7 +3,7 @@
  * the minute's clock that asks Stripe to end it first), and the waitlist on a paid series, whose
  * first person is offered the freed place for 24 hours, then the next.
  */
-import { and, eq, like, sql } from 'drizzle-orm';
+import { and, eq, sql } from 'drizzle-orm';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { Database } from '../../src/lib/server/db';
 import { emailDeliveries, subscribers } from '../../src/lib/server/db/schema';

@@ -3,7 +3,7 @@
  * it (whatever order they come in), and the practitioner's account as the only one trusted.
  * The app is served over HTTP and the fake Stripe delivers its signed events to it.
  */
-import { and, eq, like, sql } from 'drizzle-orm';
+import { eq } from 'drizzle-orm';
 import Stripe from 'stripe';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { Database } from '../../src/lib/server/db';
