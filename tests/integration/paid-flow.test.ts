@@ -108,7 +108,7 @@ describe('a paid subscription’s events', () => {
 			{ status: 'active', payment: 'paid', cancelAtPeriodEnd: null },
 			{ status: 'active', payment: 'paid', cancelAtPeriodEnd: null },
 			{ status: 'active', payment: 'paid', cancelAtPeriodEnd: true },
-			{ status: 'left', payment: 'canceled', cancelAtPeriodEnd: true }
+			{ status: 'left', payment: 'canceled', cancelAtPeriodEnd: null }
 		];
 		const sessions = [sessionIdOf(inOrder.checkoutUrl!), sessionIdOf(shuffled.checkoutUrl!)];
 
@@ -183,7 +183,7 @@ describe('a paid subscription’s events', () => {
 			subscription: true,
 			customer: true,
 			paidUntilIsPeriodEnd: true,
-			cancelAtPeriodEnd: true
+			cancelAtPeriodEnd: null
 		});
 		// Read from Stripe, every event told of a subscription already over: the one email still
 		// true is that it ended, sent once.

@@ -24,6 +24,7 @@ import { keyedBatches, type ItemOutcome } from '../keyed-batches';
 import { pgErrorCode } from '../pg-errors';
 import { connectedAccount, paymentsBlocked } from '../payments/accounts';
 import { stripeApi, unlessMissing } from '../payments/stripe';
+import { paymentOfSubscription } from '../payments/subscriptions';
 import { notFound } from '../practice-errors';
 import { publishSpotsLeft, publishToUser } from '../realtime/publish';
 import { icsCalendar } from '../series/ics';
@@ -1149,13 +1150,6 @@ export type SubscriptionEffects = {
 	afterCommit: (effect: () => void) => void;
 };
 
-const LIVE: ReadonlySet<Stripe.Subscription.Status> = new Set([
-	'active',
-	'trialing',
-	'past_due',
-	'unpaid'
-]);
-const ENDED: ReadonlySet<Stripe.Subscription.Status> = new Set(['canceled', 'incomplete_expired']);
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 /** The subscriber a subscription is for, when the account it came from is their practitioner's. */
@@ -1214,21 +1208,13 @@ export async function applySubscription(
 	const [current] = await tx.select().from(subscribers).where(eq(subscribers.id, subscriberId));
 	const ours = current!.stripeSubscriptionId === subscription.id;
 	const placed = current!.status === 'active' || current!.status === 'held';
-	const periodEnd = subscription.items.data[0]?.current_period_end;
-	const paidUntil = periodEnd ? new Date(periodEnd * 1000) : null;
-	const ids = {
+	const { payment, paidUntil, cancelAt } = paymentOfSubscription(subscription);
+	const billing = {
 		stripeCustomerId:
 			typeof subscription.customer === 'string' ? subscription.customer : subscription.customer.id,
-		stripeSubscriptionId: subscription.id
-	};
-	const billing = {
-		...ids,
+		stripeSubscriptionId: subscription.id,
 		paidUntil,
-		cancelAt: subscription.cancel_at
-			? new Date(subscription.cancel_at * 1000)
-			: subscription.cancel_at_period_end
-				? paidUntil
-				: null,
+		cancelAt,
 		updatedAt: new Date()
 	};
 	const origin = appOrigin();
@@ -1241,7 +1227,7 @@ export async function applySubscription(
 		return updated!;
 	};
 	let result: SubscriberRow | null = null;
-	if (LIVE.has(subscription.status)) {
+	if (payment === 'paid' || payment === 'past_due') {
 		if (!placed && ours) {
 			// They left while it still runs: their leaving is what counts; the cancellation follows.
 			return null;
@@ -1254,8 +1240,6 @@ export async function applySubscription(
 			await refuseLatePayment(tx, stripe, accountId, row, current!, subscription);
 			return current!;
 		}
-		const payment =
-			subscription.status === 'past_due' || subscription.status === 'unpaid' ? 'past_due' : 'paid';
 		const arrival = current!.arrival ?? Number((await nextArrivals(tx, 1))[0]);
 		result = await set({
 			status: 'active',
@@ -1269,12 +1253,12 @@ export async function applySubscription(
 			const dates = await upcoming(tx, row.id, 12);
 			await queueEmail(tx, await welcomeEmail(tx, origin, row, dates, result, false));
 		}
-	} else if (ENDED.has(subscription.status)) {
+	} else if (payment === 'canceled') {
 		// An older subscription's end says nothing about a place they hold now, unless it is the
 		// one their kept place was waiting for.
 		if (!ours && current!.status !== 'held') return null;
 		result = await set({
-			payment: 'canceled',
+			payment,
 			holdUntil: null,
 			...(placed && { status: 'left', leftAt: new Date() })
 		});
