@@ -62,6 +62,7 @@ export async function paidSeries(db: Database, fake: FakeStripe, capacity: numbe
 	return {
 		...created,
 		api,
+		browser: practitioner.browser,
 		accountId: account.id,
 		ownerId: practitioner.user.id,
 		priceId: row!.stripePriceId!
