@@ -166,6 +166,13 @@ async function makeSeriesPrice({ stripe, stripeAccount }: Merchant, series: Pric
 /**
  * Stops a replaced Price from taking new subscriptions; those on it go on. Done after the series
  * points elsewhere, so a failure leaves only an unused Price active: it is logged, not shown.
+ *
+ * Not called for a Price made for a save that then failed (slug taken, changed meanwhile): the
+ * same terms saved at the same moment from another tab get that very Price (same idempotency
+ * key) and may be about to store it, and nothing short of holding the series row across the
+ * Stripe call (which webhook handlers need) tells us they are not. Retiring it then would leave
+ * the series on a Price that takes no signups; left active it is unused, as nothing pays by a
+ * Price the series does not store, and saving those terms again takes it back.
  */
 export async function retirePrice({ stripe, stripeAccount }: Merchant, priceId: string) {
 	try {
