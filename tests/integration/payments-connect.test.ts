@@ -384,7 +384,7 @@ describe('letting go of the account', () => {
 	});
 
 	it('disconnected here: the account stays on record for what runs on it; paid series say why they take no signups', async () => {
-		const { api, user, accountId, rows, before } = await practitionerWithPaidSeries();
+		const { api, browser, user, accountId, rows, before } = await practitionerWithPaidSeries();
 		await fake.completeOnboarding(accountId);
 		await waitFor('the account to take payments', async () =>
 			Boolean((await connectedAccount(db, user.id))?.chargesEnabled)
@@ -398,8 +398,14 @@ describe('letting go of the account', () => {
 		});
 		expect(await rows()).toEqual(before);
 		const status = await api.payments.status();
-		expect(status).toMatchObject({ configured: true, account: null });
+		expect(status).toMatchObject({ configured: true, account: null, disconnected: true });
 		expect(status.paymentsBlocked).toMatch(/has disconnected their Stripe account/);
+		const html = await fetch(`${app.origin}/settings/payments`, {
+			headers: { cookie: `sb_auth=${browser.token}`, accept: 'text/html' }
+		}).then((page) => page.text());
+		expect(html.replace(/\s+/g, ' ')).toContain(
+			'Connecting again continues with the same Stripe account.'
+		);
 		expect(await api.series.paymentsBlocked()).toMatch(/has disconnected/);
 		expect(await merchantOf(db, user.id)).toMatchObject({ merchant: null });
 		expect(await merchantOf(db, user.id, { existing: true })).toMatchObject({

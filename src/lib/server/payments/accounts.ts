@@ -42,6 +42,8 @@ export async function paymentsStatus(db: Db, userId: string) {
 			requirementsDue: connected.requirementsDue,
 			disabledReason: connected.disabledReason
 		},
+		/** Connecting again continues with this account. */
+		disconnected: Boolean(row?.disconnectedAt),
 		paymentsBlocked: paymentsBlocked(row)
 	};
 }
