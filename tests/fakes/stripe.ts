@@ -192,7 +192,8 @@ export async function startFakeStripe(options: FakeStripeOptions = {}): Promise<
 			throw new StripeApiError(
 				403,
 				'invalid_request_error',
-				`The provided key does not have access to account '${stripeAccount}' (or that account does not exist). Application access may have been revoked.`,
+				// Stripe's own wording, with the key's last characters in it.
+				`The provided key '${secretKey.slice(0, 8)}${'*'.repeat(24)}${secretKey.slice(-4)}' does not have access to account '${stripeAccount}' (or that account does not exist). Application access may have been revoked.`,
 				'account_invalid'
 			);
 		}

@@ -16,15 +16,17 @@ import {
 	series,
 	stripeAccounts,
 	stripeEvents,
+	stripeRevokedAccounts,
 	subscribers,
 	users
 } from '../../src/lib/server/db/schema';
-import { connectedAccount, paymentsBlocked } from '../../src/lib/server/payments/accounts';
+import { connectedAccount, merchantOf } from '../../src/lib/server/payments/accounts';
 import { attachRealtime } from '../../src/lib/server/realtime/attach';
 import { registerRealtimeServer, type RealtimeServer } from '../../src/lib/server/realtime/publish';
 import { startFakeStripe, type FakeStripe } from '../fakes/stripe';
 import { startApp, type App } from './support/app-server';
 import { signedUpPractitioner } from './support/browser';
+import { failure } from './support/errors';
 import { useTestDatabase } from './support/database';
 import { publishedSeries, signUpAndConfirm } from './support/series';
 import { waitFor } from './support/wait';
@@ -360,7 +362,7 @@ async function practitionerWithPaidSeries() {
 }
 
 describe('letting go of the account', () => {
-	it('deauthorized in Stripe: the account is forgotten; series and subscribers stay', async () => {
+	it('deauthorized in Stripe: the account is forgotten, and the series lose the Product and Price made on it', async () => {
 		const { user, accountId, rows, before } = await practitionerWithPaidSeries();
 
 		await fake.deauthorize(accountId);
@@ -370,25 +372,82 @@ describe('letting go of the account', () => {
 			status: 200
 		});
 		expect(await connectedAccount(db, user.id)).toBeNull();
-		expect(await rows()).toEqual(before);
-		expect(paymentsBlocked(null)).toMatch(/has not connected/);
+		expect(await db.select().from(stripeRevokedAccounts)).toContainEqual(
+			expect.objectContaining({ accountId })
+		);
+		// Out of reach on that account: the next publish or price change makes them on the next one.
+		expect(await rows()).toEqual({
+			...before,
+			series: before.series.map((row) => ({ ...row, stripeProductId: null, stripePriceId: null }))
+		});
+		expect(await merchantOf(db, user.id, { existing: true })).toMatchObject({ merchant: null });
 	});
 
-	it('disconnected here: the same, and paid series say why they take no signups', async () => {
-		const { api, user, rows, before } = await practitionerWithPaidSeries();
+	it('disconnected here: the account stays on record for what runs on it; paid series say why they take no signups', async () => {
+		const { api, browser, user, accountId, rows, before } = await practitionerWithPaidSeries();
+		await fake.completeOnboarding(accountId);
+		await waitFor('the account to take payments', async () =>
+			Boolean((await connectedAccount(db, user.id))?.chargesEnabled)
+		);
 
 		expect(await api.payments.disconnect()).toEqual({ disconnected: true });
 
-		expect(await connectedAccount(db, user.id)).toBeNull();
+		expect(await connectedAccount(db, user.id)).toMatchObject({
+			accountId,
+			disconnectedAt: expect.any(Date)
+		});
 		expect(await rows()).toEqual(before);
 		const status = await api.payments.status();
-		expect(status).toMatchObject({ configured: true, account: null });
-		expect(status.paymentsBlocked).toMatch(/has not connected a Stripe account/);
+		expect(status).toMatchObject({ configured: true, account: null, disconnected: true });
+		expect(status.paymentsBlocked).toMatch(/has disconnected their Stripe account/);
+		const html = await fetch(`${app.origin}/settings/payments`, {
+			headers: { cookie: `sb_auth=${browser.token}`, accept: 'text/html' }
+		}).then((page) => page.text());
+		expect(html.replace(/\s+/g, ' ')).toContain(
+			'Connecting again continues with the same Stripe account.'
+		);
+		expect(await api.series.paymentsBlocked()).toMatch(/has disconnected/);
+		expect(await merchantOf(db, user.id)).toMatchObject({ merchant: null });
+		expect(await merchantOf(db, user.id, { existing: true })).toMatchObject({
+			merchant: { stripeAccount: accountId }
+		});
+		expect(await api.payments.disconnect()).toEqual({ disconnected: false });
 	});
 
-	it('connecting again after Stripe access was removed makes a new account, not the revoked one', async () => {
+	it('connecting again after disconnecting continues with the same account', async () => {
+		const { api, user, accountId } = await connectedPractitioner();
+		await fake.completeOnboarding(accountId);
+		await api.payments.disconnect();
+		const made = fake.requests.filter((r) => r.path === '/v1/accounts').length;
+
+		const { url } = await api.payments.connect();
+
+		expect(url).toMatch(`${fake.url}/_fake/onboarding/`);
+		expect(fake.requests.filter((r) => r.path === '/v1/accounts')).toHaveLength(made);
+		expect(fake.requests.findLast((r) => r.path === '/v1/account_links')!.body).toMatchObject({
+			account: accountId
+		});
+		expect(await connectedAccount(db, user.id)).toMatchObject({ accountId, disconnectedAt: null });
+		expect((await api.payments.status()).paymentsBlocked).toBeNull();
+	});
+
+	it('an expired onboarding link of a disconnected account does not connect it again', async () => {
+		const { api, browser, user } = await connectedPractitioner();
+		await api.payments.disconnect();
+
+		const again = await fetch(`${app.origin}/settings/payments/refresh`, {
+			redirect: 'manual',
+			headers: { cookie: `sb_auth=${browser.token}` }
+		});
+
+		expect(again.headers.get('location')).toBe('/settings/payments');
+		expect(await connectedAccount(db, user.id)).toMatchObject({ disconnectedAt: expect.any(Date) });
+	});
+
+	it('connecting again after Stripe access was removed makes a new account, not the revoked one, even with the event record pruned', async () => {
 		const { api, user, accountId } = await connectedPractitioner();
 		await fake.deauthorize(accountId);
+		await db.delete(stripeEvents).where(eq(stripeEvents.accountId, accountId));
 
 		await api.payments.connect();
 
@@ -397,16 +456,17 @@ describe('letting go of the account', () => {
 		expect(fakeAccountsOf(user.id).map((account) => account.id)).toEqual([accountId, again]);
 	});
 
-	it('connecting again with a changed email address makes an account for the new address', async () => {
-		const { browser, api, user } = await connectedPractitioner();
-		await api.payments.disconnect();
+	it('connecting again with a changed email address after access was removed makes an account for the new address', async () => {
+		const { browser, user, accountId } = await connectedPractitioner();
+		await fake.deauthorize(accountId);
 		const moved = `moved-${user.id}@example.com`;
 		await db.update(users).set({ email: moved }).where(eq(users.id, user.id));
 
 		await (await browser.api()).payments.connect();
 
-		const { accountId } = (await connectedAccount(db, user.id))!;
-		expect(fake.objects().accounts.get(accountId)).toMatchObject({ email: moved });
+		const again = (await connectedAccount(db, user.id))!.accountId;
+		expect(again).not.toBe(accountId);
+		expect(fake.objects().accounts.get(again)).toMatchObject({ email: moved });
 	});
 
 	it('another practitioner’s disconnect, check or connect leaves this account alone', async () => {
@@ -420,9 +480,56 @@ describe('letting go of the account', () => {
 		await api.payments.connect();
 
 		expect(await connectedAccount(db, first.user.id)).toMatchObject({
-			accountId: first.accountId
+			accountId: first.accountId,
+			disconnectedAt: null
 		});
 		expect((await connectedAccount(db, second.user.id))!.accountId).not.toBe(first.accountId);
+	});
+});
+
+describe('Stripe failing while connecting', () => {
+	it('Connect says Stripe refused, with a reference and none of Stripe’s words', async () => {
+		const { api, user } = await connectedPractitioner();
+		fake.failNext('POST', '/v1/account_links', {
+			status: 400,
+			error: { type: 'invalid_request_error', message: 'Secret internal detail from Stripe' }
+		});
+
+		const refused = await failure(api.payments.connect());
+
+		expect(refused.code).toBe('BAD_GATEWAY');
+		expect(refused.message).toMatch(
+			/^Stripe refused to open Stripe’s onboarding, so .*\(ref \w+\)\.$/
+		);
+		expect(refused.message).not.toContain('Secret internal detail');
+		expect(await connectedAccount(db, user.id)).toMatchObject({ disconnectedAt: null });
+	});
+
+	it('coming back or an expired link while Stripe fails goes back to Settings, which says so', async () => {
+		const { browser, accountId } = await connectedPractitioner();
+		const cookie = `sb_auth=${browser.token}`;
+		const failing = { status: 400, error: { type: 'invalid_request_error', message: 'Nope' } };
+		fake.failNext('GET', `/v1/accounts/${accountId}`, failing);
+		const back = await fetch(`${app.origin}/settings/payments/return`, {
+			redirect: 'manual',
+			headers: { cookie }
+		});
+		fake.failNext('POST', '/v1/account_links', failing);
+		const again = await fetch(`${app.origin}/settings/payments/refresh`, {
+			redirect: 'manual',
+			headers: { cookie }
+		});
+
+		for (const answer of [back, again]) {
+			expect(answer.status).toBe(303);
+			expect(answer.headers.get('location')).toBe('/settings/payments?failed');
+		}
+		const page = await fetch(`${app.origin}/settings/payments?failed`, {
+			headers: { cookie, accept: 'text/html' }
+		});
+		expect(await page.text()).toContain(
+			'Stripe could not be asked just now, so nothing changed here.'
+		);
 	});
 });
 

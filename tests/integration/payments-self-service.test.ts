@@ -9,6 +9,7 @@ import Stripe from 'stripe';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Database } from '../../src/lib/server/db';
 import { stripeAccounts, subscribers, users } from '../../src/lib/server/db/schema';
+import { portalByLink } from '../../src/lib/server/payments/subscriptions';
 import { subscriberLinks } from '../../src/lib/server/subscribers/service';
 import { startFakeStripe, type FakeStripe } from '../fakes/stripe';
 import { startApp, type App } from './support/app-server';
@@ -208,6 +209,34 @@ describe('the manage page of a paying subscriber', () => {
 			cancel_at_period_end: true
 		});
 	});
+
+	it('who left cannot take their subscription back: no button, and the old link’s keep is refused', async () => {
+		const [, ben] = practice.people;
+		const [row] = await db.select().from(subscribers).where(eq(subscribers.id, ben!.id));
+		expect(row!.status).toBe('left');
+		// As the webhook writes it.
+		await db
+			.update(subscribers)
+			.set({ cancelAt: new Date('2099-03-01T12:00:00Z') })
+			.where(eq(subscribers.id, ben!.id));
+		expect(await wordsOf(await request(`/m/${ben!.token}`))).not.toContain('Keep my subscription');
+
+		const answer = await request(`/m/${ben!.token}?/keepSubscription`, {});
+
+		expect(answer.status).toBe(400);
+		expect(await wordsOf(answer)).toContain('You have left this series');
+		expect((await subscriptionOn(practice, ben!.subscriptionId)).cancel_at_period_end).toBe(true);
+	});
+
+	it('two portal pages asked within a minute for different return addresses are two requests to Stripe', async () => {
+		const [ana] = practice.people;
+		const first = await portalByLink(db, ana!.token, `${ORIGIN}/m/${ana!.token}`);
+		const second = await portalByLink(db, ana!.token, `${ORIGIN}/m/${ana!.token}?from=mail`);
+		const [a, b] = fake.requests.filter((r) => r.path === '/v1/billing_portal/sessions').slice(-2);
+		expect([a!.status, b!.status]).toEqual([200, 200]);
+		expect(a!.idempotencyKey).not.toBe(b!.idempotencyKey);
+		expect(first).not.toBe(second);
+	});
 });
 
 describe('without Stripe', () => {
@@ -226,14 +255,58 @@ describe('without Stripe', () => {
 		expect(words).not.toContain('Cancel my subscription');
 	});
 
-	it('the practitioner disconnected Stripe: a plain sentence, no buttons', async () => {
-		await db.delete(stripeAccounts).where(eq(stripeAccounts.userId, practice.user.id));
+	it('the practitioner removed Sessionboard’s access in Stripe: a plain sentence, no buttons', async () => {
+		await fake.deauthorize(practice.accountId);
+		expect(
+			await db.select().from(stripeAccounts).where(eq(stripeAccounts.userId, practice.user.id))
+		).toEqual([]);
 		const [ana] = practice.people;
 		const words = await wordsOf(await request(`/m/${ana!.token}`));
 		expect(words).toContain('no longer connected to Sessionboard');
 		expect(words).not.toContain('Manage payment and invoices');
 		expect(words).not.toContain('Cancel my subscription');
 	});
+});
+
+describe('after the practitioner disconnected Stripe here', () => {
+	it('the subscriber can still manage and cancel their running subscription', async () => {
+		const practice = await payingPractice('Rhea', 1);
+		await practice.api.payments.disconnect();
+		const [ana] = practice.people;
+
+		const words = await wordsOf(await request(`/m/${ana!.token}`));
+		expect(words).toContain('Manage payment and invoices');
+		expect(words).toContain('Cancel my subscription');
+		await request(`/m/${ana!.token}?/endSubscription`, { confirmed: 'yes' });
+
+		expect((await subscriptionOn(practice, ana!.subscriptionId)).cancel_at_period_end).toBe(true);
+	}, 60_000);
+});
+
+describe('Stripe refusing', () => {
+	it('an account whose access was removed (webhook not yet here) is named plainly, never with Stripe’s words or key', async () => {
+		const practice = await payingPractice('Sam', 1);
+		const [ana] = practice.people;
+		fake.setDeliveryMode('held');
+		try {
+			await fake.deauthorize(practice.accountId);
+			for (const [action, fields] of [
+				['endSubscription', { confirmed: 'yes' }],
+				['portal', {}]
+			] as const) {
+				const answer = await request(`/m/${ana!.token}?/${action}`, fields);
+				expect([action, answer.status]).toEqual([action, 400]);
+				const words = await wordsOf(answer);
+				expect(words).toContain('cannot be reached from Sessionboard any more');
+				expect(words).toContain('Stripe dashboard');
+				expect(words).not.toContain('does not have access');
+				expect(words).not.toContain(fake.secretKey.slice(-4));
+			}
+		} finally {
+			fake.setDeliveryMode('immediate');
+			await fake.deliverHeld();
+		}
+	}, 60_000);
 });
 
 describe('the practitioner', () => {
@@ -286,7 +359,9 @@ describe('the practitioner', () => {
 			error: { type: 'invalid_request_error', message: 'This subscription cannot be cancelled.' }
 		});
 		const refused = await failure(practice.api.subscribers.remove({ id: ben!.id }));
-		expect(refused.message).toContain('This subscription cannot be cancelled.');
+		expect(refused.message).toMatch(
+			/^Stripe refused to cancel their subscription, so nobody was removed \(ref \w+\)\.$/
+		);
 		expect(await db.select().from(subscribers).where(eq(subscribers.id, ben!.id))).toHaveLength(1);
 		expect((await subscriptionOn(practice, ben!.subscriptionId)).status).toBe('active');
 
@@ -316,6 +391,19 @@ describe('deleting the account', () => {
 		expect(await db.select().from(users).where(eq(users.id, practice.user.id))).toHaveLength(0);
 		const left = [...fake.objects(practice.accountId).subscriptions.values()];
 		expect(left).toHaveLength(3);
+		expect(left.filter((s) => s.status !== 'canceled')).toEqual([]);
+	}, 60_000);
+
+	it('cancels them too when the practitioner had disconnected Stripe', async () => {
+		const practice = await payingPractice('Tove', 2);
+		const api = await practice.browser.api();
+		await api.payments.disconnect();
+
+		await api.accountData.deleteAccount({ password: STRONG_PASSWORD });
+
+		expect(await db.select().from(users).where(eq(users.id, practice.user.id))).toHaveLength(0);
+		const left = [...fake.objects(practice.accountId).subscriptions.values()];
+		expect(left).toHaveLength(2);
 		expect(left.filter((s) => s.status !== 'canceled')).toEqual([]);
 	}, 60_000);
 });

@@ -1,11 +1,7 @@
 import { eq } from 'drizzle-orm';
 import { stripeAccounts } from '../db/schema';
-import { publishToUser } from '../realtime/publish';
-import { forgetAccount, storeAccountState } from './accounts';
+import { announcePayments as announce, revokeAccount, storeAccountState } from './accounts';
 import type { StripeEventHandlers } from './webhooks';
-
-const announce = (userId: string) =>
-	publishToUser(userId, 'practice:changed', { entity: 'payments', ids: [] });
 
 /** Events about practitioners' connected accounts. */
 export const accountEvents: StripeEventHandlers = {
@@ -26,10 +22,10 @@ export const accountEvents: StripeEventHandlers = {
 		afterCommit(() => announce(known.userId));
 	},
 
-	/** The practitioner removed Sessionboard's access in Stripe: as if they had disconnected here. */
+	/** The practitioner removed Sessionboard's access in Stripe: the account is out of reach. */
 	'account.application.deauthorized': async ({ tx, event, afterCommit }) => {
 		if (!event.account) return;
-		const forgotten = await forgetAccount(tx, { accountId: event.account });
-		if (forgotten) afterCommit(() => announce(forgotten.userId));
+		const owner = await revokeAccount(tx, event.account);
+		if (owner) afterCommit(() => announce(owner));
 	}
 };

@@ -1,10 +1,15 @@
 import { createHash } from 'node:crypto';
 import { TRPCError } from '@trpc/server';
-import { and, eq } from 'drizzle-orm';
+import { and, eq, isNotNull, isNull } from 'drizzle-orm';
 import type Stripe from 'stripe';
 import type { Db } from '../db';
-import { stripeAccounts, stripeEvents, type StripeAccountRow } from '../db/schema';
-import { paymentsConfigured, stripeApi } from './stripe';
+import { series, stripeAccounts, stripeRevokedAccounts, type StripeAccountRow } from '../db/schema';
+import { publishToUser } from '../realtime/publish';
+import { paymentsConfigured, stripeApi, stripeDestination, withStripe } from './stripe';
+
+/** Other tabs of the practitioner show the account's new state. */
+export const announcePayments = (userId: string) =>
+	publishToUser(userId, 'practice:changed', { entity: 'payments', ids: [] });
 
 /** The practitioner's connected Stripe account, if they connected one. */
 export async function connectedAccount(db: Db, userId: string): Promise<StripeAccountRow | null> {
@@ -12,10 +17,13 @@ export async function connectedAccount(db: Db, userId: string): Promise<StripeAc
 	return row ?? null;
 }
 
+const NOT_CONFIGURED = 'Payments are not set up on this Sessionboard.';
+
 /** Why a practitioner cannot take payments now, or null when they can. */
 export function paymentsBlocked(account: StripeAccountRow | null): string | null {
-	if (!paymentsConfigured()) return 'Payments are not set up on this Sessionboard.';
+	if (!paymentsConfigured()) return NOT_CONFIGURED;
 	if (!account) return 'The practitioner has not connected a Stripe account.';
+	if (account.disconnectedAt) return 'The practitioner has disconnected their Stripe account.';
 	if (!account.chargesEnabled) return 'The practitioner’s Stripe account cannot take payments yet.';
 	return null;
 }
@@ -23,29 +31,69 @@ export function paymentsBlocked(account: StripeAccountRow | null): string | null
 /** What the Settings → Payments page shows: whether payments are possible and why not. */
 export async function paymentsStatus(db: Db, userId: string) {
 	const row = await connectedAccount(db, userId);
+	// A disconnected account is offered to be connected again, as if there were none.
+	const connected = row && !row.disconnectedAt ? row : null;
 	return {
 		configured: paymentsConfigured(),
-		account: row && {
-			accountId: row.accountId,
-			chargesEnabled: row.chargesEnabled,
-			detailsSubmitted: row.detailsSubmitted,
-			requirementsDue: row.requirementsDue,
-			disabledReason: row.disabledReason
+		account: connected && {
+			accountId: connected.accountId,
+			chargesEnabled: connected.chargesEnabled,
+			detailsSubmitted: connected.detailsSubmitted,
+			requirementsDue: connected.requirementsDue,
+			disabledReason: connected.disabledReason
 		},
+		/** Connecting again continues with this account. */
+		disconnected: Boolean(row?.disconnectedAt),
 		paymentsBlocked: paymentsBlocked(row)
 	};
 }
 
 export type PaymentsStatus = Awaited<ReturnType<typeof paymentsStatus>>;
 
+/** Where a practitioner's Stripe objects live: their connected account. */
+export type Merchant = { stripe: Stripe; stripeAccount: string };
+
+export type Reach = { merchant: Merchant; blocked: null } | { merchant: null; blocked: string };
+
+/**
+ * Whether Sessionboard can act on the practitioner's account, and why not. New payments (and
+ * onboarding) need an account connected now; what already runs on it (a subscription to end,
+ * cancel or manage) only needs the account to be ours still, disconnected or not.
+ */
+export function merchantFor(
+	account: StripeAccountRow | null,
+	{ existing = false }: { existing?: boolean } = {}
+): Reach {
+	const stripe = stripeApi();
+	if (!stripe || !paymentsConfigured()) {
+		return {
+			merchant: null,
+			blocked: existing ? 'Payments are not set up on this Sessionboard any more.' : NOT_CONFIGURED
+		};
+	}
+	const blocked = existing
+		? account
+			? null
+			: 'The practitioner’s Stripe account is no longer connected to Sessionboard.'
+		: paymentsBlocked(account);
+	if (blocked || !account) return { merchant: null, blocked: blocked ?? NOT_CONFIGURED };
+	return { merchant: { stripe, stripeAccount: account.accountId }, blocked: null };
+}
+
+/** The owner's connected account if payments work for them now (see `merchantFor`), else why not. */
+export async function merchantOf(
+	db: Db,
+	ownerId: string,
+	options?: { existing?: boolean }
+): Promise<Reach> {
+	return merchantFor(await connectedAccount(db, ownerId), options);
+}
+
 /** The Stripe client, or a refusal the page can show when this server has no keys. */
 function configuredStripe(): Stripe {
 	const stripe = stripeApi();
 	if (!stripe || !paymentsConfigured()) {
-		throw new TRPCError({
-			code: 'PRECONDITION_FAILED',
-			message: 'Payments are not set up on this Sessionboard.'
-		});
+		throw new TRPCError({ code: 'PRECONDITION_FAILED', message: NOT_CONFIGURED });
 	}
 	return stripe;
 }
@@ -79,9 +127,9 @@ export async function storeAccountState(db: Db, account: Stripe.Account): Promis
 /**
  * The practitioner's new Standard account. Two clicks at once make one: the idempotency key is the
  * practitioner's (and their address's, the account's one parameter that can change), so Stripe
- * answers both with the same account. Stripe keeps a key for a day, so within it a practitioner who
- * connects again gets that account back; unless they removed our access to it since (a
- * deauthorization on record), then the next key makes another, as reproducibly.
+ * answers both with the same account. Stripe keeps a key for a day, so within it the same key
+ * would give back an account whose access the practitioner removed since (on record in
+ * `stripe_revoked_accounts`); then the next key makes another, as reproducibly.
  */
 async function createAccount(db: Db, stripe: Stripe, user: { id: string; email: string }) {
 	const address = createHash('sha256').update(user.email).digest('base64url').slice(0, 16);
@@ -92,23 +140,20 @@ async function createAccount(db: Db, stripe: Stripe, user: { id: string; email: 
 			{ idempotencyKey }
 		);
 		const [revoked] = await db
-			.select({ id: stripeEvents.id })
-			.from(stripeEvents)
-			.where(
-				and(
-					eq(stripeEvents.accountId, account.id),
-					eq(stripeEvents.type, 'account.application.deauthorized')
-				)
-			)
-			.limit(1);
+			.select({ accountId: stripeRevokedAccounts.accountId })
+			.from(stripeRevokedAccounts)
+			.where(eq(stripeRevokedAccounts.accountId, account.id));
 		if (!revoked) return account;
 		idempotencyKey = `sessionboard-connect-${user.id}-after-${account.id}`;
 	}
 }
 
+const CONNECT_UNCHANGED = 'nothing changed on Settings → Payments';
+
 /**
  * Starts or continues onboarding: creates the practitioner's Standard account on first use, then
- * an Account Link to Stripe's hosted onboarding.
+ * an Account Link to Stripe's hosted onboarding. An account disconnected here is connected again
+ * (the platform never lost it), once Stripe gave the link.
  */
 export async function startOnboarding(
 	db: Db,
@@ -118,7 +163,9 @@ export async function startOnboarding(
 	const stripe = configuredStripe();
 	let accountId = (await connectedAccount(db, user.id))?.accountId;
 	if (!accountId) {
-		const created = await createAccount(db, stripe, user);
+		const created = await withStripe('make your Stripe account', CONNECT_UNCHANGED, () =>
+			createAccount(db, stripe, user)
+		);
 		await db
 			.insert(stripeAccounts)
 			.values({ userId: user.id, accountId: created.id })
@@ -128,39 +175,65 @@ export async function startOnboarding(
 		accountId = (await connectedAccount(db, user.id))?.accountId;
 		if (!accountId) throw notConnected();
 	}
-	const link = await stripe.accountLinks.create({
-		account: accountId,
-		type: 'account_onboarding',
-		refresh_url: `${origin}/settings/payments/refresh`,
-		return_url: `${origin}/settings/payments/return`
-	});
-	return { url: link.url };
+	const account = accountId;
+	const link = await withStripe('open Stripe’s onboarding', CONNECT_UNCHANGED, () =>
+		stripe.accountLinks.create({
+			account,
+			type: 'account_onboarding',
+			refresh_url: `${origin}/settings/payments/refresh`,
+			return_url: `${origin}/settings/payments/return`
+		})
+	);
+	const url = stripeDestination(link.url);
+	await db
+		.update(stripeAccounts)
+		.set({ disconnectedAt: null, updatedAt: new Date() })
+		.where(and(eq(stripeAccounts.accountId, account), isNotNull(stripeAccounts.disconnectedAt)));
+	return { url };
 }
 
 /** Reads the practitioner's account from Stripe again and keeps what it says. */
 export async function refreshAccount(db: Db, userId: string): Promise<void> {
 	const stripe = configuredStripe();
 	const row = await connectedAccount(db, userId);
-	if (!row) throw notConnected();
-	await storeAccountState(db, await stripe.accounts.retrieve(row.accountId));
+	if (!row || row.disconnectedAt) throw notConnected();
+	await storeAccountState(
+		db,
+		await withStripe('read your Stripe account', CONNECT_UNCHANGED, () =>
+			stripe.accounts.retrieve(row.accountId)
+		)
+	);
 }
 
 /**
- * Forgets a connected account: the practitioner disconnected it, or removed our access in Stripe.
- * Series, subscribers and their Stripe ids stay; paid series stop taking signups
- * (`paymentsBlocked`). Returns what was forgotten, or null if there was nothing to forget.
+ * The practitioner disconnects here: paid series stop taking signups (`paymentsBlocked`), while
+ * the account stays on record for what already runs on it. Returns whether anything changed.
  */
-export async function forgetAccount(
-	db: Db,
-	which: { userId: string } | { accountId: string }
-): Promise<{ userId: string; accountId: string } | null> {
+export async function disconnectAccount(db: Db, userId: string): Promise<boolean> {
+	const changed = await db
+		.update(stripeAccounts)
+		.set({ disconnectedAt: new Date(), updatedAt: new Date() })
+		.where(and(eq(stripeAccounts.userId, userId), isNull(stripeAccounts.disconnectedAt)))
+		.returning({ userId: stripeAccounts.userId });
+	return changed.length > 0;
+}
+
+/**
+ * The practitioner removed Sessionboard's access in Stripe: the account is forgotten and its
+ * revocation kept, and the owner's series lose their Product and Price ids (they live on that
+ * account, out of reach now), so the next publish or price change makes them on the next one.
+ * Series, subscribers and their Stripe ids stay. Returns the owner, or null if it was not ours.
+ */
+export async function revokeAccount(db: Db, accountId: string): Promise<string | null> {
+	await db.insert(stripeRevokedAccounts).values({ accountId }).onConflictDoNothing();
 	const [row] = await db
 		.delete(stripeAccounts)
-		.where(
-			'userId' in which
-				? eq(stripeAccounts.userId, which.userId)
-				: eq(stripeAccounts.accountId, which.accountId)
-		)
-		.returning({ userId: stripeAccounts.userId, accountId: stripeAccounts.accountId });
-	return row ?? null;
+		.where(eq(stripeAccounts.accountId, accountId))
+		.returning({ userId: stripeAccounts.userId });
+	if (!row) return null;
+	await db
+		.update(series)
+		.set({ stripeProductId: null, stripePriceId: null })
+		.where(eq(series.ownerId, row.userId));
+	return row.userId;
 }

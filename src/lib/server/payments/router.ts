@@ -1,10 +1,11 @@
-import { publishToUser } from '../realtime/publish';
 import { authedProcedure, router } from '../trpc/init';
-import { forgetAccount, paymentsStatus, refreshAccount, startOnboarding } from './accounts';
-
-/** Other tabs of the practitioner show the account's new state. */
-const announce = (userId: string) =>
-	publishToUser(userId, 'practice:changed', { entity: 'payments', ids: [] });
+import {
+	announcePayments as announce,
+	disconnectAccount,
+	paymentsStatus,
+	refreshAccount,
+	startOnboarding
+} from './accounts';
 
 export const paymentsRouter = router({
 	status: authedProcedure.query(({ ctx }) => paymentsStatus(ctx.db, ctx.user.id)),
@@ -23,8 +24,8 @@ export const paymentsRouter = router({
 	}),
 
 	disconnect: authedProcedure.mutation(async ({ ctx }) => {
-		const forgotten = await forgetAccount(ctx.db, { userId: ctx.user.id });
-		if (forgotten) announce(ctx.user.id);
-		return { disconnected: forgotten !== null };
+		const disconnected = await disconnectAccount(ctx.db, ctx.user.id);
+		if (disconnected) announce(ctx.user.id);
+		return { disconnected };
 	})
 });

@@ -2,12 +2,10 @@ import { createHash } from 'node:crypto';
 import Stripe from 'stripe';
 import { TRPCError } from '@trpc/server';
 import { stripeUnitAmount } from '../../money';
-import type { Db } from '../db';
 import type { SeriesRow } from '../db/schema';
 import { fieldError } from '../trpc/errors';
 import { reportUnexpected } from '../unexpected';
-import { connectedAccount, paymentsBlocked } from './accounts';
-import { stripeApi } from './stripe';
+import type { Merchant } from './accounts';
 
 /** What a paid series is on Stripe: its terms, and the Product and Price made for them so far. */
 export type PricedSeries = Pick<
@@ -18,23 +16,6 @@ export type PricedSeries = Pick<
 	currency: string;
 	billingInterval: NonNullable<SeriesRow['billingInterval']>;
 };
-
-/** Where a series' Stripe objects live: the owner's connected account, when it can take payments. */
-export type Merchant = { stripe: Stripe; stripeAccount: string };
-
-/** The owner's connected account if payments work for them now, else why not. */
-export async function merchantOf(
-	db: Db,
-	ownerId: string
-): Promise<{ merchant: Merchant; blocked: null } | { merchant: null; blocked: string }> {
-	const account = await connectedAccount(db, ownerId);
-	const blocked = paymentsBlocked(account);
-	const stripe = stripeApi();
-	if (blocked || !account || !stripe) {
-		return { merchant: null, blocked: blocked ?? 'Payments are not set up on this Sessionboard.' };
-	}
-	return { merchant: { stripe, stripeAccount: account.accountId }, blocked: null };
-}
 
 /** A refusal beside the price fields, saying why and where to put it right. */
 export function paymentsRefusal(reason: string, doing: string): TRPCError {

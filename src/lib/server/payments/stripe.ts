@@ -1,5 +1,7 @@
+import { TRPCError } from '@trpc/server';
 import Stripe from 'stripe';
 import { config } from '../config';
+import { reportUnexpected } from '../unexpected';
 
 let cached: { fingerprint: string; client: Stripe } | undefined;
 
@@ -48,4 +50,84 @@ export async function unlessMissing<T>(read: Promise<T>): Promise<T | null> {
 			return null;
 		throw error;
 	}
+}
+
+/**
+ * Stripe's refusal, or its silence, in words for whoever asked. `unchanged` says what did not
+ * happen because of it (nothing of ours changes before Stripe agreed). Stripe's own message is
+ * never shown: it can name (part of) this Sessionboard's key; it is logged under a reference.
+ */
+export async function withStripe<T>(
+	doing: string,
+	unchanged: string,
+	call: () => Promise<T>
+): Promise<T> {
+	try {
+		return await call();
+	} catch (error) {
+		if (!(error instanceof Stripe.errors.StripeError)) throw error;
+		throw stripeRefusal(error, doing, unchanged);
+	}
+}
+
+function stripeRefusal(error: Stripe.errors.StripeError, doing: string, unchanged: string) {
+	if (
+		error instanceof Stripe.errors.StripeConnectionError ||
+		error instanceof Stripe.errors.StripeAPIError ||
+		error instanceof Stripe.errors.StripeRateLimitError
+	) {
+		return new TRPCError({
+			code: 'SERVICE_UNAVAILABLE',
+			message: `Stripe could not be reached to ${doing}, so ${unchanged}. Please try again in a moment.`,
+			cause: error
+		});
+	}
+	if (error instanceof Stripe.errors.StripePermissionError || error.code === 'account_invalid') {
+		return new TRPCError({
+			code: 'PRECONDITION_FAILED',
+			message: `The practitioner’s Stripe account cannot be reached from Sessionboard any more, so ${unchanged}. It can be managed in the practitioner’s own Stripe dashboard.`,
+			cause: error
+		});
+	}
+	const reference = reportUnexpected(error, `Asking Stripe to ${doing}`);
+	if (error instanceof Stripe.errors.StripeAuthenticationError) {
+		return new TRPCError({
+			code: 'SERVICE_UNAVAILABLE',
+			message: `Stripe did not accept this Sessionboard’s key, so it could not ${doing} and ${unchanged} (ref ${reference}).`,
+			cause: error
+		});
+	}
+	// Not BAD_REQUEST: a page's load would take that for an address that does not exist.
+	return new TRPCError({
+		code: 'BAD_GATEWAY',
+		message: `Stripe refused to ${doing}, so ${unchanged} (ref ${reference}).`,
+		cause: error
+	});
+}
+
+/**
+ * An address Stripe gave us to send a browser to (onboarding, Checkout, portal), if it is one:
+ * https on stripe.com, or on the configured stand-in's origin. Anything else is refused with a
+ * reference rather than followed.
+ */
+export function stripeDestination(address: string): string {
+	const url = URL.canParse(address) ? new URL(address) : null;
+	const standIn = config().STRIPE_API_URL;
+	const fromStripe =
+		url !== null &&
+		((url.protocol === 'https:' &&
+			(url.hostname === 'stripe.com' || url.hostname.endsWith('.stripe.com')) &&
+			url.port === '' &&
+			url.username === '' &&
+			url.password === '') ||
+			(standIn !== undefined && url.origin === new URL(standIn).origin));
+	if (fromStripe) return url.href;
+	const reference = reportUnexpected(
+		new Error(`Stripe returned an address off Stripe: ${url?.origin ?? 'unparsable'}`),
+		'Following a Stripe address'
+	);
+	throw new TRPCError({
+		code: 'BAD_GATEWAY',
+		message: `Stripe answered with an unexpected address, so you were not sent there (ref ${reference}).`
+	});
 }

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { TRPCError } from '@trpc/server';
 import { and, eq, isNotNull, isNull, ne, or, type SQL } from 'drizzle-orm';
 import Stripe from 'stripe';
@@ -12,7 +13,8 @@ import {
 import { inParallel } from '../in-parallel';
 import { notFound } from '../practice-errors';
 import { verifyLink } from '../signed-links';
-import { paymentsConfigured, stripeApi } from './stripe';
+import { merchantFor } from './accounts';
+import { paymentsConfigured, stripeDestination, withStripe } from './stripe';
 
 /**
  * What subscribers and practitioners do to a subscription from Sessionboard: open Stripe's
@@ -51,19 +53,13 @@ async function subscribedOfOwner(db: Db, ownerId: string, id: string): Promise<S
 	return found;
 }
 
+/** The subscriber has a place (or one held for them) that a subscription pays for. */
+const holdsPlace = (subscriber: SubscriberRow) =>
+	subscriber.status === 'active' || subscriber.status === 'held';
+
 /** Stripe may still charge it: a subscription not known to have ended. */
 const running = (subscriber: SubscriberRow) =>
 	subscriber.stripeSubscriptionId !== null && subscriber.payment !== 'canceled';
-
-/**
- * Why Sessionboard cannot reach a subscriber's subscription, or null when it can. Then it lives
- * only in the practitioner's Stripe dashboard.
- */
-function unreachable(account: StripeAccountRow | null): string | null {
-	if (!paymentsConfigured()) return 'Payments are not set up on this Sessionboard any more.';
-	if (!account) return 'The practitioner’s Stripe account is no longer connected to Sessionboard.';
-	return null;
-}
 
 type Reached = {
 	stripe: Stripe;
@@ -72,62 +68,27 @@ type Reached = {
 	options: { stripeAccount: string };
 };
 
+/** Why the subscription lives only in the practitioner's Stripe dashboard now, or null. */
+const unreachable = (account: StripeAccountRow | null) =>
+	merchantFor(account, { existing: true }).blocked;
+
 function reach({ subscriber, account }: Subscribed): Reached {
 	if (!subscriber.stripeSubscriptionId) {
 		throw new TRPCError({ code: 'BAD_REQUEST', message: 'There is no subscription to change.' });
 	}
-	const why = unreachable(account);
-	const stripe = stripeApi();
-	if (why !== null || !stripe || !account) {
+	const { merchant, blocked } = merchantFor(account, { existing: true });
+	if (!merchant) {
 		throw new TRPCError({
 			code: 'PRECONDITION_FAILED',
-			message: `${why} The subscription can only be changed in the practitioner’s Stripe dashboard.`
+			message: `${blocked} The subscription can only be changed in the practitioner’s Stripe dashboard.`
 		});
 	}
 	return {
-		stripe,
+		stripe: merchant.stripe,
 		subscriptionId: subscriber.stripeSubscriptionId,
 		customerId: subscriber.stripeCustomerId,
-		options: { stripeAccount: account.accountId }
+		options: { stripeAccount: merchant.stripeAccount }
 	};
-}
-
-/**
- * Stripe's refusal, or its silence, in words for whoever asked. `unchanged` says what did not
- * happen because of it (nothing of ours changes before Stripe agreed).
- */
-async function withStripe<T>(doing: string, unchanged: string, call: () => Promise<T>): Promise<T> {
-	try {
-		return await call();
-	} catch (error) {
-		if (
-			error instanceof Stripe.errors.StripeConnectionError ||
-			error instanceof Stripe.errors.StripeAPIError ||
-			error instanceof Stripe.errors.StripeRateLimitError
-		) {
-			throw new TRPCError({
-				code: 'SERVICE_UNAVAILABLE',
-				message: `Stripe could not be reached to ${doing}, so ${unchanged}. Please try again in a moment.`,
-				cause: error
-			});
-		}
-		// Its message would name (part of) this Sessionboard's key.
-		if (error instanceof Stripe.errors.StripeAuthenticationError) {
-			throw new TRPCError({
-				code: 'SERVICE_UNAVAILABLE',
-				message: `Stripe did not accept this Sessionboard’s key, so it could not ${doing} and ${unchanged}.`,
-				cause: error
-			});
-		}
-		if (error instanceof Stripe.errors.StripeError) {
-			throw new TRPCError({
-				code: 'BAD_REQUEST',
-				message: `Stripe refused to ${doing}, so ${unchanged}: ${error.message}`,
-				cause: error
-			});
-		}
-		throw error;
-	}
 }
 
 const ENDED: ReadonlySet<Stripe.Subscription.Status> = new Set(['canceled', 'incomplete_expired']);
@@ -210,19 +171,34 @@ export async function portalByLink(db: Db, token: string, returnUrl: string): Pr
 	}
 	const customer = reached.customerId;
 	const minute = new Date().toISOString().slice(0, 16);
+	// The return address is a parameter too: a key sent again must carry the same ones.
+	const back = createHash('sha256').update(returnUrl).digest('base64url').slice(0, 16);
 	const session = await withStripe('open the payment page', 'nothing was changed', () =>
 		reached.stripe.billingPortal.sessions.create(
 			{ customer, return_url: returnUrl },
 			// A double click within the minute gets the same page.
-			{ ...reached.options, idempotencyKey: `billing-portal:${found.subscriber.id}:${minute}` }
+			{
+				...reached.options,
+				idempotencyKey: `billing-portal:${found.subscriber.id}:${back}:${minute}`
+			}
 		)
 	);
-	return session.url;
+	return stripeDestination(session.url);
 }
 
-/** The subscriber ends their subscription with the paid period, or keeps it after all. */
+/**
+ * The subscriber ends their subscription with the paid period, or keeps it after all. Only while
+ * they have their place: one who left gave it away, and must not pay for it again.
+ */
 export async function setEndByLink(db: Db, token: string, end: boolean): Promise<PaymentColumns> {
-	return setEndAtPeriodEnd(reach(await subscribedByLink(db, token)), end);
+	const found = await subscribedByLink(db, token);
+	if (!end && !holdsPlace(found.subscriber)) {
+		throw new TRPCError({
+			code: 'BAD_REQUEST',
+			message: 'You have left this series, so your subscription cannot be kept.'
+		});
+	}
+	return setEndAtPeriodEnd(reach(found), end);
 }
 
 /**

@@ -21,8 +21,26 @@ export type StripeEventContext = {
 export type StripeEventHandler = (context: StripeEventContext) => Promise<void>;
 export type StripeEventHandlers = Partial<Record<Stripe.Event.Type, StripeEventHandler>>;
 
+/**
+ * One map of handlers out of several; a type handled twice is a mistake (one handler would
+ * silently replace the other), refused when the server starts.
+ */
+export function mergeHandlers(...maps: StripeEventHandlers[]): StripeEventHandlers {
+	const merged: StripeEventHandlers = {};
+	for (const map of maps) {
+		for (const [type, handler] of Object.entries(map) as [
+			Stripe.Event.Type,
+			StripeEventHandler
+		][]) {
+			if (merged[type]) throw new Error(`Two handlers for the Stripe event ${type}`);
+			merged[type] = handler;
+		}
+	}
+	return merged;
+}
+
 /** The events Sessionboard acts on; every other type is acknowledged and left alone. */
-const handlers: StripeEventHandlers = { ...accountEvents, ...subscriptionEvents };
+const handlers = mergeHandlers(accountEvents, subscriptionEvents);
 
 export type WebhookAnswer = { status: 200 | 400 | 503; message: string };
 

@@ -14,13 +14,11 @@ import { notFound } from '../practice-errors';
 import { TRPCError } from '@trpc/server';
 import { fieldError } from '../trpc/errors';
 import { withinLocalDays } from '../local-days';
-import { connectedAccount, paymentsBlocked } from '../payments/accounts';
+import { connectedAccount, merchantOf, paymentsBlocked, type Merchant } from '../payments/accounts';
 import {
-	merchantOf,
 	paymentsRefusal,
 	retirePrice,
 	seriesPriceOnStripe,
-	type Merchant,
 	type PricedSeries
 } from '../payments/series-prices';
 import { priceOf, weekdaysOf, type SeriesFields } from './schemas';

@@ -23,7 +23,8 @@ import { renderNote } from '../notes/markdown';
 import { keyedBatches, type ItemOutcome } from '../keyed-batches';
 import { pgErrorCode } from '../pg-errors';
 import { connectedAccount, paymentsBlocked } from '../payments/accounts';
-import { stripeApi, unlessMissing } from '../payments/stripe';
+import { stripeApi, stripeDestination, unlessMissing } from '../payments/stripe';
+import { reportUnexpected } from '../unexpected';
 import { paymentOfSubscription } from '../payments/subscriptions';
 import { notFound } from '../practice-errors';
 import { publishSpotsLeft, publishToUser } from '../realtime/publish';
@@ -995,7 +996,7 @@ async function checkoutFor(
 	try {
 		if (subscriber.checkoutSessionId) {
 			const opened = await stripe.checkout.sessions.retrieve(subscriber.checkoutSessionId, {}, on);
-			if (opened.status === 'open' && opened.url) return opened.url;
+			if (opened.status === 'open' && opened.url) return stripeDestination(opened.url);
 			if (opened.status === 'complete') {
 				throw new TRPCError({
 					code: 'BAD_REQUEST',
@@ -1025,11 +1026,10 @@ async function checkoutFor(
 			.update(subscribers)
 			.set({ checkoutSessionId: session.id, updatedAt: new Date() })
 			.where(and(eq(subscribers.id, subscriber.id), eq(subscribers.status, 'held')));
-		return session.url!;
+		return stripeDestination(session.url!);
 	} catch (error) {
 		if (error instanceof TRPCError) throw error;
-		// Stripe's message only: it names no key and no card.
-		console.error('Stripe opened no Checkout:', error instanceof Error ? error.message : error);
+		reportUnexpected(error, 'Opening a Stripe Checkout');
 		if (fresh) await releaseHold(db, subscriber.id, { sessionId: null, notify: false, origin });
 		throw new TRPCError({
 			code: 'BAD_GATEWAY',

@@ -37,7 +37,7 @@ export const actions: Actions = {
 		}
 		return run(() => serverCaller(event).subscribers.leave({ token: event.params.token }), 'left');
 	},
-	/** Stripe's own page for the card and the invoices: a plain post, the browser follows. */
+	/** Stripe's own page for the card and the invoices, another site (see `leaveForOtherSite`). */
 	portal: async (event) => {
 		let url: string;
 		try {

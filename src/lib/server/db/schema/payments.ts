@@ -20,8 +20,24 @@ export const stripeAccounts = pgTable('stripe_accounts', {
 		.default(sql`'{}'::text[]`),
 	/** Why Stripe disabled the account, when it did (`requirements.disabled_reason`). */
 	disabledReason: text('disabled_reason'),
+	/**
+	 * When the practitioner disconnected it here. The platform still controls an account it made,
+	 * so the row stays: existing subscriptions are still ended and cancelled on it, and connecting
+	 * again continues with it. Only Stripe's deauthorization forgets the row.
+	 */
+	disconnectedAt: timestamp('disconnected_at', { withTimezone: true }),
 	createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
 	updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow()
+});
+
+/**
+ * Accounts whose access the practitioner removed in Stripe (`account.application.deauthorized`):
+ * Stripe's idempotency would hand such an account back to a practitioner connecting again within
+ * a day, and this is how that answer is recognised.
+ */
+export const stripeRevokedAccounts = pgTable('stripe_revoked_accounts', {
+	accountId: text('account_id').primaryKey(),
+	revokedAt: timestamp('revoked_at', { withTimezone: true }).notNull().defaultNow()
 });
 
 /**

@@ -9,7 +9,9 @@ export const load: PageServerLoad = async (event) => {
 	return {
 		status: await serverCaller(event).payments.status(),
 		// Set by the return route, after Stripe's onboarding sent the practitioner back.
-		backFromStripe: event.url.searchParams.has('back')
+		backFromStripe: event.url.searchParams.has('back'),
+		// Set by the return and refresh routes when Stripe could not be asked (see their logs).
+		stripeFailed: event.url.searchParams.has('failed')
 	};
 };
 

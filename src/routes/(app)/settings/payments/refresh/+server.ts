@@ -16,7 +16,8 @@ export const GET: RequestHandler = async (event) => {
 		({ url } = await caller.payments.connect());
 	} catch (error) {
 		if (!(error instanceof TRPCError)) throw error;
-		redirect(303, '/settings/payments');
+		// Disconnected meanwhile, or payments switched off: the page says which. Else Stripe failed.
+		redirect(303, `/settings/payments${error.code === 'PRECONDITION_FAILED' ? '' : '?failed'}`);
 	}
 	redirect(303, url);
 };

@@ -11,9 +11,9 @@ export const GET: RequestHandler = async (event) => {
 	try {
 		await serverCaller(event).payments.refresh();
 	} catch (error) {
-		// Disconnected meanwhile, or payments switched off: the page says which.
 		if (!(error instanceof TRPCError)) throw error;
-		redirect(303, '/settings/payments');
+		// Disconnected meanwhile, or payments switched off: the page says which. Else Stripe failed.
+		redirect(303, `/settings/payments${error.code === 'PRECONDITION_FAILED' ? '' : '?failed'}`);
 	}
 	redirect(303, '/settings/payments?back');
 };
