@@ -1,5 +1,5 @@
 import { expect, type Locator, type Page } from '@playwright/test';
-import { fakeStripe } from '../support/fake-stripe';
+import { StripeOnboardingPage } from './stripe-hosted';
 
 /** /settings/payments: the practitioner's own Stripe account, connected through Stripe's onboarding. */
 export class PaymentsSettingsPage {
@@ -33,25 +33,5 @@ export class PaymentsSettingsPage {
 		const onboarding = new StripeOnboardingPage(this.page);
 		await expect(onboarding.heading).toBeVisible();
 		return onboarding;
-	}
-}
-
-/** Stripe's hosted onboarding, as the local fake Stripe serves it (tests/fakes/stripe-parts/pages.ts). */
-export class StripeOnboardingPage {
-	readonly heading: Locator;
-	readonly completeButton: Locator;
-
-	constructor(readonly page: Page) {
-		this.heading = page.getByRole('heading', { name: 'Set up payments', level: 1 });
-		this.completeButton = page.getByRole('button', { name: 'Complete onboarding' });
-	}
-
-	/** Finishes onboarding; Stripe sends the browser back to the app's return address. */
-	async complete(): Promise<void> {
-		expect(new URL(this.page.url()).origin, 'onboarding happens on Stripe’s site').toBe(
-			fakeStripe.url
-		);
-		await this.completeButton.click();
-		await expect(this.page).toHaveURL(/\/settings\/payments(\?back)?$/);
 	}
 }

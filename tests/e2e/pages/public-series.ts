@@ -176,6 +176,8 @@ export class ManagePlacePage {
 	readonly confirmStep: Locator;
 	/** A paid series: where the subscription stands ("Paid until …", "Ends on …"). */
 	readonly paymentStanding: Locator;
+	/** Leads to Stripe's customer portal (card, invoices). */
+	readonly portalButton: Locator;
 	readonly cancelSubscriptionButton: Locator;
 	/** The question "Cancel your subscription to <title>?" asked before cancelling. */
 	readonly cancelSubscriptionStep: Locator;
@@ -190,6 +192,7 @@ export class ManagePlacePage {
 		this.confirmStep = page.getByRole('dialog', { name: /^Leave / });
 		const subscription = page.getByRole('region', { name: 'Your subscription' });
 		this.paymentStanding = subscription.getByTestId('payment-standing');
+		this.portalButton = subscription.getByRole('button', { name: 'Manage payment and invoices' });
 		this.cancelSubscriptionButton = subscription.getByRole('button', {
 			name: 'Cancel my subscription'
 		});
