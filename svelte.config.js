@@ -18,7 +18,14 @@ const config = {
 				'img-src': ['self', 'data:'],
 				'font-src': ['self'],
 				'connect-src': ['self'],
-				'form-action': ['self'],
+				// A form may lead on to Stripe's hosted pages (onboarding, Checkout, the customer
+				// portal): browsers hold a form's redirect to this list too.
+				'form-action': [
+					'self',
+					'https://connect.stripe.com',
+					'https://checkout.stripe.com',
+					'https://billing.stripe.com'
+				],
 				'base-uri': ['self'],
 				'object-src': ['none'],
 				'frame-ancestors': ['none']

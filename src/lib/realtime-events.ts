@@ -10,12 +10,15 @@ export interface ServerToClientEvents {
 		locale: string;
 		clock: Clock;
 	}) => void;
-	/** Clients, sessions or notes changed: pages showing them refetch. Ids only, never contents. */
+	/**
+	 * Clients, sessions, notes, series, subscribers or the connected Stripe account changed: pages
+	 * showing them refetch. Ids only, never contents.
+	 */
 	'practice:changed': (change: PracticeChange) => void;
 }
 
 export type PracticeChange = {
-	entity: 'client' | 'session' | 'note' | 'series' | 'subscriber';
+	entity: 'client' | 'session' | 'note' | 'series' | 'subscriber' | 'payments';
 	ids: string[];
 };
 

@@ -323,7 +323,12 @@ const cases: Record<string, Case> = {
 	},
 	'calendar.importEvents': {
 		foreign: (a) => [{ ics: ONE_EVENT, choices: [{ key: ONE_EVENT_KEY, clientId: a.clientId }] }]
-	}
+	},
+
+	'payments.status': { own: 'the caller’s own connected account, found from its id' },
+	'payments.connect': { own: 'creates or continues the caller’s own connected account' },
+	'payments.refresh': { own: 'reads the caller’s own connected account again' },
+	'payments.disconnect': { own: 'forgets the caller’s own connected account' }
 };
 
 /** Every row of every table of ours, as text: what "nothing changed" is compared on. */

@@ -12,6 +12,7 @@ import { dashboardRouter } from '../dashboard/router';
 import { exportsRouter } from '../exports/router';
 import { importsRouter } from '../imports/router';
 import { notesRouter } from '../notes/router';
+import { paymentsRouter } from '../payments/router';
 import { practiceRouter } from '../practice/router';
 import { signInAddress } from '../redirects';
 import { seriesRouter } from '../series/router';
@@ -35,7 +36,8 @@ export const appRouter = router({
 	billing: billingRouter,
 	imports: importsRouter,
 	exports: exportsRouter,
-	calendar: calendarRouter
+	calendar: calendarRouter,
+	payments: paymentsRouter
 });
 
 export type AppRouter = typeof appRouter;
