@@ -298,6 +298,8 @@ const cases: Record<string, Case> = {
 	'subscribers.manage': { public: 'the signed link in the subscriber’s email is the proof' },
 	'subscribers.leave': { public: 'the signed link in the subscriber’s email is the proof' },
 	'subscribers.unsubscribe': { public: 'the signed link in the subscriber’s email is the proof' },
+	'subscribers.offer': { public: 'the signed link in the waitlist offer email is the proof' },
+	'subscribers.payOffer': { public: 'the signed link in the waitlist offer email is the proof' },
 	'subscribers.list': { foreign: (a) => [{ seriesId: a.seriesId, q: '' }] },
 	'subscribers.mySubscription': {
 		public: 'the signed link in the subscriber’s email is the proof'

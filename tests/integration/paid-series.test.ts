@@ -14,7 +14,8 @@ import { startFakeStripe, type FakeStripe } from '../fakes/stripe';
 import { signedUpPractitioner } from './support/browser';
 import { useTestDatabase } from './support/database';
 import { failure } from './support/errors';
-import { seriesInput, signUpAndConfirm } from './support/series';
+import { signUpPaid } from './support/payments';
+import { seriesInput } from './support/series';
 
 type Practitioner = Awaited<ReturnType<typeof signedUpPractitioner>>;
 type Api = Awaited<ReturnType<Practitioner['browser']['api']>>;
@@ -248,7 +249,8 @@ describe('changing the price', () => {
 	it('replaces the Price, retires the old one, and leaves subscribers’ subscriptions alone', async () => {
 		const { api, accountId } = await merchant();
 		const before = await published(api, paid('12', { title: 'Evening yoga' }));
-		await signUpAndConfirm(db, before.slug, 1);
+		// A paid signup: a place kept while they pay in Checkout.
+		await signUpPaid(db, before.slug, 1);
 		await db
 			.update(subscribers)
 			.set({ payment: 'paid', stripeSubscriptionId: 'sub_kept', stripeCustomerId: 'cus_kept' })
@@ -320,7 +322,7 @@ describe('changing the price', () => {
 	it('refuses to make a series free while someone pays for it', async () => {
 		const { api, accountId } = await merchant();
 		const row = await published(api, paid('12'));
-		await signUpAndConfirm(db, row.slug, 1);
+		await signUpPaid(db, row.slug, 1);
 		await db
 			.update(subscribers)
 			.set({ payment: 'past_due' })

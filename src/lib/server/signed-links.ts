@@ -27,7 +27,8 @@ function linkKey(db: Db): Promise<Buffer> {
 	return cached;
 }
 
-export type LinkPurpose = 'manage' | 'unsubscribe' | 'confirm';
+/** `offer`: the page where a waitlisted person pays for a place offered to them. */
+export type LinkPurpose = 'manage' | 'unsubscribe' | 'confirm' | 'offer';
 
 function mac(key: Buffer, purpose: LinkPurpose, id: string): string {
 	return createHmac('sha256', key).update(`${purpose}:${id}`).digest('base64url').slice(0, 32);

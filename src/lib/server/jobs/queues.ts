@@ -9,6 +9,7 @@ export const QUEUES = {
 	emailSend: 'email.send',
 	seriesReminders: 'series.reminders',
 	seriesExtend: 'series.extend',
+	subscriberHolds: 'subscribers.holds',
 	passwordReset: 'account.password-reset'
 } as const;
 

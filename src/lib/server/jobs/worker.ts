@@ -12,6 +12,7 @@ import { sendPasswordReset } from '../account/service';
 import { closeTransports } from '../email/mailer';
 import { queueDueReminders } from '../series/reminders';
 import { extendAllSeries } from '../series/service';
+import { releaseLapsedHolds } from '../subscribers/service';
 import {
 	emailWakers,
 	JOB_SCHEMA,
@@ -37,7 +38,7 @@ export type WorkerOptions = {
 	pollingIntervalSeconds?: number;
 	/** Email jobs taken at a time. */
 	batchSize?: number;
-	/** Run the reminder and extension crons (tests drive them by hand). */
+	/** Run the reminder, extension and payment-hold crons (tests drive them by hand). */
 	crons?: boolean;
 	/**
 	 * For a worker inside the app: hold a batch of email while the process is busy answering
@@ -98,6 +99,7 @@ async function defineQueues(
 		// singleton: one run at a time, should a run ever take longer than the cron's minute.
 		{ name: QUEUES.seriesReminders, policy: 'singleton', retryLimit: 0, expireInSeconds: 10 * 60 },
 		{ name: QUEUES.seriesExtend, policy: 'singleton', retryLimit: 1, expireInSeconds: 30 * 60 },
+		{ name: QUEUES.subscriberHolds, policy: 'singleton', retryLimit: 0, expireInSeconds: 10 * 60 },
 		{
 			name: QUEUES.passwordReset,
 			retryLimit: 3,
@@ -131,8 +133,8 @@ const running = new Set<RunningWorker>();
 
 /**
  * Starts pg-boss on the app's database (installing or migrating its schema) and works every job:
- * email sends, the minute's reminders, the hourly extension of series. Several workers — in app
- * instances or `npm run worker` — share the work through the database.
+ * email sends, the minute's reminders, the hourly extension of series, the minute's lapsed payment
+ * holds. Several workers — in app instances or `npm run worker` — share the work through the database.
  */
 export async function startWorker(
 	url: string,
@@ -155,6 +157,7 @@ export async function startWorker(
 	if (options.crons ?? true) {
 		await boss.schedule(QUEUES.seriesReminders, '* * * * *');
 		await boss.schedule(QUEUES.seriesExtend, '0 * * * *');
+		await boss.schedule(QUEUES.subscriberHolds, '* * * * *');
 	}
 
 	let emailWorkerId = '';
@@ -203,6 +206,11 @@ export async function startWorker(
 	});
 	await boss.work(QUEUES.seriesExtend, { pollingIntervalSeconds: 10 }, async () => {
 		await extendAllSeries(db);
+	});
+
+	await boss.work(QUEUES.subscriberHolds, { pollingIntervalSeconds: 1 }, async () => {
+		const released = await releaseLapsedHolds(db);
+		if (released > 0) log(`released ${released} lapsed hold${released === 1 ? '' : 's'}`);
 	});
 
 	// One sweep at a time: a slow one (a slow SMTP server) is not joined by another every beat.

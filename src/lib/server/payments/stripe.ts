@@ -32,3 +32,20 @@ export function paymentsConfigured(): boolean {
 	const { STRIPE_SECRET_KEY, STRIPE_WEBHOOK_SECRET } = config();
 	return Boolean(STRIPE_SECRET_KEY && STRIPE_WEBHOOK_SECRET);
 }
+
+/**
+ * What the event's account has under that id, or null when it has nothing: a webhook naming
+ * another account's object is answered and left alone, not retried by Stripe for days.
+ */
+export async function unlessMissing<T>(read: Promise<T>): Promise<T | null> {
+	try {
+		return await read;
+	} catch (error) {
+		if (
+			error instanceof Stripe.errors.StripeInvalidRequestError &&
+			error.code === 'resource_missing'
+		)
+			return null;
+		throw error;
+	}
+}

@@ -45,8 +45,17 @@ export const subscribersRouter = router({
 			const result = await service.signUp(ctx.db, input.slug, input.fields, ctx.client, ctx.origin);
 			// A pending signup shows on the practitioner's list at once.
 			if (result.subscriberId) announce(ctx.db, result.ownerId, result.seriesId);
-			return { email: input.fields.email };
+			// A paid series' free place is kept for them: Checkout is where they go next.
+			return { email: input.fields.email, checkoutUrl: result.checkoutUrl };
 		}),
+
+	offer: publicProcedure
+		.input(signedToken)
+		.query(({ ctx, input }) => service.offerView(ctx.db, input.token)),
+
+	payOffer: publicProcedure.input(signedToken).mutation(async ({ ctx, input }) => ({
+		checkoutUrl: await service.payOffer(ctx.db, input.token, ctx.origin)
+	})),
 
 	confirm: publicProcedure.input(signedToken).mutation(async ({ ctx, input }) => {
 		const result = await service.confirm(ctx.db, input.token, ctx.origin);

@@ -1,9 +1,12 @@
 import { TRPCError } from '@trpc/server';
-import { and, asc, eq, gt, ilike, inArray, like, or, sql } from 'drizzle-orm';
+import { and, asc, eq, gt, ilike, inArray, like, lt, or, sql } from 'drizzle-orm';
+import type Stripe from 'stripe';
 import type { z } from 'zod';
+import { formatPrice } from '../../money';
 import { hitEach, limits } from '../auth/rate-limit';
 import { datePreferencesOf } from '../account/date-preferences';
 import type { Client } from '../auth/session';
+import { config, localOrigin } from '../config';
 import type { Db } from '../db';
 import { perDatabase } from '../db/per-database';
 import {
@@ -19,7 +22,11 @@ import { subscriberMessage, whenInZone } from '../email/subscriber-messages';
 import { renderNote } from '../notes/markdown';
 import { keyedBatches, type ItemOutcome } from '../keyed-batches';
 import { pgErrorCode } from '../pg-errors';
+import { connectedAccount, paymentsBlocked } from '../payments/accounts';
+import { stripeApi, unlessMissing } from '../payments/stripe';
+import { paymentOfSubscription } from '../payments/subscriptions';
 import { notFound } from '../practice-errors';
+import { publishSpotsLeft, publishToUser } from '../realtime/publish';
 import { icsCalendar } from '../series/ics';
 import { signLink, verifyLink } from '../signed-links';
 import type { publicSignupSchema } from './schemas';
@@ -44,12 +51,39 @@ function upcoming(db: Db, seriesId: string, limit: number) {
 		.limit(limit);
 }
 
-async function activeCount(db: Db, seriesId: string): Promise<number> {
+/** Places taken: people in, and places kept for people paying (Checkout open, or an offer). */
+async function takenCount(db: Db, seriesId: string): Promise<number> {
 	const [row] = await db
 		.select({ n: sql<number>`count(*)::int` })
 		.from(subscribers)
-		.where(and(eq(subscribers.seriesId, seriesId), eq(subscribers.status, 'active')));
+		.where(
+			and(eq(subscribers.seriesId, seriesId), inArray(subscribers.status, ['active', 'held']))
+		);
 	return row!.n;
+}
+
+/** A paid series' price, or null for a free one. */
+function priceOf(row: SeriesRow) {
+	if (row.priceMinor === null || !row.currency || !row.billingInterval) return null;
+	return { minor: row.priceMinor, currency: row.currency, interval: row.billingInterval };
+}
+
+/** "€12.00 per month", for emails. */
+function priceText(row: SeriesRow): string {
+	const price = priceOf(row);
+	return price ? formatPrice(price.minor, price.currency, price.interval) : '';
+}
+
+/** Why a paid series takes no signups now (its practitioner cannot take payments), else null. */
+async function paymentsClosed(db: Db, row: SeriesRow): Promise<string | null> {
+	if (!priceOf(row)) return null;
+	return paymentsBlocked(await connectedAccount(db, row.ownerId));
+}
+
+/** Where links in emails sent outside any request (webhooks, the clock) point. */
+function appOrigin(): string {
+	const { ORIGIN, PORT } = config();
+	return ORIGIN ?? localOrigin(PORT);
 }
 
 /** The public page's series: read on every visit and every signup, so built once per handle. */
@@ -65,10 +99,11 @@ const seriesBySlug = perDatabase((db) =>
 export async function publicSeries(db: Db, slug: string) {
 	const [row] = await seriesBySlug(db).execute({ slug });
 	if (!row || row.status === 'draft') throw notFound('series');
-	const [dates, taken, writing] = await Promise.all([
+	const [dates, taken, writing, closed] = await Promise.all([
 		upcoming(db, row.id, 12),
-		activeCount(db, row.id),
-		datePreferencesOf(db, row.ownerId)
+		takenCount(db, row.id),
+		datePreferencesOf(db, row.ownerId),
+		paymentsClosed(db, row)
 	]);
 	return {
 		// The practitioner's way of writing dates, and not their own time zone.
@@ -82,6 +117,9 @@ export async function publicSeries(db: Db, slug: string) {
 		locationKind: row.locationKind,
 		address: row.locationKind === 'in_person' ? row.locationDetail : '',
 		open: row.status === 'published',
+		price: priceOf(row),
+		/** A paid series whose practitioner cannot take payments now: why it takes no signups. */
+		closedReason: closed,
 		capacity: row.capacity,
 		spotsLeft: Math.max(0, row.capacity - taken),
 		dates: dates.map((d) => ({ id: d.id, startsAt: d.startsAt, endsAt: d.endsAt }))
@@ -93,7 +131,7 @@ export async function spotsLeft(db: Db, seriesId: string): Promise<number> {
 		.select({ capacity: series.capacity })
 		.from(series)
 		.where(eq(series.id, seriesId));
-	return row ? Math.max(0, row.capacity - (await activeCount(db, seriesId))) : 0;
+	return row ? Math.max(0, row.capacity - (await takenCount(db, seriesId))) : 0;
 }
 
 type Mail = {
@@ -176,11 +214,15 @@ async function signupEmail(
 }
 
 /**
- * Records a batch of signups of one series and queues their emails, in one transaction. An
- * address signed up before keeps its status; one that left starts again as pending. The same
- * address twice in a batch is one signup whose later answers win, as one after the other would.
+ * Writes a batch of signups of one series. An address signed up before keeps its status; one
+ * that left starts again as pending. The same address twice in a batch is one signup whose later
+ * answers win, as one after the other would. Returns each address's row.
  */
-async function enrol(db: Db, row: SeriesRow, signups: Signup[]): Promise<string[]> {
+async function upsertSignups(
+	tx: Db,
+	row: SeriesRow,
+	signups: Signup[]
+): Promise<Map<string, Enrolled>> {
 	const latest = new Map(signups.map((signup) => [signup.fields.email, signup]));
 	// In address order, so that two instances writing overlapping batches lock rows in the same
 	// order and cannot deadlock.
@@ -189,32 +231,94 @@ async function enrol(db: Db, row: SeriesRow, signups: Signup[]): Promise<string[
 		const { fields } = latest.get(email)!;
 		return { name: fields.name, email, phone: fields.phone || null };
 	});
+	// The batch travels as one JSON parameter: one statement text for every batch size, and
+	// nothing to build per value.
+	const rows = await tx.execute<Enrolled>(sql`
+		insert into ${subscribers} (series_id, owner_id, name, email, phone, consented_at)
+		select ${row.id}::uuid, ${row.ownerId}::uuid, name, email, phone, now()
+		from json_to_recordset(${JSON.stringify(people)}::json) as p(name text, email text, phone text)
+		on conflict (series_id, email) do update set
+			name = case when ${subscribers.status} in ('pending', 'left') then excluded.name else ${subscribers.name} end,
+			phone = case when ${subscribers.status} in ('pending', 'left') then excluded.phone else ${subscribers.phone} end,
+			status = case when ${subscribers.status} = 'left' then 'pending'::subscriber_status else ${subscribers.status} end,
+			consented_at = excluded.consented_at,
+			updated_at = now()
+		returning id, email, name, status`);
+	return new Map(rows.map((subscriber) => [subscriber.email, subscriber]));
+}
+
+/** A signup as recorded; `pay`: a place is kept for them, and Checkout is the next step. */
+type Enrolment = { id: string; pay: boolean };
+
+/** Records a batch of signups of a free series and queues their emails, in one transaction. */
+async function enrol(db: Db, row: SeriesRow, signups: Signup[]): Promise<Enrolment[]> {
 	return db.transaction(async (tx) => {
-		// The batch travels as one JSON parameter: one statement text for every batch size, and
-		// nothing to build per value.
-		const rows = await tx.execute<Enrolled>(sql`
-			insert into ${subscribers} (series_id, owner_id, name, email, phone, consented_at)
-			select ${row.id}::uuid, ${row.ownerId}::uuid, name, email, phone, now()
-			from json_to_recordset(${JSON.stringify(people)}::json) as p(name text, email text, phone text)
-			on conflict (series_id, email) do update set
-				name = case when ${subscribers.status} in ('pending', 'left') then excluded.name else ${subscribers.name} end,
-				phone = case when ${subscribers.status} in ('pending', 'left') then excluded.phone else ${subscribers.phone} end,
-				status = case when ${subscribers.status} = 'left' then 'pending'::subscriber_status else ${subscribers.status} end,
-				consented_at = excluded.consented_at,
-				updated_at = now()
-			returning id, email, name, status`);
-		const saved = new Map(rows.map((subscriber) => [subscriber.email, subscriber]));
+		const saved = await upsertSignups(tx, row, signups);
 		const savedFor = (signup: Signup) => saved.get(signup.fields.email)!;
 		// Emails to one address share a key, so the same address twice gets one email.
 		await queueEmails(
 			tx,
 			await Promise.all(signups.map((signup) => signupEmail(tx, row, signup, savedFor(signup))))
 		);
-		return signups.map((signup) => savedFor(signup).id);
+		return signups.map((signup) => ({ id: savedFor(signup).id, pay: false }));
 	});
 }
 
-type SignedUp = { seriesId: string; ownerId: string; subscriberId: string | null };
+/**
+ * Stripe keeps a Checkout open at least 30 minutes, counted when the call reaches it: the hold
+ * gets a minute more, so that a Checkout that expires with the hold is always accepted.
+ */
+const CHECKOUT_HOLD_MS = 31 * 60_000;
+/** How long a waitlisted person has to pay for a place offered to them. */
+export const OFFER_HOLD_MS = 24 * 3_600_000;
+
+/**
+ * Records a batch of signups of a paid series. Under the series' row lock, new signups take the
+ * free places in the order they came: each is kept (`held`) while its Checkout is open, and paying
+ * is the confirmation. Once the series is full, signups go the free series' way (confirm, then
+ * the waitlist). Someone already holding a place is sent back to pay for it.
+ */
+async function enrolPaid(db: Db, row: SeriesRow, signups: Signup[]): Promise<Enrolment[]> {
+	return db.transaction(async (tx) => {
+		const locked = await lockSeries(tx, row.id);
+		const saved = await upsertSignups(tx, locked, signups);
+		// First come, first served: in the order the batch's signups came.
+		const unique = [...new Map(signups.map((s) => [s.fields.email, s])).values()];
+		const fresh = unique
+			.map((signup) => saved.get(signup.fields.email)!)
+			.filter((subscriber) => subscriber.status === 'pending');
+		const free = Math.max(0, locked.capacity - (await takenCount(tx, locked.id)));
+		const holding = fresh.slice(0, free);
+		const arrivals = await nextArrivals(tx, holding.length);
+		for (const [i, subscriber] of holding.entries()) {
+			await tx
+				.update(subscribers)
+				.set({
+					status: 'held',
+					holdUntil: sql`now() + ${`${CHECKOUT_HOLD_MS} milliseconds`}::interval`,
+					arrival: Number(arrivals[i]),
+					confirmedAt: new Date(),
+					checkoutSessionId: null,
+					updatedAt: new Date()
+				})
+				.where(eq(subscribers.id, subscriber.id));
+			subscriber.status = 'held';
+		}
+		const emails = unique.filter((signup) => saved.get(signup.fields.email)!.status !== 'held');
+		await queueEmails(
+			tx,
+			await Promise.all(
+				emails.map((signup) => signupEmail(tx, locked, signup, saved.get(signup.fields.email)!))
+			)
+		);
+		return signups.map((signup) => {
+			const subscriber = saved.get(signup.fields.email)!;
+			return { id: subscriber.id, pay: subscriber.status === 'held' };
+		});
+	});
+}
+
+type SignedUp = { seriesId: string; ownerId: string; subscriberId: string | null; pay: boolean };
 
 /**
  * Signups from one series page: every one counts against its address's limit, then those within
@@ -239,16 +343,31 @@ async function signUpBatch(
 	if (open instanceof TRPCError) {
 		return signups.map((_, i) => ({ ok: false, error: refusals[i] ?? open }));
 	}
+	const closed = await paymentsClosed(db, open);
+	if (closed) {
+		const error = new TRPCError({
+			code: 'BAD_REQUEST',
+			message: `This series is not taking signups now. ${closed}`
+		});
+		return signups.map((_, i) => ({ ok: false, error: refusals[i] ?? error }));
+	}
 	const people = signups.filter((signup, i) => !refusals[i] && !signup.fields.website);
-	const enrolled = people.length > 0 ? await enrolApart(db, open, people) : [];
+	const write = priceOf(open) ? enrolPaid : enrol;
+	const enrolled = people.length > 0 ? await enrolApart(db, open, people, write) : [];
 	const outcomeOf = new Map(people.map((signup, i) => [signup, enrolled[i]!]));
 	return signups.map((signup, i) => {
 		const error = refusals[i];
 		if (error) return { ok: false, error };
 		const outcome = outcomeOf.get(signup);
 		if (outcome && !outcome.ok) return outcome;
-		const subscriberId = outcome?.value ?? null;
-		return { ok: true, value: { seriesId: open.id, ownerId: open.ownerId, subscriberId } };
+		const value = { seriesId: open.id, ownerId: open.ownerId, subscriberId: null, pay: false };
+		return {
+			ok: true,
+			value: {
+				...value,
+				...(outcome && { subscriberId: outcome.value.id, pay: outcome.value.pay })
+			}
+		};
 	});
 }
 
@@ -260,17 +379,18 @@ async function signUpBatch(
 async function enrolApart(
 	db: Db,
 	row: SeriesRow,
-	people: Signup[]
-): Promise<ItemOutcome<string>[]> {
+	people: Signup[],
+	write: typeof enrol
+): Promise<ItemOutcome<Enrolment>[]> {
 	try {
-		return (await enrol(db, row, people)).map((id) => ({ ok: true, value: id }));
+		return (await write(db, row, people)).map((value) => ({ ok: true, value }));
 	} catch (error) {
 		if (!refusedValue(error)) throw error;
 		if (people.length === 1) return [{ ok: false, error }];
 		const half = Math.ceil(people.length / 2);
 		return [
-			...(await enrolApart(db, row, people.slice(0, half))),
-			...(await enrolApart(db, row, people.slice(half)))
+			...(await enrolApart(db, row, people.slice(0, half), write)),
+			...(await enrolApart(db, row, people.slice(half), write))
 		];
 	}
 }
@@ -300,16 +420,21 @@ const signUpper = perDatabase((db) =>
 /**
  * The public signup. Always answers the same way, whoever signs up: a new or returning address
  * gets a confirmation link (double opt-in); someone already in gets a reminder of their place. A
- * crowd signing up at once is counted and written in batches that share a few statements.
+ * crowd signing up at once is counted and written in batches that share a few statements. On a
+ * paid series with a free place, the place is kept and the answer is the Checkout to pay in
+ * (opened after the batch's commit: Stripe is never called while the series is locked).
  */
-export function signUp(
+export async function signUp(
 	db: Db,
 	slug: string,
 	fields: z.output<typeof publicSignupSchema>,
 	client: Client,
 	origin: string
-): Promise<SignedUp> {
-	return signUpper(db)(slug, { fields, ip: client.ip ?? 'unknown', origin });
+): Promise<SignedUp & { checkoutUrl: string | null }> {
+	const signedUp = await signUpper(db)(slug, { fields, ip: client.ip ?? 'unknown', origin });
+	if (!signedUp.pay || !signedUp.subscriberId) return { ...signedUp, checkoutUrl: null };
+	const checkoutUrl = await checkoutFor(db, signedUp.subscriberId, origin, { fresh: true });
+	return { ...signedUp, checkoutUrl };
 }
 
 /** Locks the series row: every change to who holds a place happens one at a time per series. */
@@ -438,8 +563,10 @@ async function admit(
 		const waiting = [...new Set(ids)].filter((id) => current.get(id)?.status === 'pending');
 		const admitted = new Map<string, SubscriberRow>();
 		if (waiting.length > 0 && row.status === 'published') {
-			const free = row.capacity - (await activeCount(tx, row.id));
-			const statuses = waiting.map((_, i) => (i < free ? 'active' : 'waitlisted'));
+			const free = row.capacity - (await takenCount(tx, row.id));
+			// On a paid series a free place is offered, to be paid for as a promoted person's is.
+			const placed = priceOf(row) ? 'held' : 'active';
+			const statuses = waiting.map((_, i) => (i < free ? placed : 'waitlisted'));
 			const arrivals = await nextArrivals(tx, waiting.length);
 			const position = sql`array_position(array[${elements(waiting)}]::uuid[], ${subscribers.id})`;
 			const updated = await tx
@@ -447,6 +574,8 @@ async function admit(
 				.set({
 					status: sql`(array[${elements(statuses)}]::subscriber_status[])[${position}]`,
 					arrival: sql`(array[${elements(arrivals)}]::bigint[])[${position}]`,
+					holdUntil: sql`case when (array[${elements(statuses)}]::subscriber_status[])[${position}] = 'held' then now() + ${`${OFFER_HOLD_MS} milliseconds`}::interval end`,
+					checkoutSessionId: null,
 					confirmedAt: new Date(),
 					updatedAt: new Date()
 				})
@@ -459,6 +588,7 @@ async function admit(
 				waiting.map((id) => {
 					const subscriber = admitted.get(id)!;
 					const origin = origins.get(id)!;
+					if (subscriber.status === 'held') return offerEmail(tx, origin, row, subscriber);
 					return subscriber.status === 'active'
 						? welcomeEmail(tx, origin, row, dates, subscriber, false)
 						: waitlistedEmail(tx, origin, row, subscriber);
@@ -512,12 +642,25 @@ export async function confirm(db: Db, token: string, origin: string): Promise<Co
 	return admitter(db)(signup.seriesId, { id, origin });
 }
 
-/** Gives a freed place to the longest-waiting person; call under the series' row lock. */
+/**
+ * Gives a freed place to the longest-waiting person; call under the series' row lock. On a paid
+ * series the place is offered: kept for them for OFFER_HOLD_MS, for them to pay.
+ */
 async function promoteNext(db: Db, origin: string, row: SeriesRow): Promise<SubscriberRow | null> {
-	if ((await activeCount(db, row.id)) >= row.capacity) return null;
+	if ((await takenCount(db, row.id)) >= row.capacity) return null;
+	const paid = priceOf(row) !== null;
 	const [next] = await db
 		.update(subscribers)
-		.set({ status: 'active', updatedAt: new Date() })
+		.set(
+			paid
+				? {
+						status: 'held',
+						holdUntil: sql`now() + ${`${OFFER_HOLD_MS} milliseconds`}::interval`,
+						checkoutSessionId: null,
+						updatedAt: new Date()
+					}
+				: { status: 'active', updatedAt: new Date() }
+		)
 		.where(
 			eq(
 				subscribers.id,
@@ -525,7 +668,8 @@ async function promoteNext(db: Db, origin: string, row: SeriesRow): Promise<Subs
 			)
 		)
 		.returning();
-	if (next) {
+	if (next && paid) await queueEmail(db, await offerEmail(db, origin, row, next));
+	else if (next) {
 		const dates = await upcoming(db, row.id, 12);
 		await queueEmail(db, await welcomeEmail(db, origin, row, dates, next, true));
 	}
@@ -547,10 +691,11 @@ async function release(db: Db, origin: string, subscriberId: string, remove: boo
 		} else if (current!.status !== 'left') {
 			await tx
 				.update(subscribers)
-				.set({ status: 'left', leftAt: new Date(), updatedAt: new Date() })
+				.set({ status: 'left', holdUntil: null, leftAt: new Date(), updatedAt: new Date() })
 				.where(eq(subscribers.id, subscriberId));
 		}
-		const promoted = current!.status === 'active' ? await promoteNext(tx, origin, row) : null;
+		const freed = current!.status === 'active' || current!.status === 'held';
+		const promoted = freed ? await promoteNext(tx, origin, row) : null;
 		return { seriesId: row.id, ownerId: row.ownerId, promoted };
 	});
 }
@@ -675,8 +820,583 @@ export async function listSubscribers(db: Db, ownerId: string, seriesId: string,
 			)
 		)
 		.orderBy(
-			sql`case ${subscribers.status} when 'active' then 0 when 'waitlisted' then 1 when 'pending' then 2 else 3 end`,
+			sql`case ${subscribers.status} when 'active' then 0 when 'held' then 1 when 'waitlisted' then 2 when 'pending' then 3 else 4 end`,
 			asc(subscribers.arrival),
 			asc(subscribers.createdAt)
 		);
+}
+
+/** Live, once committed: the owner's pages refetch, the public count follows. */
+function announceCommitted(row: SeriesRow, left: number) {
+	publishToUser(row.ownerId, 'practice:changed', { entity: 'subscriber', ids: [row.id] });
+	publishSpotsLeft(row.id, left);
+}
+
+async function placesLeft(db: Db, row: SeriesRow): Promise<number> {
+	return Math.max(0, row.capacity - (await takenCount(db, row.id)));
+}
+
+/** An instant in whole seconds, for email keys: no run of digits as long as a card number's. */
+const seconds = (instant: Date) => Math.floor(instant.getTime() / 1000);
+
+/** "A place opened up — pay within 24 hours", with the link to the page that opens Checkout. */
+async function offerEmail(
+	db: Db,
+	origin: string,
+	row: SeriesRow,
+	subscriber: SubscriberRow
+): Promise<QueuedEmail> {
+	const until = whenInZone(
+		subscriber.holdUntil!,
+		row.timeZone,
+		await datePreferencesOf(db, row.ownerId)
+	);
+	return subscriberEmail(
+		db,
+		origin,
+		`series-offer:${subscriber.id}:${seconds(subscriber.holdUntil!)}`,
+		'series-offer',
+		subscriber,
+		row.title,
+		{
+			subject: `A place opened up — pay within 24 hours to take it: ${row.title}`,
+			paragraphs: [
+				`A place in “${row.title}” opened up for you. It is kept for you until ${until}; after that it goes to the next person waiting.`,
+				`The price: ${priceText(row)}, paid through Stripe.`
+			],
+			action: {
+				label: 'Pay and take my place',
+				url: `${origin}/s/${row.slug}/pay/${await signLink(db, 'offer', subscriber.id)}`
+			}
+		}
+	);
+}
+
+/** A place kept for someone (their Checkout, or an offer) went unpaid and was passed on. */
+async function holdLapsedEmail(
+	db: Db,
+	origin: string,
+	row: SeriesRow,
+	subscriber: SubscriberRow
+): Promise<QueuedEmail> {
+	const until = whenInZone(
+		subscriber.holdUntil!,
+		row.timeZone,
+		await datePreferencesOf(db, row.ownerId)
+	);
+	return subscriberEmail(
+		db,
+		origin,
+		`series-hold-lapsed:${subscriber.id}:${seconds(subscriber.holdUntil!)}`,
+		'series-hold-lapsed',
+		subscriber,
+		row.title,
+		{
+			subject: `Your place was not kept: ${row.title}`,
+			paragraphs: [
+				`We kept a place in “${row.title}” for you until ${until}, but it was not paid for, so it has gone to the next person.`,
+				'If a place is free again, you are welcome to sign up on the series page.'
+			],
+			action: { label: 'See the series', url: `${origin}/s/${row.slug}` }
+		}
+	);
+}
+
+/** Releases a place kept for someone and passes it on; call in a transaction. */
+async function releaseHoldIn(
+	tx: Db,
+	subscriberId: string,
+	{
+		sessionId,
+		due,
+		notify,
+		origin
+	}: {
+		/** Only if their Checkout is still this one (null: none was opened). */
+		sessionId?: string | null;
+		/** Only if the hold's time is up (a hold extended meanwhile stays). */
+		due?: boolean;
+		notify: boolean;
+		origin: string;
+	}
+): Promise<SeriesRow | null> {
+	const [found] = await tx
+		.select({ seriesId: subscribers.seriesId })
+		.from(subscribers)
+		.where(eq(subscribers.id, subscriberId));
+	if (!found) return null;
+	const row = await lockSeries(tx, found.seriesId);
+	const [current] = await tx.select().from(subscribers).where(eq(subscribers.id, subscriberId));
+	if (current!.status !== 'held') return null;
+	if (sessionId !== undefined && current!.checkoutSessionId !== sessionId) return null;
+	if (due && current!.holdUntil! > new Date()) return null;
+	await tx
+		.update(subscribers)
+		.set({ status: 'left', holdUntil: null, leftAt: new Date(), updatedAt: new Date() })
+		.where(eq(subscribers.id, subscriberId));
+	if (notify) await queueEmail(tx, await holdLapsedEmail(tx, origin, row, current!));
+	await promoteNext(tx, origin, row);
+	return row;
+}
+
+/** Releases a hold in a transaction of its own, live once committed. */
+async function releaseHold(
+	db: Db,
+	subscriberId: string,
+	options: Parameters<typeof releaseHoldIn>[2]
+) {
+	let left = 0;
+	const row = await db.transaction(async (tx) => {
+		const released = await releaseHoldIn(tx, subscriberId, options);
+		if (released) left = await placesLeft(tx, released);
+		return released;
+	});
+	if (row) announceCommitted(row, left);
+	return row;
+}
+
+const notTakingSignups = (reason: string) =>
+	new TRPCError({
+		code: 'BAD_REQUEST',
+		message: `This series is not taking signups now. ${reason}`
+	});
+
+/**
+ * The Checkout for a place kept for someone: the one already open, or a new one on the
+ * practitioner's account that expires with the hold. Its idempotency key is the hold, so two
+ * requests for one hold get one Checkout. `fresh`: the hold was made for this request, and goes
+ * again at once if Stripe cannot be reached.
+ */
+async function checkoutFor(
+	db: Db,
+	subscriberId: string,
+	origin: string,
+	{ fresh }: { fresh: boolean }
+): Promise<string> {
+	const [found] = await db
+		.select({ subscriber: subscribers, series })
+		.from(subscribers)
+		.innerJoin(series, eq(series.id, subscribers.seriesId))
+		.where(eq(subscribers.id, subscriberId));
+	if (!found) throw notFound('signup');
+	const { subscriber, series: row } = found;
+	const holdUntil = subscriber.holdUntil;
+	if (subscriber.status !== 'held' || !holdUntil || holdUntil <= new Date()) {
+		throw new TRPCError({ code: 'BAD_REQUEST', message: 'This place is no longer kept for you.' });
+	}
+	const account = await connectedAccount(db, row.ownerId);
+	const stripe = stripeApi();
+	const blocked = paymentsBlocked(account);
+	if (blocked || !stripe || !account || !row.stripePriceId) {
+		if (fresh) await releaseHold(db, subscriber.id, { notify: false, origin });
+		throw notTakingSignups(blocked ?? 'The series has no price at Stripe yet.');
+	}
+	const on = { stripeAccount: account.accountId };
+	try {
+		if (subscriber.checkoutSessionId) {
+			const opened = await stripe.checkout.sessions.retrieve(subscriber.checkoutSessionId, {}, on);
+			if (opened.status === 'open' && opened.url) return opened.url;
+			if (opened.status === 'complete') {
+				throw new TRPCError({
+					code: 'BAD_REQUEST',
+					message:
+						'You have paid for this place already; it is confirmed as soon as Stripe tells us.'
+				});
+			}
+		}
+		const metadata = { subscriber_id: subscriber.id, series_id: row.id };
+		const fee = config().PLATFORM_FEE_PERCENT;
+		const page = `${origin}/s/${row.slug}`;
+		const session = await stripe.checkout.sessions.create(
+			{
+				mode: 'subscription',
+				line_items: [{ price: row.stripePriceId, quantity: 1 }],
+				customer_email: subscriber.email,
+				client_reference_id: subscriber.id,
+				metadata,
+				subscription_data: { metadata, ...(fee > 0 && { application_fee_percent: fee }) },
+				expires_at: Math.floor(holdUntil.getTime() / 1000),
+				success_url: `${page}?paid={CHECKOUT_SESSION_ID}`,
+				cancel_url: `${page}?checkout=cancelled&until=${holdUntil.getTime()}`
+			},
+			{ ...on, idempotencyKey: `checkout:${subscriber.id}:${holdUntil.getTime()}` }
+		);
+		await db
+			.update(subscribers)
+			.set({ checkoutSessionId: session.id, updatedAt: new Date() })
+			.where(and(eq(subscribers.id, subscriber.id), eq(subscribers.status, 'held')));
+		return session.url!;
+	} catch (error) {
+		if (error instanceof TRPCError) throw error;
+		// Stripe's message only: it names no key and no card.
+		console.error('Stripe opened no Checkout:', error instanceof Error ? error.message : error);
+		if (fresh) await releaseHold(db, subscriber.id, { sessionId: null, notify: false, origin });
+		throw new TRPCError({
+			code: 'BAD_GATEWAY',
+			message: fresh
+				? 'Stripe could not open the payment page just now, so no place was kept. Please try again in a moment.'
+				: 'Stripe could not open the payment page just now. Please try again in a moment; your place is still kept.'
+		});
+	}
+}
+
+/** The waitlist offer behind its signed link: what it is for, and whether it still stands. */
+export async function offerView(db: Db, token: string) {
+	const id = await verifyLink(db, 'offer', token);
+	if (!id) throw new TRPCError({ code: 'BAD_REQUEST', message: 'This link is not valid.' });
+	const [found] = await db
+		.select({ subscriber: subscribers, series })
+		.from(subscribers)
+		.innerJoin(series, eq(series.id, subscribers.seriesId))
+		.where(eq(subscribers.id, id));
+	if (!found) throw notFound('offer');
+	const { subscriber, series: row } = found;
+	const writing = await datePreferencesOf(db, row.ownerId);
+	const open =
+		subscriber.status === 'held' &&
+		subscriber.holdUntil !== null &&
+		subscriber.holdUntil > new Date();
+	return {
+		writing: { locale: writing.locale, clock: writing.clock },
+		series: { title: row.title, slug: row.slug, timeZone: row.timeZone, price: priceOf(row) },
+		name: subscriber.name,
+		state: open ? 'open' : subscriber.status === 'active' ? 'taken' : 'lapsed',
+		holdUntil: open ? subscriber.holdUntil : null,
+		closedReason: await paymentsClosed(db, row)
+	} as const;
+}
+
+/**
+ * Opens Checkout for an offered place. Stripe keeps a Checkout open at least 30 minutes: an offer
+ * with less time left is extended to that, so the Checkout and the hold end together.
+ */
+export async function payOffer(db: Db, token: string, origin: string): Promise<string> {
+	const id = await verifyLink(db, 'offer', token);
+	if (!id) throw new TRPCError({ code: 'BAD_REQUEST', message: 'This link is not valid.' });
+	const minimum = sql`now() + ${`${CHECKOUT_HOLD_MS} milliseconds`}::interval`;
+	await db
+		.update(subscribers)
+		.set({ holdUntil: minimum, updatedAt: new Date() })
+		.where(
+			and(
+				eq(subscribers.id, id),
+				eq(subscribers.status, 'held'),
+				gt(subscribers.holdUntil, sql`now()`),
+				lt(subscribers.holdUntil, minimum)
+			)
+		);
+	return checkoutFor(db, id, origin, { fresh: false });
+}
+
+/**
+ * Ends a Checkout at Stripe, so that no one pays for a place that is gone. 'complete': they paid
+ * first, and the completion admits them; null: Stripe could not say, and is asked next time.
+ */
+async function expireCheckout(
+	db: Db,
+	ownerId: string,
+	sessionId: string
+): Promise<'expired' | 'complete' | null> {
+	const stripe = stripeApi();
+	const account = await connectedAccount(db, ownerId);
+	// Without the account no Checkout of it can be paid any more.
+	if (!stripe || !account) return 'expired';
+	const on = { stripeAccount: account.accountId };
+	try {
+		const session = await stripe.checkout.sessions.expire(sessionId, {}, on);
+		return session.status === 'complete' ? 'complete' : 'expired';
+	} catch {
+		// Not open any more: paid, or expired already.
+		try {
+			const session = await stripe.checkout.sessions.retrieve(sessionId, {}, on);
+			if (session.status === 'complete') return 'complete';
+			return session.status === 'expired' ? 'expired' : null;
+		} catch {
+			return null;
+		}
+	}
+}
+
+/**
+ * The clock: releases places kept past their time (an unpaid Checkout, a lapsed offer) and passes
+ * each on. A Checkout is first ended at Stripe; one paid meanwhile is left to its completion.
+ */
+export async function releaseLapsedHolds(db: Db): Promise<number> {
+	const due = await db
+		.select({
+			id: subscribers.id,
+			ownerId: subscribers.ownerId,
+			checkoutSessionId: subscribers.checkoutSessionId
+		})
+		.from(subscribers)
+		.where(and(eq(subscribers.status, 'held'), lt(subscribers.holdUntil, sql`now()`)))
+		.orderBy(asc(subscribers.holdUntil))
+		.limit(100);
+	let released = 0;
+	for (const hold of due) {
+		if (hold.checkoutSessionId) {
+			const state = await expireCheckout(db, hold.ownerId, hold.checkoutSessionId);
+			if (state !== 'expired') continue;
+		}
+		const options = { sessionId: hold.checkoutSessionId, due: true, notify: true };
+		if (await releaseHold(db, hold.id, { ...options, origin: appOrigin() })) released += 1;
+	}
+	return released;
+}
+
+/** What a webhook handler gives the derivation: Stripe, and a way to announce after commit. */
+export type SubscriptionEffects = {
+	stripe: Stripe;
+	afterCommit: (effect: () => void) => void;
+};
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
+/** The subscriber a subscription is for, when the account it came from is their practitioner's. */
+async function subscriberOf(tx: Db, accountId: string, subscriberId: string | undefined | null) {
+	if (!subscriberId || !UUID.test(subscriberId)) return null;
+	const [found] = await tx
+		.select({ seriesId: subscribers.seriesId, ownerId: subscribers.ownerId })
+		.from(subscribers)
+		.where(eq(subscribers.id, subscriberId));
+	if (!found) return null;
+	// Metadata is only as good as the account it came from: the practitioner's own.
+	const account = await connectedAccount(tx, found.ownerId);
+	return account?.accountId === accountId ? found : null;
+}
+
+function subscriptionEmail(
+	db: Db,
+	origin: string,
+	row: SeriesRow,
+	subscriber: SubscriberRow,
+	key: string,
+	mail: Mail
+) {
+	return subscriberEmail(
+		db,
+		origin,
+		key,
+		key.slice(0, key.indexOf(':')),
+		subscriber,
+		row.title,
+		mail
+	);
+}
+
+/**
+ * The one derivation of a subscriber from their Stripe subscription, as Stripe has it now: every
+ * subscription webhook re-reads the subscription and calls this, so the order events arrive in
+ * changes nothing. Under the series' row lock:
+ * - active / trialing: in and paid (welcomed once); past_due / unpaid: in, payment past due;
+ * - canceled / incomplete_expired: out, and the place passed on;
+ * - incomplete: the place stays kept while the first payment is confirmed.
+ * A subscription that became active after its hold was released, on a series now full, is
+ * cancelled at once and its subscriber told. Returns the subscriber as it now stands, or null when
+ * the subscription is none of ours (another account, another subscription of theirs).
+ */
+export async function applySubscription(
+	tx: Db,
+	accountId: string,
+	subscription: Stripe.Subscription,
+	{ stripe, afterCommit }: SubscriptionEffects
+): Promise<SubscriberRow | null> {
+	const found = await subscriberOf(tx, accountId, subscription.metadata?.subscriber_id);
+	if (!found) return null;
+	const subscriberId = subscription.metadata.subscriber_id!;
+	const row = await lockSeries(tx, found.seriesId);
+	const [current] = await tx.select().from(subscribers).where(eq(subscribers.id, subscriberId));
+	const ours = current!.stripeSubscriptionId === subscription.id;
+	const placed = current!.status === 'active' || current!.status === 'held';
+	const { payment, paidUntil, cancelAt } = paymentOfSubscription(subscription);
+	const billing = {
+		stripeCustomerId:
+			typeof subscription.customer === 'string' ? subscription.customer : subscription.customer.id,
+		stripeSubscriptionId: subscription.id,
+		paidUntil,
+		cancelAt,
+		updatedAt: new Date()
+	};
+	const origin = appOrigin();
+	const set = async (values: Partial<SubscriberRow>) => {
+		const [updated] = await tx
+			.update(subscribers)
+			.set({ ...billing, ...values })
+			.where(eq(subscribers.id, subscriberId))
+			.returning();
+		return updated!;
+	};
+	let result: SubscriberRow | null = null;
+	if (payment === 'paid' || payment === 'past_due') {
+		if (!placed && ours) {
+			// They left while it still runs: their leaving is what counts; the cancellation follows.
+			return null;
+		}
+		if (placed && current!.status === 'active' && !ours && current!.stripeSubscriptionId) {
+			// Already in through another subscription: this one holds no place of its own.
+			if (current!.payment !== 'canceled') return null;
+		}
+		if (!placed && (await takenCount(tx, row.id)) >= row.capacity) {
+			await refuseLatePayment(tx, stripe, accountId, row, current!, subscription);
+			return current!;
+		}
+		const arrival = current!.arrival ?? Number((await nextArrivals(tx, 1))[0]);
+		result = await set({
+			status: 'active',
+			payment,
+			holdUntil: null,
+			arrival,
+			leftAt: null,
+			confirmedAt: current!.confirmedAt ?? new Date()
+		});
+		if (payment === 'paid') {
+			const dates = await upcoming(tx, row.id, 12);
+			await queueEmail(tx, await welcomeEmail(tx, origin, row, dates, result, false));
+		}
+	} else if (payment === 'canceled') {
+		// An older subscription's end says nothing about a place they hold now, unless it is the
+		// one their kept place was waiting for.
+		if (!ours && current!.status !== 'held') return null;
+		result = await set({
+			payment,
+			holdUntil: null,
+			...(placed && { status: 'left', leftAt: new Date() })
+		});
+		if (placed) {
+			await queueEmail(
+				tx,
+				await subscriptionEmail(
+					tx,
+					origin,
+					row,
+					result,
+					`subscription-ended:${result.id}:${subscription.id}`,
+					{
+						subject: `Your subscription has ended: ${row.title}`,
+						paragraphs: [
+							`Your subscription to “${row.title}” has ended, and with it your place. Nothing more will be charged.`,
+							'You are welcome to sign up again on the series page.'
+						],
+						action: { label: 'See the series', url: `${origin}/s/${row.slug}` }
+					}
+				)
+			);
+			await promoteNext(tx, origin, row);
+		}
+	} else if (current!.status === 'held') {
+		// incomplete: the first payment is being confirmed; the place stays kept.
+		result = await set({});
+	} else {
+		return null;
+	}
+	const left = await placesLeft(tx, row);
+	afterCommit(() => announceCommitted(row, left));
+	return result;
+}
+
+/**
+ * Paid for a place that was already gone (their hold was released, the series filled up): the
+ * subscription ends at once, so that nothing more is charged, and they are told. Its id is not
+ * kept, so its own end leaves their row (say, on the waitlist) as it is.
+ */
+async function refuseLatePayment(
+	tx: Db,
+	stripe: Stripe,
+	accountId: string,
+	row: SeriesRow,
+	subscriber: SubscriberRow,
+	subscription: Stripe.Subscription
+) {
+	await stripe.subscriptions.cancel(
+		subscription.id,
+		{},
+		{ stripeAccount: accountId, idempotencyKey: `late-cancel:${subscription.id}` }
+	);
+	const origin = appOrigin();
+	await queueEmail(
+		tx,
+		await subscriptionEmail(
+			tx,
+			origin,
+			row,
+			subscriber,
+			`place-gone:${subscriber.id}:${subscription.id}`,
+			{
+				subject: `The place was already gone: ${row.title}`,
+				paragraphs: [
+					`Your payment for “${row.title}” reached us after the place kept for you had been released, and the series is now full.`,
+					'We cancelled the subscription at once: you will not be charged again. For the payment already made, please reply to the practitioner for a refund.'
+				],
+				action: { label: 'See the series', url: `${origin}/s/${row.slug}` }
+			}
+		)
+	);
+}
+
+/**
+ * A failed payment of a running subscription: one notice per invoice, linking to the page where
+ * the subscriber manages their payment. Only while Stripe still has it unpaid: a notice arriving
+ * after the recovery says nothing true any more.
+ */
+export async function billingNotice(
+	tx: Db,
+	subscriber: SubscriberRow,
+	subscription: Stripe.Subscription,
+	invoiceId: string
+): Promise<void> {
+	if (subscription.status !== 'past_due' && subscription.status !== 'unpaid') return;
+	const [row] = await tx.select().from(series).where(eq(series.id, subscriber.seriesId));
+	const origin = appOrigin();
+	const { manageUrl } = await subscriberLinks(tx, origin, subscriber.id);
+	await queueEmail(
+		tx,
+		await subscriptionEmail(
+			tx,
+			origin,
+			row!,
+			subscriber,
+			`billing-notice:${subscriber.id}:${invoiceId}`,
+			{
+				subject: `Your payment did not go through: ${row!.title}`,
+				paragraphs: [
+					`The latest payment for “${row!.title}” (${priceText(row!)}) failed. Your place is kept while Stripe tries again.`,
+					'Please check your card on your page for this series.'
+				],
+				action: { label: 'Manage my payment', url: manageUrl }
+			}
+		)
+	);
+}
+
+/**
+ * A Checkout of a kept place finished: paid (its subscription is derived as every other) or
+ * expired (the place is released and passed on). The session is read again from Stripe.
+ */
+export async function applyCheckoutSession(
+	tx: Db,
+	accountId: string,
+	sessionId: string,
+	effects: SubscriptionEffects
+): Promise<void> {
+	const on = { stripeAccount: accountId };
+	const session = await unlessMissing(effects.stripe.checkout.sessions.retrieve(sessionId, {}, on));
+	if (!session) return;
+	const subscriptionId =
+		typeof session.subscription === 'string' ? session.subscription : session.subscription?.id;
+	if (subscriptionId) {
+		const subscription = await unlessMissing(
+			effects.stripe.subscriptions.retrieve(subscriptionId, {}, on)
+		);
+		if (subscription) await applySubscription(tx, accountId, subscription, effects);
+		return;
+	}
+	if (session.status !== 'expired') return;
+	const found = await subscriberOf(tx, accountId, session.metadata?.subscriber_id);
+	if (!found) return;
+	const options = { sessionId: session.id, notify: true, origin: appOrigin() };
+	const row = await releaseHoldIn(tx, session.metadata!.subscriber_id!, options);
+	if (row) {
+		const left = await placesLeft(tx, row);
+		effects.afterCommit(() => announceCommitted(row, left));
+	}
 }

@@ -1,3 +1,4 @@
+import { redirect } from '@sveltejs/kit';
 import { superValidate } from 'sveltekit-superforms';
 import { zod4 } from 'sveltekit-superforms/adapters';
 import type { Actions, PageServerLoad } from './$types';
@@ -7,8 +8,20 @@ import { serverCaller } from '$lib/server/trpc/router';
 
 const schema = zod4(publicSignupSchema);
 
+/** Back from Stripe Checkout: paid (`?paid=<session>`), or left without paying. */
+function returnFromCheckout(url: URL) {
+	if (url.searchParams.has('paid')) return { kind: 'paid' as const };
+	if (url.searchParams.get('checkout') !== 'cancelled') return null;
+	const until = Number(url.searchParams.get('until'));
+	return {
+		kind: 'cancelled' as const,
+		keptUntil: Number.isSafeInteger(until) && until > 0 ? new Date(until) : null
+	};
+}
+
 export const load: PageServerLoad = async (event) => ({
 	series: await serverCaller(event).subscribers.publicSeries({ slug: event.params.slug }),
+	checkout: returnFromCheckout(event.url),
 	form: await superValidate(schema)
 });
 
@@ -20,6 +33,8 @@ export const actions: Actions = {
 			serverCaller(event).subscribers.signUp({ slug: event.params.slug, fields: form.data })
 		);
 		if (!result.ok) return result.failure;
+		// A place is kept while they pay: on to Stripe Checkout (also without JavaScript).
+		if (result.value.checkoutUrl) redirect(303, result.value.checkoutUrl);
 		form.message = {
 			kind: 'success',
 			text: `Almost done: we sent a link to ${result.value.email}. Open it to confirm your place.`
