@@ -178,6 +178,7 @@ test('a practitioner connects Stripe and publishes a paid series; a visitor pays
 			).toHaveCount(0);
 			await expectSameDocument(practitioner);
 			await expectAccessibleAtBothSizes(visitorPage, 'payments-manage-ending');
+			await expectAccessibleAtBothSizes(practitioner, 'payments-series-ending');
 		});
 
 		expect(practitionerRefusals, 'no form was stopped by the CSP').toEqual([]);
