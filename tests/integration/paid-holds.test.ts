@@ -227,3 +227,18 @@ describe('an offer on a paid series', () => {
 		}
 	});
 });
+
+describe('someone paying now', () => {
+	it('takes a place on the practitioner’s pages and is told when a date is cancelled', async () => {
+		const paid = await paidSeries(db, fake, 2);
+		const holder = await signUpPaid(db, paid.slug, 1);
+		const page = await paid.api.series.get({ id: paid.id });
+		expect(page.counts).toMatchObject({ taken: 1, held: 1 });
+		const [listed] = (await paid.api.series.list()).filter((s) => s.id === paid.id);
+		expect(listed!.taken).toBe(1);
+
+		const [first] = page.occurrences;
+		await paid.api.series.cancelOccurrence({ occurrenceId: first!.id });
+		expect(await emailsOf(holder.email, 'occurrence-cancelled')).toHaveLength(1);
+	});
+});

@@ -153,6 +153,25 @@ describe('publishing a paid series', () => {
 		});
 	});
 
+	it('sends Stripe amounts in its units: ISK as two-decimal, though ISO has no decimals', async () => {
+		const { api, accountId } = await merchant();
+		const row = await published(api, paid('1500', { currency: 'ISK', title: 'Jóga' }));
+		expect(row.priceMinor).toBe(1500);
+		const { prices } = fake.objects(accountId);
+		expect(prices.get(row.stripePriceId!)).toMatchObject({ unit_amount: 150000, currency: 'isk' });
+
+		// Read back, the Price still matches the series' terms: a new title keeps it, asking for none.
+		await api.series.update({
+			id: row.id,
+			fields: paid('1500', { currency: 'ISK', title: 'Jóga á morgnana', slug: row.slug })
+		});
+		expect((await rowOf(row.id)).stripePriceId).toBe(row.stripePriceId);
+		const asked = fake.requests.filter(
+			(r) => r.method === 'POST' && r.path.startsWith('/v1/prices') && r.stripeAccount === accountId
+		);
+		expect(asked.map((r) => r.path)).toEqual(['/v1/prices']);
+	});
+
 	it('makes one Price however often it is published, also at once', async () => {
 		const { api, accountId } = await merchant();
 		const { id } = await api.series.create(paid('20'));
@@ -203,6 +222,53 @@ describe('publishing a paid series', () => {
 		expect((await rowOf(id)).status).toBe('published');
 		expect(fake.objects(accountId).products.size).toBe(1);
 		expect(fake.objects(accountId).prices.size).toBe(1);
+	});
+
+	it('puts Stripe refusing the price beside the amount, storing nothing', async () => {
+		const { api, accountId } = await merchant();
+		const { id } = await api.series.create(paid('0.60'));
+		fake.failNext('POST', '/v1/prices', {
+			status: 400,
+			error: {
+				type: 'invalid_request_error',
+				code: 'amount_too_small',
+				param: 'unit_amount',
+				message: 'Amount must be at least €0.50 eur'
+			}
+		});
+		const refused = await failure(api.series.setStatus({ id, status: 'published' }));
+		expect(refused.code).toBe('BAD_REQUEST');
+		expect(fieldErrors(refused).price?.join(' ')).toBe(
+			'Stripe does not accept this price: Amount must be at least €0.50 eur. Change the amount or currency and save again.'
+		);
+		expect(await rowOf(id)).toMatchObject({ status: 'draft', stripePriceId: null });
+		expect(fake.objects(accountId).prices.size).toBe(0);
+	});
+
+	it('makes the Product afresh on an account connected instead of the first one', async () => {
+		const { api, user, accountId } = await merchant();
+		const row = await published(api, paid('12', { title: 'Evening yoga' }));
+		const other = await sdk.accounts.create({ type: 'standard', country: 'DE' });
+		await db
+			.update(stripeAccounts)
+			.set({ accountId: other.id })
+			.where(eq(stripeAccounts.userId, user.id));
+		await api.series.update({
+			id: row.id,
+			fields: paid('14', { slug: row.slug, title: 'Evening yoga' })
+		});
+
+		const after = await rowOf(row.id);
+		expect(fake.objects(other.id).products.get(after.stripeProductId!)).toMatchObject({
+			name: 'Evening yoga'
+		});
+		const keys = fake.requests
+			.filter((r) => r.method === 'POST' && r.path === '/v1/products')
+			.filter((r) => [accountId, other.id].includes(r.stripeAccount!))
+			.map((r) => r.idempotencyKey);
+		// Stripe may keep a key across accounts: the second account's request is its own.
+		expect(keys).toHaveLength(2);
+		expect(keys[0]).not.toBe(keys[1]);
 	});
 
 	it('is refused, saying why, without Stripe keys, without an account, or before charges are enabled', async () => {
@@ -361,6 +427,14 @@ describe('the price fields', () => {
 			[{ price: '0' }, 'price', /above zero/],
 			[{ price: '0.00' }, 'price', /above zero/],
 			[{ price: '1000000' }, 'price', /at most 999999\.99 EUR/],
+			[{ price: '1000000', currency: 'ISK' }, 'price', /at most 999999 ISK/],
+			[
+				{ price: '1.234', currency: 'KWD' },
+				'price',
+				/^KWD prices must end in 0 \(Stripe's rule\)\.$/
+			],
+			[{ price: '150.50', currency: 'TWD' }, 'price', /TWD prices must be whole amounts/],
+			[{ price: '12', currency: 'XDR' }, 'currency', /Stripe cannot charge in XDR/],
 			[{ price: '-5' }, 'price', /like 12/]
 		];
 		for (const [fields, field, message] of cases) {

@@ -51,7 +51,7 @@ describe('demo data', () => {
 
 		// Two published series with subscribers; the first is full and has a waitlist.
 		const seeded = await api.series.list();
-		expect(seeded.map((s) => [s.status, s.active, s.waitlisted])).toEqual(
+		expect(seeded.map((s) => [s.status, s.taken, s.waitlisted])).toEqual(
 			expect.arrayContaining([
 				['published', 12, 2],
 				['published', 9, 0]

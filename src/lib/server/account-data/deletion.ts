@@ -32,7 +32,7 @@ async function tellSubscribersTheSeriesEnded(tx: Db, user: User): Promise<void> 
 			and(
 				eq(series.ownerId, user.id),
 				eq(series.status, 'published'),
-				inArray(subscribers.status, ['active', 'waitlisted']),
+				inArray(subscribers.status, ['active', 'held', 'waitlisted']),
 				isNull(subscribers.unsubscribedAt)
 			)
 		);

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import Stripe from 'stripe';
 import { TRPCError } from '@trpc/server';
+import { stripeUnitAmount } from '../../money';
 import type { Db } from '../db';
 import type { SeriesRow } from '../db/schema';
 import { fieldError } from '../trpc/errors';
@@ -53,11 +54,22 @@ const recurringOf = (interval: PricedSeries['billingInterval']) =>
 function matches(price: Stripe.Price, series: PricedSeries): boolean {
 	const recurring = recurringOf(series.billingInterval);
 	return (
-		price.unit_amount === series.priceMinor &&
+		price.unit_amount === stripeUnitAmount(series.priceMinor, series.currency) &&
 		price.currency === series.currency.toLowerCase() &&
 		price.recurring?.interval === recurring.interval &&
 		(price.recurring?.interval_count ?? 1) === ('interval_count' in recurring ? 4 : 1)
 	);
+}
+
+/**
+ * Stripe refusing a new Price's terms (an amount below its minimum charge for the currency…):
+ * the practitioner's to change, so it goes beside the amount, in Stripe's words.
+ */
+function termsRefused(error: Stripe.errors.StripeInvalidRequestError): TRPCError {
+	// The raw message: the SDK's puts the request id in front.
+	const said = ((error.raw as { message?: string }).message ?? '').replace(/\.?$/, '.');
+	const message = `Stripe does not accept this price: ${said} Change the amount or currency and save again.`;
+	return new TRPCError({ code: 'BAD_REQUEST', message, cause: fieldError('price', message) });
 }
 
 const isMissing = (error: unknown) =>
@@ -109,7 +121,11 @@ async function makeSeriesPrice({ stripe, stripeAccount }: Merchant, series: Pric
 		const product = await stripe.products.create(
 			{ name: series.title, metadata },
 			// The title is part of the key: a key sent again must carry the same parameters.
-			{ ...on, idempotencyKey: `series-product:${series.id}:${digest(series.title)}` }
+			// The account too: connected to another one, the series makes its Product afresh there.
+			{
+				...on,
+				idempotencyKey: `series-product:${stripeAccount}:${series.id}:${digest(series.title)}`
+			}
 		);
 		productId = product.id;
 	}
@@ -117,19 +133,25 @@ async function makeSeriesPrice({ stripe, stripeAccount }: Merchant, series: Pric
 		current && current.product === productId && matches(current, series) ? current : null;
 	let price =
 		reusable ??
-		(await stripe.prices.create(
-			{
-				product: productId,
-				unit_amount: series.priceMinor,
-				currency: series.currency.toLowerCase(),
-				recurring: recurringOf(series.billingInterval),
-				metadata
-			},
-			{
-				...on,
-				idempotencyKey: `series-price:${series.id}:${productId}:${series.priceMinor}:${series.currency}:${series.billingInterval}`
-			}
-		));
+		(await stripe.prices
+			.create(
+				{
+					product: productId,
+					unit_amount: stripeUnitAmount(series.priceMinor, series.currency),
+					currency: series.currency.toLowerCase(),
+					recurring: recurringOf(series.billingInterval),
+					metadata
+				},
+				{
+					...on,
+					idempotencyKey: `series-price:${series.id}:${productId}:${series.priceMinor}:${series.currency}:${series.billingInterval}`
+				}
+			)
+			.catch((error: unknown) => {
+				throw error instanceof Stripe.errors.StripeInvalidRequestError
+					? termsRefused(error)
+					: error;
+			}));
 	// A replayed key answers with the Price as it was made, active, even if retired since.
 	const replayed =
 		price !== reusable && price.lastResponse.headers['idempotent-replayed'] === 'true';
@@ -144,6 +166,13 @@ async function makeSeriesPrice({ stripe, stripeAccount }: Merchant, series: Pric
 /**
  * Stops a replaced Price from taking new subscriptions; those on it go on. Done after the series
  * points elsewhere, so a failure leaves only an unused Price active: it is logged, not shown.
+ *
+ * Not called for a Price made for a save that then failed (slug taken, changed meanwhile): the
+ * same terms saved at the same moment from another tab get that very Price (same idempotency
+ * key) and may be about to store it, and nothing short of holding the series row across the
+ * Stripe call (which webhook handlers need) tells us they are not. Retiring it then would leave
+ * the series on a Price that takes no signups; left active it is unused, as nothing pays by a
+ * Price the series does not store, and saving those terms again takes it back.
  */
 export async function retirePrice({ stripe, stripeAccount }: Merchant, priceId: string) {
 	try {

@@ -49,7 +49,7 @@ export async function notifyOccurrenceChange(
 		.where(
 			and(
 				eq(subscribers.seriesId, occurrence.seriesId),
-				inArray(subscribers.status, ['active', 'waitlisted']),
+				inArray(subscribers.status, ['active', 'held', 'waitlisted']),
 				isNull(subscribers.unsubscribedAt)
 			)
 		);

@@ -4,6 +4,9 @@ import {
 	currencyExponent,
 	fromMinorUnits,
 	isCurrencyCode,
+	isStripeCurrency,
+	stripeAmountProblem,
+	stripeUnitAmount,
 	toMinorUnits
 } from '../../money';
 import { count, localDate, localTime, text, timeZone } from '../../validation';
@@ -54,8 +57,16 @@ export const seriesFields = z
 	})
 	.superRefine((value, ctx) => {
 		if (value.pricing === 'paid' && isCurrencyCode(value.currency)) {
-			const problem = priceProblem(value.price, value.currency);
-			if (problem) ctx.addIssue({ code: 'custom', path: ['price'], message: problem });
+			if (!isStripeCurrency(value.currency)) {
+				ctx.addIssue({
+					code: 'custom',
+					path: ['currency'],
+					message: `Stripe cannot charge in ${value.currency}: choose another currency.`
+				});
+			} else {
+				const problem = priceProblem(value.price, value.currency);
+				if (problem) ctx.addIssue({ code: 'custom', path: ['price'], message: problem });
+			}
 		}
 		if (!weekdaysOf(value).length)
 			ctx.addIssue({ code: 'custom', path: ['mon'], message: 'Choose at least one weekday.' });
@@ -91,8 +102,8 @@ export const seriesFields = z
 
 export type SeriesFields = z.output<typeof seriesFields>;
 
-/** Stripe's largest unit amount: eight digits in minor units (999,999.99 in EUR). */
-export const MAX_PRICE_MINOR = 99_999_999;
+/** Stripe's largest unit amount: eight digits in its minor units (999,999.99 in EUR). */
+const MAX_UNIT_AMOUNT = 99_999_999;
 
 function priceProblem(price: string, currency: string): string | null {
 	const minor = toMinorUnits(price, currency);
@@ -103,10 +114,11 @@ function priceProblem(price: string, currency: string): string | null {
 			: `Enter an amount like 12 or ${fromMinorUnits(1250 * 10 ** (exponent - 2), currency)}.`;
 	}
 	if (minor === 0) return 'Enter a price above zero, or choose Free.';
-	if (minor > MAX_PRICE_MINOR) {
-		return `Enter at most ${fromMinorUnits(MAX_PRICE_MINOR, currency)} ${currency}.`;
+	if (stripeUnitAmount(minor, currency) > MAX_UNIT_AMOUNT) {
+		const most = Math.floor(MAX_UNIT_AMOUNT / stripeUnitAmount(1, currency));
+		return `Enter at most ${fromMinorUnits(most, currency)} ${currency}.`;
 	}
-	return null;
+	return stripeAmountProblem(minor, currency);
 }
 
 /** The price columns of a series: all set when paid, all null when free. */

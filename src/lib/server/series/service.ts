@@ -6,7 +6,8 @@ import {
 	seriesOccurrences,
 	subscribers,
 	type OccurrenceRow,
-	type SeriesRow
+	type SeriesRow,
+	type SubscriberRow
 } from '../db/schema';
 import { UNIQUE_VIOLATION, pgErrorCode } from '../pg-errors';
 import { notFound } from '../practice-errors';
@@ -368,8 +369,13 @@ export async function deleteSeries(db: Db, ownerId: string, id: string) {
 
 // In a single-table select drizzle leaves column names unqualified, which inside a subquery would
 // bind to the subquery's own table; these correlated subqueries spell the names out.
-const countOf = (status: 'active' | 'waitlisted' | 'pending') =>
-	sql<number>`(select count(*)::int from subscribers s where s.series_id = "series"."id" and s.status = ${status})`;
+const countOf = (...statuses: SubscriberRow['status'][]) =>
+	sql<number>`(select count(*)::int from subscribers s where s.series_id = "series"."id" and s.status in (${sql.join(
+		statuses.map((status) => sql`${status}`),
+		sql`, `
+	)}))`;
+/** A place is taken by those who have it and by those it is kept for while they pay. */
+const placesTaken = countOf('active', 'held');
 
 export function listSeries(db: Db, ownerId: string) {
 	return db
@@ -383,7 +389,7 @@ export function listSeries(db: Db, ownerId: string) {
 			billingInterval: series.billingInterval,
 			capacity: series.capacity,
 			timeZone: series.timeZone,
-			active: countOf('active'),
+			taken: placesTaken,
 			waitlisted: countOf('waitlisted'),
 			pending: countOf('pending'),
 			nextStartsAt: sql<Date | null>`(select min(o.starts_at) from series_occurrences o
@@ -413,7 +419,8 @@ export async function getSeries(db: Db, ownerId: string, id: string) {
 			.limit(60),
 		db
 			.select({
-				active: countOf('active'),
+				taken: placesTaken,
+				held: countOf('held'),
 				waitlisted: countOf('waitlisted'),
 				pending: countOf('pending')
 			})
@@ -486,7 +493,7 @@ const groupDateColumns = {
 	endsAt: seriesOccurrences.endsAt,
 	status: seriesOccurrences.status,
 	capacity: series.capacity,
-	placesTaken: countOf('active')
+	placesTaken
 };
 
 /**

@@ -2,6 +2,7 @@ import { redirect } from '@sveltejs/kit';
 import { superValidate } from 'sveltekit-superforms';
 import { zod4 } from 'sveltekit-superforms/adapters';
 import type { Actions, PageServerLoad } from './$types';
+import { paidCurrencyFor, STRIPE_CURRENCIES } from '$lib/money';
 import { attempt, reject } from '$lib/server/forms';
 import { seriesFields } from '$lib/server/series/schemas';
 import { timeZoneChoices, todayIn } from '$lib/server/time-zones';
@@ -15,12 +16,12 @@ export const load: PageServerLoad = async (event) => {
 		timeZone: user.timeZone,
 		startDate: todayIn(user.timeZone),
 		startTime: '18:00',
-		currency: user.currency
+		currency: paidCurrencyFor(user.currency)
 	};
 	return {
 		form: await superValidate(initial, schema, { errors: false }),
 		timeZones: timeZoneChoices(user.timeZone),
-		currencies: Intl.supportedValuesOf('currency'),
+		currencies: STRIPE_CURRENCIES,
 		paymentsBlocked: await serverCaller(event).series.paymentsBlocked()
 	};
 };

@@ -16,7 +16,7 @@ export const load: PageServerLoad = async (event) => {
 		deleteForm: await superValidate(schema),
 		// Who is emailed that their series ended when the account goes.
 		publishedSeries: published.length,
-		subscribersToTell: published.reduce((sum, s) => sum + s.active + s.waitlisted, 0)
+		subscribersToTell: published.reduce((sum, s) => sum + s.taken + s.waitlisted, 0)
 	};
 };
 

@@ -2,7 +2,7 @@ import { redirect } from '@sveltejs/kit';
 import { superValidate } from 'sveltekit-superforms';
 import { zod4 } from 'sveltekit-superforms/adapters';
 import type { Actions, PageServerLoad } from './$types';
-import { fromMinorUnits } from '$lib/money';
+import { fromMinorUnits, paidCurrencyFor, STRIPE_CURRENCIES } from '$lib/money';
 import { attempt, reject } from '$lib/server/forms';
 import { seriesFields, weekdayFields } from '$lib/server/series/schemas';
 import { timeZoneChoices } from '$lib/server/time-zones';
@@ -40,14 +40,14 @@ export const load: PageServerLoad = async (event) => {
 			series.priceMinor === null || series.currency === null
 				? ''
 				: fromMinorUnits(series.priceMinor, series.currency),
-		currency: series.currency ?? event.locals.user!.currency,
+		currency: series.currency ?? paidCurrencyFor(event.locals.user!.currency),
 		billingInterval: series.billingInterval ?? ('month' as const)
 	};
 	return {
 		series,
 		form: await superValidate(values, schema),
 		timeZones: timeZoneChoices(series.timeZone),
-		currencies: Intl.supportedValuesOf('currency'),
+		currencies: STRIPE_CURRENCIES,
 		paymentsBlocked
 	};
 };
