@@ -106,6 +106,7 @@ test('a practitioner connects Stripe and publishes a paid series; a visitor pays
 
 		await test.step('while Checkout is open, the practitioner’s page shows the place kept', async () => {
 			await expect(series.subscriberStatus(visitor.email)).toHaveText(SUBSCRIBER_STATUS.held, LIVE);
+			await expect(series.placesTaken).toHaveText('1 / 4', LIVE);
 		});
 
 		let paidUntil = '';
