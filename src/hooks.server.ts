@@ -49,6 +49,23 @@ function refusedBody(request: Request, routeId: string | null): Response | undef
 	}
 }
 
+/**
+ * A form whose answer sends the browser on to Stripe's hosted pages (Checkout, onboarding, the
+ * customer portal) must be allowed by the CSP's form-action, which lists Stripe's own hosts
+ * (svelte.config.js). A stand-in configured through STRIPE_API_URL (the tests' fake Stripe) serves
+ * those pages from its own origin, known only at run time: it is added to the directive here.
+ */
+function allowFormsToStripeStandIn(response: Response): void {
+	const standIn = config().STRIPE_API_URL;
+	const policy = response.headers.get('content-security-policy');
+	if (!standIn || !policy) return;
+	const origin = new URL(standIn).origin;
+	response.headers.set(
+		'content-security-policy',
+		policy.replace(/(^|;\s*)(form-action\b[^;]*)/, `$1$2 ${origin}`)
+	);
+}
+
 export const handle: Handle = async ({ event, resolve }) => {
 	const refused = refusedBody(event.request, event.route.id);
 	if (refused) return refused;
@@ -77,6 +94,7 @@ export const handle: Handle = async ({ event, resolve }) => {
 	}
 
 	const response = await resolve(event);
+	allowFormsToStripeStandIn(response);
 	for (const [name, value] of Object.entries(securityHeaders)) {
 		if (!response.headers.has(name)) response.headers.set(name, value);
 	}

@@ -297,6 +297,33 @@ describe('downloading all my data', () => {
 	});
 });
 
+describe('the CSP’s form-action', () => {
+	const configured = process.env.STRIPE_API_URL;
+	afterEach(() => {
+		if (configured === undefined) delete process.env.STRIPE_API_URL;
+		else process.env.STRIPE_API_URL = configured;
+	});
+
+	/** The directive that says where a form (and the redirect answering it) may lead. */
+	async function formAction(path: string, signedIn = false): Promise<string | undefined> {
+		const policy = (await request(path, { signedIn })).headers.get('content-security-policy');
+		return policy?.match(/(?:^|;\s*)(form-action [^;]*)/)?.[1];
+	}
+
+	it('adds the origin of a Stripe stand-in (STRIPE_API_URL), whose hosted pages forms lead to', async () => {
+		delete process.env.STRIPE_API_URL;
+		const stripeOnly = await formAction('/sign-in');
+		expect(stripeOnly).toMatch(/^form-action 'self'/);
+		expect(stripeOnly).not.toContain('127.0.0.1');
+
+		process.env.STRIPE_API_URL = 'http://127.0.0.1:5999/v1';
+		expect(await formAction('/sign-in')).toBe(`${stripeOnly} http://127.0.0.1:5999`);
+		expect(await formAction('/settings/payments', true)).toBe(
+			`${stripeOnly} http://127.0.0.1:5999`
+		);
+	});
+});
+
 describe('caching', () => {
 	it('every answer to a signed-in request and every tRPC answer is private, no-store', async () => {
 		for (const [path, signedIn] of [

@@ -33,6 +33,12 @@ export class PublicSeriesPage {
 	/** The trap for bots: off screen, hidden from assistive technology, and to stay empty. */
 	readonly honeypot: Locator;
 	readonly signUpButton: Locator;
+	/** A paid series' price under the title: "€25.00 per month". */
+	readonly price: Locator;
+	/** The paid series' button: it keeps a place and leads to Stripe Checkout. */
+	readonly continueToPaymentButton: Locator;
+	/** Said on the page Checkout sends the visitor back to once they have paid. */
+	readonly thankYou: Locator;
 	private asksForSpots = false;
 
 	constructor(readonly page: Page) {
@@ -47,6 +53,14 @@ export class PublicSeriesPage {
 		});
 		this.honeypot = page.locator('input[name="website"]');
 		this.signUpButton = page.getByRole('button', { name: 'Sign up', exact: true });
+		this.price = page.getByTestId('price');
+		this.continueToPaymentButton = page.getByRole('button', {
+			name: 'Continue to payment',
+			exact: true
+		});
+		this.thankYou = page.getByText(
+			'Thank you — your place is confirmed as soon as Stripe tells us. We will email you the dates.'
+		);
 
 		// The page asks the server for live counts once its socket connects: over HTTP long-polling
 		// at first (the packet is in a POST body), or over the WebSocket it upgrades to.
@@ -80,15 +94,25 @@ export class PublicSeriesPage {
 
 	/** Fills in the form, agrees to the emails and sends it; the page then says to check email. */
 	async signUp(visitor: Visitor): Promise<void> {
+		await this.fillIn(visitor);
+		await this.signUpButton.click();
+		await expect(this.page.getByRole('status')).toHaveText(
+			`Almost done: we sent a link to ${visitor.email}. Open it to confirm your place.`
+		);
+	}
+
+	/** A paid series: fills in the form and goes on to pay; the browser leaves for Stripe Checkout. */
+	async continueToPayment(visitor: Visitor): Promise<void> {
+		await this.fillIn(visitor);
+		await this.continueToPaymentButton.click();
+	}
+
+	private async fillIn(visitor: Visitor): Promise<void> {
 		await this.name.fill(visitor.name);
 		await this.email.fill(visitor.email);
 		if (visitor.phone) await this.phone.fill(visitor.phone);
 		await this.consent.check();
 		await expect(this.honeypot).toHaveValue('');
-		await this.signUpButton.click();
-		await expect(this.page.getByRole('status')).toHaveText(
-			`Almost done: we sent a link to ${visitor.email}. Open it to confirm your place.`
-		);
 	}
 }
 
@@ -150,6 +174,13 @@ export class ManagePlacePage {
 	readonly leaveButton: Locator;
 	/** The question "Leave <title>?" that Leave asks before acting. */
 	readonly confirmStep: Locator;
+	/** A paid series: where the subscription stands ("Paid until …", "Ends on …"). */
+	readonly paymentStanding: Locator;
+	/** Leads to Stripe's customer portal (card, invoices). */
+	readonly portalButton: Locator;
+	readonly cancelSubscriptionButton: Locator;
+	/** The question "Cancel your subscription to <title>?" asked before cancelling. */
+	readonly cancelSubscriptionStep: Locator;
 
 	constructor(readonly page: Page) {
 		this.status = page.getByTestId('manage-status');
@@ -159,6 +190,13 @@ export class ManagePlacePage {
 			.getByRole('region', { name: 'Your choices' })
 			.getByRole('button', { name: 'Leave the series' });
 		this.confirmStep = page.getByRole('dialog', { name: /^Leave / });
+		const subscription = page.getByRole('region', { name: 'Your subscription' });
+		this.paymentStanding = subscription.getByTestId('payment-standing');
+		this.portalButton = subscription.getByRole('button', { name: 'Manage payment and invoices' });
+		this.cancelSubscriptionButton = subscription.getByRole('button', {
+			name: 'Cancel my subscription'
+		});
+		this.cancelSubscriptionStep = page.getByRole('dialog', { name: /^Cancel your subscription / });
 	}
 }
 

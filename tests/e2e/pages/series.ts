@@ -13,6 +13,17 @@ export type SeriesFields = {
 	address: string;
 	/** How many weekly dates; without it, the series has no end. */
 	dates?: number;
+	/** A paid series' price; without it, the series is free. */
+	price?: SeriesPrice;
+};
+
+export type SeriesPrice = {
+	/** As typed into the form, in the currency's major unit: "25.00". */
+	amount: string;
+	/** ISO code, as the currency list offers it: "EUR". */
+	currency: string;
+	/** How the form's "Charged" list names the interval (INTERVAL_LABELS in src/lib/money.ts). */
+	charged: 'per month' | 'every 4 weeks';
 };
 
 /** The form's weekday boxes, in the order of Date#getUTCDay. */
@@ -48,6 +59,15 @@ export class NewSeriesPage {
 			await page.getByLabel('Number of dates', { exact: true }).fill(String(series.dates));
 		}
 		await page.getByLabel('Address', { exact: true }).fill(series.address);
+		if (series.price) {
+			const pricing = page.getByRole('group', { name: 'Price' });
+			await pricing.getByRole('radio', { name: 'Paid', exact: true }).check();
+			await pricing.getByLabel('Amount', { exact: true }).fill(series.price.amount);
+			await pricing.getByLabel('Currency', { exact: true }).selectOption(series.price.currency);
+			await pricing
+				.getByLabel('Charged', { exact: true })
+				.selectOption({ label: series.price.charged });
+		}
 		await page.getByRole('button', { name: 'Create draft' }).click();
 		await expect(page).toHaveURL(new RegExp(`/series/${UUID.source}$`));
 		await expect(page.getByRole('heading', { name: series.title, level: 1 })).toBeVisible();
@@ -58,6 +78,7 @@ export class NewSeriesPage {
 /** How the subscriber list names each status (src/routes/(app)/series/[id]/+page.svelte). */
 export const SUBSCRIBER_STATUS = {
 	pending: 'To confirm',
+	held: 'Paying now',
 	active: 'Has a place',
 	waitlisted: 'Waitlist',
 	left: 'Left'
@@ -124,6 +145,11 @@ export class SeriesPage {
 
 	subscriberStatus(email: string): Locator {
 		return this.subscriber(email).getByTestId('subscriber-status');
+	}
+
+	/** Where a subscriber's payment stands: "Paid until …", "Past due", "Ends …", "Ended". */
+	subscriberPayment(email: string): Locator {
+		return this.subscriber(email).getByTestId('subscriber-payment');
 	}
 
 	/** The question an action that emails or removes people asks first, as a dialog. */
