@@ -114,6 +114,8 @@ test('a practitioner connects Stripe and publishes a paid series; a visitor pays
 			await new StripeCheckoutPage(visitorPage).payWithTestCard();
 			await expect(visitorPage).toHaveURL(new RegExp(`${publicPath}\\?paid=cs_\\w+$`));
 			await expect(publicPage.thankYou).toBeVisible();
+			// Thanked, not asked to sign up again.
+			await expect(visitorPage.getByRole('button', { name: 'Continue to payment' })).toHaveCount(0);
 			await expect(publicPage.spotsLeft).toHaveText('3 of 4 places left.');
 			await expectAccessibleAtBothSizes(visitorPage, 'payments-public-thank-you');
 		});
