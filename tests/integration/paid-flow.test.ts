@@ -25,6 +25,7 @@ import {
 	subscriberByEmail,
 	usePayments
 } from './support/payments';
+import { waitFor } from './support/wait';
 
 let db: Database;
 let url: string;
@@ -330,6 +331,12 @@ describe('thirty visitors paying for ten places at once', () => {
 			{ stripeAccount: paid.accountId }
 		);
 		await fake.completeCheckout(stray.id);
+		await fake.idle();
+		// Stripe is asked once the series' lock is let go: the cancellation, then its own event.
+		await waitFor(
+			'the late subscription to be cancelled',
+			() => subscriptionOf(paid, stray.id)?.status === 'canceled'
+		);
 		await fake.idle();
 		const straySubscription = subscriptionOf(paid, stray.id)!;
 		expect(straySubscription.status).toBe('canceled');

@@ -930,7 +930,7 @@ async function releaseHoldIn(
 	const [current] = await tx.select().from(subscribers).where(eq(subscribers.id, subscriberId));
 	if (current!.status !== 'held') return null;
 	if (sessionId !== undefined && current!.checkoutSessionId !== sessionId) return null;
-	if (due && current!.holdUntil! > new Date()) return null;
+	if (due && !(await holdLapsed(tx, subscriberId))) return null;
 	await tx
 		.update(subscribers)
 		.set({ status: 'left', holdUntil: null, leftAt: new Date(), updatedAt: new Date() })
@@ -1089,6 +1089,17 @@ export async function payOffer(db: Db, token: string, origin: string): Promise<s
 }
 
 /**
+ * Stripe will never take this Checkout's payment: it has no such session (say, the practitioner
+ * reconnected to another account), or no longer lets us at the account it was opened on.
+ */
+function checkoutGone(error: unknown): boolean {
+	const { type, code } = (error ?? {}) as { type?: unknown; code?: unknown };
+	return (
+		type === 'StripePermissionError' || code === 'resource_missing' || code === 'account_invalid'
+	);
+}
+
+/**
  * Ends a Checkout at Stripe, so that no one pays for a place that is gone. 'complete': they paid
  * first, and the completion admits them; null: Stripe could not say, and is asked next time.
  */
@@ -1105,41 +1116,73 @@ async function expireCheckout(
 	try {
 		const session = await stripe.checkout.sessions.expire(sessionId, {}, on);
 		return session.status === 'complete' ? 'complete' : 'expired';
-	} catch {
+	} catch (error) {
+		if (checkoutGone(error)) return 'expired';
 		// Not open any more: paid, or expired already.
 		try {
 			const session = await stripe.checkout.sessions.retrieve(sessionId, {}, on);
 			if (session.status === 'complete') return 'complete';
 			return session.status === 'expired' ? 'expired' : null;
-		} catch {
-			return null;
+		} catch (error) {
+			return checkoutGone(error) ? 'expired' : null;
 		}
 	}
 }
 
+/** The hold's time is up by the database's clock, the one the clock picked it by. */
+async function holdLapsed(tx: Db, subscriberId: string): Promise<boolean> {
+	const [lapsed] = await tx
+		.select({ id: subscribers.id })
+		.from(subscribers)
+		.where(and(eq(subscribers.id, subscriberId), lt(subscribers.holdUntil, sql`now()`)));
+	return lapsed !== undefined;
+}
+
+/** How many lapsed holds one beat of the clock looks at. */
+const HOLD_BATCH = 100;
+
 /**
  * The clock: releases places kept past their time (an unpaid Checkout, a lapsed offer) and passes
  * each on. A Checkout is first ended at Stripe; one paid meanwhile is left to its completion.
+ * A hold that cannot be settled yet (its first payment still being confirmed, Stripe unreachable)
+ * is tried again after every other lapsed hold, so that a crowd of them never keeps the rest
+ * waiting; one still unsettled an hour after its time is logged, by id.
  */
-export async function releaseLapsedHolds(db: Db): Promise<number> {
+export async function releaseLapsedHolds(
+	db: Db,
+	{
+		batch = HOLD_BATCH,
+		log = (message: string) => console.warn(`[holds] ${message}`)
+	}: { batch?: number; log?: (message: string) => void } = {}
+): Promise<number> {
 	const due = await db
 		.select({
 			id: subscribers.id,
 			ownerId: subscribers.ownerId,
-			checkoutSessionId: subscribers.checkoutSessionId
+			checkoutSessionId: subscribers.checkoutSessionId,
+			longOverdue: sql<boolean>`${subscribers.holdUntil} < now() - interval '1 hour'`
 		})
 		.from(subscribers)
 		.where(and(eq(subscribers.status, 'held'), lt(subscribers.holdUntil, sql`now()`)))
-		.orderBy(asc(subscribers.holdUntil))
-		.limit(100);
+		.orderBy(sql`${subscribers.holdCheckedAt} asc nulls first`, asc(subscribers.holdUntil))
+		.limit(batch);
 	let released = 0;
 	for (const hold of due) {
-		if (hold.checkoutSessionId) {
-			const state = await expireCheckout(db, hold.ownerId, hold.checkoutSessionId);
-			if (state !== 'expired') continue;
-		}
+		const state = hold.checkoutSessionId
+			? await expireCheckout(db, hold.ownerId, hold.checkoutSessionId)
+			: 'expired';
 		const options = { sessionId: hold.checkoutSessionId, due: true, notify: true };
-		if (await releaseHold(db, hold.id, { ...options, origin: appOrigin() })) released += 1;
+		if (state === 'expired') {
+			if (await releaseHold(db, hold.id, { ...options, origin: appOrigin() })) released += 1;
+			continue;
+		}
+		await db
+			.update(subscribers)
+			.set({ holdCheckedAt: sql`now()` })
+			.where(eq(subscribers.id, hold.id));
+		if (hold.longOverdue) {
+			log(`hold ${hold.id} (Checkout ${hold.checkoutSessionId}) still unsettled, kept`);
+		}
 	}
 	return released;
 }
@@ -1237,8 +1280,9 @@ export async function applySubscription(
 			if (current!.payment !== 'canceled') return null;
 		}
 		if (!placed && (await takenCount(tx, row.id)) >= row.capacity) {
-			await refuseLatePayment(tx, stripe, accountId, row, current!, subscription);
-			return current!;
+			await refuseLatePayment(tx, { stripe, afterCommit }, accountId, row, current!, subscription);
+			// Refused: nothing of theirs runs, so nothing (a billing notice) may follow as if it did.
+			return null;
 		}
 		const arrival = current!.arrival ?? Number((await nextArrivals(tx, 1))[0]);
 		result = await set({
@@ -1297,21 +1341,29 @@ export async function applySubscription(
 /**
  * Paid for a place that was already gone (their hold was released, the series filled up): the
  * subscription ends at once, so that nothing more is charged, and they are told. Its id is not
- * kept, so its own end leaves their row (say, on the waitlist) as it is.
+ * kept, so its own end leaves their row (say, on the waitlist) as it is. Stripe is asked once
+ * the series' row lock is let go (signups to the series wait for it); should it fail, the next
+ * event of the subscription (Stripe sends several as one begins) refuses it again.
  */
 async function refuseLatePayment(
 	tx: Db,
-	stripe: Stripe,
+	{ stripe, afterCommit }: SubscriptionEffects,
 	accountId: string,
 	row: SeriesRow,
 	subscriber: SubscriberRow,
 	subscription: Stripe.Subscription
 ) {
-	await stripe.subscriptions.cancel(
-		subscription.id,
-		{},
-		{ stripeAccount: accountId, idempotencyKey: `late-cancel:${subscription.id}` }
-	);
+	afterCommit(() => {
+		stripe.subscriptions
+			.cancel(
+				subscription.id,
+				{},
+				{ stripeAccount: accountId, idempotencyKey: `late-cancel:${subscription.id}` }
+			)
+			.catch((error: unknown) =>
+				reportUnexpected(error, `Cancelling the late subscription ${subscription.id}`)
+			);
+	});
 	const origin = appOrigin();
 	await queueEmail(
 		tx,

@@ -148,6 +148,8 @@ export const subscribers = pgTable(
 		leftAt: timestamp('left_at', { withTimezone: true }),
 		/** While `held`: the place is theirs until then, unless they pay. */
 		holdUntil: timestamp('hold_until', { withTimezone: true }),
+		/** When the clock last found this lapsed hold not yet settled at Stripe: it waits its turn. */
+		holdCheckedAt: timestamp('hold_checked_at', { withTimezone: true }),
 		payment: subscriberPayment('payment'),
 		stripeCustomerId: text('stripe_customer_id'),
 		stripeSubscriptionId: text('stripe_subscription_id').unique(),

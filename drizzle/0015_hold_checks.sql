@@ -1,0 +1,1 @@
+ALTER TABLE "subscribers" ADD COLUMN "hold_checked_at" timestamp with time zone;
