@@ -844,6 +844,13 @@ async function placesLeft(db: Db, row: SeriesRow): Promise<number> {
 /** An instant in whole seconds, for email keys: no run of digits as long as a card number's. */
 const seconds = (instant: Date) => Math.floor(instant.getTime() / 1000);
 
+/**
+ * Names one kept place: each admission takes a new arrival number, so a person signing up again
+ * within the same minute holds another place than before. Null when nothing is kept.
+ */
+const holdMarker = (subscriber: Pick<SubscriberRow, 'arrival' | 'holdUntil'>) =>
+	subscriber.holdUntil && `${subscriber.arrival}:${seconds(subscriber.holdUntil)}`;
+
 /** "A place opened up — pay within 24 hours", with the link to the page that opens Checkout. */
 async function offerEmail(
 	db: Db,
@@ -1014,7 +1021,7 @@ async function checkoutFor(
 		const metadata = {
 			subscriber_id: subscriber.id,
 			series_id: row.id,
-			hold: String(seconds(holdUntil))
+			hold: holdMarker(subscriber)!
 		};
 		const fee = config().PLATFORM_FEE_PERCENT;
 		const page = `${origin}/s/${row.slug}`;
@@ -1030,7 +1037,7 @@ async function checkoutFor(
 				success_url: `${page}?paid={CHECKOUT_SESSION_ID}`,
 				cancel_url: `${page}?checkout=cancelled&until=${holdUntil.getTime()}`
 			},
-			{ ...on, idempotencyKey: `checkout:${subscriber.id}:${holdUntil.getTime()}` }
+			{ ...on, idempotencyKey: `checkout:${subscriber.id}:${holdMarker(subscriber)}` }
 		);
 		await db
 			.update(subscribers)
@@ -1179,8 +1186,7 @@ async function subscriberOf(tx: Db, accountId: string, subscriberId: string | un
 
 /** Whether a subscription was opened for the place kept for this subscriber now (or last). */
 const forHold = (subscription: Stripe.Subscription, subscriber: SubscriberRow) =>
-	subscriber.holdUntil !== null &&
-	subscription.metadata?.hold === String(seconds(subscriber.holdUntil));
+	subscriber.holdUntil !== null && subscription.metadata?.hold === holdMarker(subscriber);
 
 /**
  * A running subscription of this account for a subscriber who is gone (removed by their
