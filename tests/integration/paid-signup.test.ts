@@ -70,7 +70,7 @@ describe('a paid signup', () => {
 			line_items: [{ price: expect.stringMatching(/^price_/), quantity: '1' }],
 			metadata: { subscriber_id: held.id, series_id: paid.id },
 			subscription_data: {
-				metadata: { subscriber_id: held.id, series_id: paid.id, hold: `${held.arrival}:${seconds}` }
+				metadata: { subscriber_id: held.id, series_id: paid.id, hold: `${held.arrival}` }
 			},
 			expires_at: `${seconds}`
 		});

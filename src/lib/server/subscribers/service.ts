@@ -272,6 +272,7 @@ async function upsertSignups(
 			paid_until = case when ${subscribers.status} = 'left' then null else ${subscribers.paidUntil} end,
 			cancel_at = case when ${subscribers.status} = 'left' then null else ${subscribers.cancelAt} end,
 			hold_until = case when ${subscribers.status} = 'left' then null else ${subscribers.holdUntil} end,
+			arrival = case when ${subscribers.status} = 'left' then null else ${subscribers.arrival} end,
 			consented_at = excluded.consented_at,
 			updated_at = now()
 		returning id, email, name, status`);
@@ -845,11 +846,12 @@ async function placesLeft(db: Db, row: SeriesRow): Promise<number> {
 const seconds = (instant: Date) => Math.floor(instant.getTime() / 1000);
 
 /**
- * Names one kept place: each admission takes a new arrival number, so a person signing up again
- * within the same minute holds another place than before. Null when nothing is kept.
+ * Names the place kept for someone: every admission (a confirmed signup) takes a new arrival
+ * number, and keeps it while the place is kept, paid, or released unpaid; signing up again starts
+ * without one.
  */
-const holdMarker = (subscriber: Pick<SubscriberRow, 'arrival' | 'holdUntil'>) =>
-	subscriber.holdUntil && `${subscriber.arrival}:${seconds(subscriber.holdUntil)}`;
+const holdMarker = (subscriber: Pick<SubscriberRow, 'arrival'>) =>
+	subscriber.arrival === null ? null : String(subscriber.arrival);
 
 /** "A place opened up — pay within 24 hours", with the link to the page that opens Checkout. */
 async function offerEmail(
@@ -942,10 +944,9 @@ async function releaseHoldIn(
 	if (current!.status !== 'held') return null;
 	if (sessionId !== undefined && current!.checkoutSessionId !== sessionId) return null;
 	if (due && current!.holdUntil! > new Date()) return null;
-	// hold_until stays: a payment for this very hold arriving late is still recognised by it.
 	await tx
 		.update(subscribers)
-		.set({ status: 'left', leftAt: new Date(), updatedAt: new Date() })
+		.set({ status: 'left', holdUntil: null, leftAt: new Date(), updatedAt: new Date() })
 		.where(eq(subscribers.id, subscriberId));
 	if (notify) await queueEmail(tx, await holdLapsedEmail(tx, origin, row, current!));
 	await promoteNext(tx, origin, row);
@@ -1037,7 +1038,10 @@ async function checkoutFor(
 				success_url: `${page}?paid={CHECKOUT_SESSION_ID}`,
 				cancel_url: `${page}?checkout=cancelled&until=${holdUntil.getTime()}`
 			},
-			{ ...on, idempotencyKey: `checkout:${subscriber.id}:${holdMarker(subscriber)}` }
+			{
+				...on,
+				idempotencyKey: `checkout:${subscriber.id}:${holdMarker(subscriber)}:${holdUntil.getTime()}`
+			}
 		);
 		await db
 			.update(subscribers)
@@ -1186,7 +1190,7 @@ async function subscriberOf(tx: Db, accountId: string, subscriberId: string | un
 
 /** Whether a subscription was opened for the place kept for this subscriber now (or last). */
 const forHold = (subscription: Stripe.Subscription, subscriber: SubscriberRow) =>
-	subscriber.holdUntil !== null && subscription.metadata?.hold === holdMarker(subscriber);
+	subscriber.arrival !== null && subscription.metadata?.hold === holdMarker(subscriber);
 
 /**
  * A running subscription of this account for a subscriber who is gone (removed by their
