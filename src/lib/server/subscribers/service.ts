@@ -1338,11 +1338,15 @@ export async function applySubscription(
 			return null;
 		}
 		if (!claims) {
-			// In through another subscription: a second one running for the same place ends.
-			if (current!.status === 'active' && current!.payment !== 'canceled' && !cancelAt) {
+			// For no place kept for them: it ends at once (unless it ends by itself, as one does
+			// after they left), and they are told why.
+			if (cancelAt) return null;
+			if (current!.status === 'active') {
 				await refuseSecondSubscription(tx, stripe, accountId, row, current!, subscription);
+			} else {
+				await refuseLatePayment(tx, stripe, accountId, row, current!, subscription);
 			}
-			return null;
+			return current!;
 		}
 		if (!placed && (await takenCount(tx, row.id)) >= row.capacity) {
 			await refuseLatePayment(tx, stripe, accountId, row, current!, subscription);
