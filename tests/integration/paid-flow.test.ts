@@ -3,7 +3,7 @@
  * often its events arrive, every email once, never more paid places than places, and nothing of a
  * card or of Stripe's keys in the database.
  */
-import { and, eq, inArray, like, sql } from 'drizzle-orm';
+import { and, eq, sql } from 'drizzle-orm';
 import Stripe from 'stripe';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDatabase, type Database } from '../../src/lib/server/db';
@@ -16,7 +16,6 @@ import {
 import { stripeApi } from '../../src/lib/server/payments/stripe';
 import type { FakeStripe } from '../fakes/stripe';
 import type { App } from './support/app-server';
-import { TestBrowser } from './support/browser';
 import { useTestDatabase } from './support/database';
 import {
 	paidSeries,
