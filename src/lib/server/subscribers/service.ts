@@ -101,9 +101,9 @@ const seriesBySlug = perDatabase((db) =>
 export async function publicSeries(db: Db, slug: string) {
 	const [row] = await seriesBySlug(db).execute({ slug });
 	if (!row || row.status === 'draft') throw notFound('series');
-	const [dates, taken, writing, closed] = await Promise.all([
+	const [dates, left, writing, closed] = await Promise.all([
 		upcoming(db, row.id, 12),
-		takenCount(db, row.id),
+		placesLeft(db, row),
 		datePreferencesOf(db, row.ownerId),
 		paymentsClosed(db, row)
 	]);
@@ -123,17 +123,17 @@ export async function publicSeries(db: Db, slug: string) {
 		/** A paid series whose practitioner cannot take payments now: why it takes no signups. */
 		closedReason: closed,
 		capacity: row.capacity,
-		spotsLeft: Math.max(0, row.capacity - taken),
+		spotsLeft: left,
 		dates: dates.map((d) => ({ id: d.id, startsAt: d.startsAt, endsAt: d.endsAt }))
 	};
 }
 
 export async function spotsLeft(db: Db, seriesId: string): Promise<number> {
 	const [row] = await db
-		.select({ capacity: series.capacity })
+		.select({ id: series.id, capacity: series.capacity })
 		.from(series)
 		.where(eq(series.id, seriesId));
-	return row ? Math.max(0, row.capacity - (await takenCount(db, seriesId))) : 0;
+	return row ? placesLeft(db, row) : 0;
 }
 
 type Mail = {
@@ -838,7 +838,7 @@ function announceCommitted(row: SeriesRow, left: number) {
 	publishSpotsLeft(row.id, left);
 }
 
-async function placesLeft(db: Db, row: SeriesRow): Promise<number> {
+async function placesLeft(db: Db, row: Pick<SeriesRow, 'id' | 'capacity'>): Promise<number> {
 	return Math.max(0, row.capacity - (await takenCount(db, row.id)));
 }
 
