@@ -218,9 +218,17 @@ describe('paying twice', () => {
 			.set({ holdUntil: sql`now() + interval '10 minutes'` })
 			.where(eq(subscribers.id, offered!.id));
 		const token = await signLink(db, 'offer', offered!.id);
-		const first = await (await visitor()).payOffer({ token });
-		const second = await (await visitor()).payOffer({ token });
+		const [first, second] = await Promise.all([
+			(await visitor()).payOffer({ token }),
+			(await visitor()).payOffer({ token })
+		]);
 		expect(second.checkoutUrl).toBe(first.checkoutUrl);
+		const third = await (await visitor()).payOffer({ token });
+		expect(third.checkoutUrl).toBe(first.checkoutUrl);
+		// The place is kept exactly as long as that one Checkout is open.
+		const kept = await subscriberByEmail(db, paid.id, offered!.email);
+		const opened = await session(paid.accountId, sessionIdOf(first.checkoutUrl));
+		expect(opened.expires_at * 1000).toBe(kept.holdUntil!.getTime());
 	});
 
 	it('ends a second subscription for a place already paid, and says to ask for a refund', async () => {
