@@ -106,6 +106,7 @@ test('a practitioner connects Stripe and publishes a paid series; a visitor pays
 			const confirmPage = new ConfirmPlacePage(visitorPage);
 			await confirmPage.openFromEmail(visitor.email, title);
 			await expect(confirmPage.payButton).toBeVisible();
+			await expectAccessibleAtBothSizes(visitorPage, 'payments-confirm-and-pay');
 			await confirmPage.confirmAndPay();
 			const checkout = new StripeCheckoutPage(visitorPage);
 			await checkout.expectOpen();
