@@ -2,7 +2,13 @@ import { expect, test, type ConsoleMessage, type Page } from '@playwright/test';
 import { AppShell } from './pages/app-shell';
 import { Outbox } from './pages/outbox';
 import { PaymentsSettingsPage } from './pages/payments-settings';
-import { ManagePlacePage, PublicSeriesPage, SUBJECT, SUBSCRIBER_LINK } from './pages/public-series';
+import {
+	ConfirmPlacePage,
+	ManagePlacePage,
+	PublicSeriesPage,
+	SUBJECT,
+	SUBSCRIBER_LINK
+} from './pages/public-series';
 import { NewSeriesPage, SeriesPage, SUBSCRIBER_STATUS } from './pages/series';
 import { StripeCheckoutPage, StripePortalPage } from './pages/stripe-hosted';
 import { newAccount, signUpAndConfirm } from './support/accounts';
@@ -89,15 +95,19 @@ test('a practitioner connects Stripe and publishes a paid series; a visitor pays
 		const visitor = { name: 'Vera Visitor', email: newAccount('pay-visitor').email };
 		const publicPage = new PublicSeriesPage(visitorPage);
 
-		await test.step('the visitor sees the price, fills the form and lands in Checkout', async () => {
+		await test.step('the visitor sees the price, signs up, confirms from the email and lands in Checkout', async () => {
 			await publicPage.goto(publicPath);
 			await expect(publicPage.heading).toHaveText(title);
 			await expect(publicPage.price).toHaveText(/^€25\.00 per month$/);
 			await expect(publicPage.spotsLeft).toHaveText('4 of 4 places left.');
-			await expect(publicPage.signUpButton).toHaveCount(0);
 			await expectAccessibleAtBothSizes(visitorPage, 'payments-public-paid');
 
-			await publicPage.continueToPayment(visitor);
+			await publicPage.signUp(visitor);
+			const confirmPage = new ConfirmPlacePage(visitorPage);
+			await confirmPage.openFromEmail(visitor.email, title);
+			await expect(confirmPage.payButton).toBeVisible();
+			await expectAccessibleAtBothSizes(visitorPage, 'payments-confirm-and-pay');
+			await confirmPage.confirmAndPay();
 			const checkout = new StripeCheckoutPage(visitorPage);
 			await checkout.expectOpen();
 			await expect(checkout.lineItems).toHaveText(['€25.00 per month']);
@@ -115,7 +125,7 @@ test('a practitioner connects Stripe and publishes a paid series; a visitor pays
 			await expect(visitorPage).toHaveURL(new RegExp(`${publicPath}\\?paid=cs_\\w+$`));
 			await expect(publicPage.thankYou).toBeVisible();
 			// Thanked, not asked to sign up again.
-			await expect(visitorPage.getByRole('button', { name: 'Continue to payment' })).toHaveCount(0);
+			await expect(publicPage.signUpButton).toHaveCount(0);
 			await expect(publicPage.spotsLeft).toHaveText('3 of 4 places left.');
 			await expectAccessibleAtBothSizes(visitorPage, 'payments-public-thank-you');
 		});

@@ -101,7 +101,11 @@ describe('a place kept while paying', () => {
 		const paying = await subscriberByEmail(db, paid.id, secondEmail);
 		expect(paying.checkoutSessionId).toBe(sessionId);
 		expect(session.expires_at).toBe(Math.floor(paying.holdUntil!.getTime() / 1000));
-		expect(session.metadata).toEqual({ subscriber_id: paying.id, series_id: paid.id });
+		expect(session.metadata).toEqual({
+			hold: String(paying.arrival),
+			subscriber_id: paying.id,
+			series_id: paid.id
+		});
 		// The same button again: the same Checkout.
 		expect((await offerPageAction(paid.slug, token)).location).toBe(answer.location);
 		// Paying takes the place.

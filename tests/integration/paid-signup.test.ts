@@ -15,10 +15,12 @@ import {
 } from '../../src/lib/server/db/schema';
 import { stripeApi } from '../../src/lib/server/payments/stripe';
 import * as seriesPage from '../../src/routes/s/[slug]/+page.server';
+import * as confirmPage from '../../src/routes/s/[slug]/confirm/[token]/+page.server';
 import type { FakeStripe } from '../fakes/stripe';
 import type { App } from './support/app-server';
 import { useTestDatabase } from './support/database';
 import {
+	confirmTokenOf,
 	paidSeries,
 	sessionIdOf,
 	signUpPaid,
@@ -57,6 +59,8 @@ describe('a paid signup', () => {
 		expect(held.checkoutSessionId).toBe(sessionIdOf(checkoutUrl!));
 		expect(held.holdUntil!.getTime()).toBeGreaterThanOrEqual(before + 30 * 60_000);
 		expect(held.holdUntil!.getTime()).toBeLessThan(Date.now() + 32 * 60_000);
+		const seconds = Math.floor(held.holdUntil!.getTime() / 1000);
+		expect(seconds % 60).toBe(0);
 		const [created] = checkoutCreations(paid.accountId);
 		expect(created!.idempotencyKey).toBeTruthy();
 		expect(created!.body).toMatchObject({
@@ -65,15 +69,19 @@ describe('a paid signup', () => {
 			client_reference_id: held.id,
 			line_items: [{ price: expect.stringMatching(/^price_/), quantity: '1' }],
 			metadata: { subscriber_id: held.id, series_id: paid.id },
-			subscription_data: { metadata: { subscriber_id: held.id, series_id: paid.id } },
-			expires_at: String(Math.floor(held.holdUntil!.getTime() / 1000))
+			subscription_data: {
+				metadata: { subscriber_id: held.id, series_id: paid.id, hold: `${held.arrival}` }
+			},
+			expires_at: `${seconds}`
 		});
-		// Paying is the confirmation: no email to confirm.
+		// The one email: the link that proved the address, saying what confirming leads to.
 		const mails = await db
 			.select()
 			.from(emailDeliveries)
 			.where(eq(emailDeliveries.recipient, email));
-		expect(mails).toHaveLength(0);
+		expect(mails.map((m) => m.purpose)).toEqual(['series-confirm']);
+		expect(mails[0]!.text).toContain('€12.00 per month');
+		expect(mails[0]!.text).toContain('Confirm and pay');
 	});
 
 	it('sends the same address back to the same Checkout while it is open: one place, one session', async () => {
@@ -87,14 +95,25 @@ describe('a paid signup', () => {
 		expect((await paid.api.series.list()).length).toBeGreaterThan(0);
 	});
 
-	it('answers the page’s form with a 303 to Checkout, which works without JavaScript', async () => {
+	it('answers the confirmation page’s button with a 303 to Checkout, which works without JavaScript', async () => {
 		const paid = await paidSeries(db, fake, 5);
-		const answer = await answerOf(() =>
+		const signedUp = await answerOf(() =>
 			seriesPage.actions.default!(
 				requestEvent({
 					path: `/s/${paid.slug}`,
 					params: { slug: paid.slug },
 					form: { name: 'Form Payer', email: 'form-payer@example.com', consent: 'on' }
+				}) as never
+			)
+		);
+		expect(signedUp.status).toBe(200);
+		const token = await confirmTokenOf(db, paid.slug, 'form-payer@example.com');
+		const answer = await answerOf(() =>
+			confirmPage.actions.default!(
+				requestEvent({
+					path: `/s/${paid.slug}/confirm/${token}`,
+					params: { slug: paid.slug, token },
+					form: {}
 				}) as never
 			)
 		);
@@ -115,7 +134,6 @@ describe('a paid signup', () => {
 		expect(error.message).toMatch(/no place was kept/);
 		const [row] = await db.select().from(subscribers).where(eq(subscribers.seriesId, paid.id));
 		expect(row!.status).toBe('left');
-		expect(row!.holdUntil).toBeNull();
 		// The one place is free again: the next visitor gets it.
 		expect((await signUpPaid(db, paid.slug, 2)).checkoutUrl).toBeTruthy();
 	});
@@ -135,7 +153,7 @@ describe('a paid signup', () => {
 		);
 		const page = await (await fetch(`${app.origin}/s/${paid.slug}`)).text();
 		expect(page).toContain('This series is not taking signups now.');
-		expect(page).not.toContain('Continue to payment');
+		expect(page).not.toContain('We email you a link to confirm');
 		await db.delete(stripeAccounts).where(eq(stripeAccounts.accountId, paid.accountId));
 		const gone = await failure(signUpPaid(db, paid.slug, 2));
 		expect(gone.message).toMatch(/has not connected a Stripe account/);
@@ -147,7 +165,7 @@ describe('a paid signup', () => {
 		const page = await (await fetch(`${app.origin}/s/${paid.slug}`)).text();
 		expect(page).toContain('€12.00 per month');
 		expect(page).toContain('4 of 5 places left');
-		expect(page).toContain('Continue to payment');
+		expect(page).toContain('Your place is kept for 30 minutes once you confirm');
 		const back = await (await fetch(`${app.origin}/s/${paid.slug}?paid=cs_test_1`)).text();
 		expect(back).toContain('Thank you — your place is confirmed as soon as Stripe tells us');
 		const until = Date.now() + 20 * 60_000;

@@ -35,8 +35,6 @@ export class PublicSeriesPage {
 	readonly signUpButton: Locator;
 	/** A paid series' price under the title: "€25.00 per month". */
 	readonly price: Locator;
-	/** The paid series' button: it keeps a place and leads to Stripe Checkout. */
-	readonly continueToPaymentButton: Locator;
 	/** Said on the page Checkout sends the visitor back to once they have paid. */
 	readonly thankYou: Locator;
 	private asksForSpots = false;
@@ -54,10 +52,6 @@ export class PublicSeriesPage {
 		this.honeypot = page.locator('input[name="website"]');
 		this.signUpButton = page.getByRole('button', { name: 'Sign up', exact: true });
 		this.price = page.getByTestId('price');
-		this.continueToPaymentButton = page.getByRole('button', {
-			name: 'Continue to payment',
-			exact: true
-		});
 		this.thankYou = page.getByText(
 			'Thank you — your place is confirmed as soon as Stripe tells us. We will email you the dates.'
 		);
@@ -101,12 +95,6 @@ export class PublicSeriesPage {
 		);
 	}
 
-	/** A paid series: fills in the form and goes on to pay; the browser leaves for Stripe Checkout. */
-	async continueToPayment(visitor: Visitor): Promise<void> {
-		await this.fillIn(visitor);
-		await this.continueToPaymentButton.click();
-	}
-
 	private async fillIn(visitor: Visitor): Promise<void> {
 		await this.name.fill(visitor.name);
 		await this.email.fill(visitor.email);
@@ -119,10 +107,13 @@ export class PublicSeriesPage {
 /** /s/<slug>/confirm/<token>: opening the emailed link shows a button; the click confirms. */
 export class ConfirmPlacePage {
 	readonly button: Locator;
+	/** A paid series' button: it keeps a free place and leads to Stripe Checkout. */
+	readonly payButton: Locator;
 	readonly result: Locator;
 
 	constructor(readonly page: Page) {
 		this.button = page.getByRole('button', { name: 'Confirm my place' });
+		this.payButton = page.getByRole('button', { name: 'Confirm and pay' });
 		this.result = page.getByRole('status');
 	}
 
@@ -132,6 +123,11 @@ export class ConfirmPlacePage {
 		await message.getByRole('link', { name: SUBSCRIBER_LINK.confirm }).click();
 		await expect(this.page).toHaveURL(SUBSCRIBER_LINK.confirm);
 		await expect(this.page.getByRole('heading', { name: seriesTitle, level: 1 })).toBeVisible();
+	}
+
+	/** A paid series: the browser leaves for Stripe Checkout. */
+	async confirmAndPay(): Promise<void> {
+		await this.payButton.click();
 	}
 
 	async confirm(): Promise<void> {

@@ -1,7 +1,12 @@
-import { and, eq } from 'drizzle-orm';
+import { and, desc, eq, like } from 'drizzle-orm';
 import { afterAll } from 'vitest';
 import type { Database } from '../../../src/lib/server/db';
-import { series, stripeAccounts, subscribers } from '../../../src/lib/server/db/schema';
+import {
+	emailDeliveries,
+	series,
+	stripeAccounts,
+	subscribers
+} from '../../../src/lib/server/db/schema';
 import { stripeApi } from '../../../src/lib/server/payments/stripe';
 import { startFakeStripe, type FakeStripe, type FakeStripeOptions } from '../../fakes/stripe';
 import { startApp, type App } from './app-server';
@@ -69,14 +74,31 @@ export async function paidSeries(db: Database, fake: FakeStripe, capacity: numbe
 	};
 }
 
-/** Visitor `n` signs up through the procedure the public page's form calls. */
+/**
+ * Visitor `n` signs up on the public page's form, opens the link in the confirmation email and
+ * confirms: on a paid series with a free place, the answer is the Checkout to pay in.
+ */
 export async function signUpPaid(db: Database, slug: string, n: number) {
 	const email = `payer${n}-${slug}@example.com`;
 	const visitor = await new TestBrowser(db).api();
-	return visitor.subscribers.signUp({
+	await visitor.subscribers.signUp({
 		slug,
 		fields: { name: `Payer ${n}`, email, phone: '', consent: true, website: '' }
 	});
+	const token = await confirmTokenOf(db, slug, email);
+	const { checkoutUrl } = await visitor.subscribers.confirm({ token });
+	return { email, checkoutUrl, token };
+}
+
+/** The token of the link in the newest confirmation email to `email`. */
+export async function confirmTokenOf(db: Database, slug: string, email: string) {
+	const [mail] = await db
+		.select({ text: emailDeliveries.text })
+		.from(emailDeliveries)
+		.where(and(eq(emailDeliveries.recipient, email), like(emailDeliveries.key, 'series-confirm:%')))
+		.orderBy(desc(emailDeliveries.createdAt))
+		.limit(1);
+	return mail!.text.match(new RegExp(`/s/${slug}/confirm/(\\S+)`))![1]!;
 }
 
 export async function subscriberByEmail(db: Database, seriesId: string, email: string) {

@@ -45,8 +45,7 @@ export const subscribersRouter = router({
 			const result = await service.signUp(ctx.db, input.slug, input.fields, ctx.client, ctx.origin);
 			// A pending signup shows on the practitioner's list at once.
 			if (result.subscriberId) announce(ctx.db, result.ownerId, result.seriesId);
-			// A paid series' free place is kept for them: Checkout is where they go next.
-			return { email: input.fields.email, checkoutUrl: result.checkoutUrl };
+			return { email: input.fields.email };
 		}),
 
 	offer: publicProcedure
@@ -63,7 +62,9 @@ export const subscribersRouter = router({
 		return {
 			status: result.subscriber.status,
 			seriesTitle: result.series.title,
-			slug: result.series.slug
+			slug: result.series.slug,
+			/** A paid series: the place is kept, and Stripe Checkout is where they pay for it. */
+			checkoutUrl: result.checkoutUrl
 		};
 	}),
 

@@ -1,5 +1,5 @@
 import { TRPCError } from '@trpc/server';
-import { and, asc, eq, gt, ilike, inArray, like, lt, or, sql } from 'drizzle-orm';
+import { and, asc, eq, gt, ilike, inArray, isNull, like, lt, or, sql } from 'drizzle-orm';
 import type Stripe from 'stripe';
 import type { z } from 'zod';
 import { formatPrice } from '../../money';
@@ -14,6 +14,7 @@ import {
 	series,
 	seriesOccurrences,
 	subscribers,
+	users,
 	type SeriesRow,
 	type SubscriberRow
 } from '../db/schema';
@@ -100,9 +101,9 @@ const seriesBySlug = perDatabase((db) =>
 export async function publicSeries(db: Db, slug: string) {
 	const [row] = await seriesBySlug(db).execute({ slug });
 	if (!row || row.status === 'draft') throw notFound('series');
-	const [dates, taken, writing, closed] = await Promise.all([
+	const [dates, left, writing, closed] = await Promise.all([
 		upcoming(db, row.id, 12),
-		takenCount(db, row.id),
+		placesLeft(db, row),
 		datePreferencesOf(db, row.ownerId),
 		paymentsClosed(db, row)
 	]);
@@ -122,17 +123,17 @@ export async function publicSeries(db: Db, slug: string) {
 		/** A paid series whose practitioner cannot take payments now: why it takes no signups. */
 		closedReason: closed,
 		capacity: row.capacity,
-		spotsLeft: Math.max(0, row.capacity - taken),
+		spotsLeft: left,
 		dates: dates.map((d) => ({ id: d.id, startsAt: d.startsAt, endsAt: d.endsAt }))
 	};
 }
 
 export async function spotsLeft(db: Db, seriesId: string): Promise<number> {
 	const [row] = await db
-		.select({ capacity: series.capacity })
+		.select({ id: series.id, capacity: series.capacity })
 		.from(series)
 		.where(eq(series.id, seriesId));
-	return row ? Math.max(0, row.capacity - (await takenCount(db, seriesId))) : 0;
+	return row ? placesLeft(db, row) : 0;
 }
 
 type Mail = {
@@ -176,6 +177,9 @@ async function signupEmail(
 	subscriber: Enrolled
 ): Promise<QueuedEmail> {
 	const minute = new Date().toISOString().slice(0, 16);
+	const paid = priceOf(row) !== null;
+	const confirmUrl = async () =>
+		`${origin}/s/${row.slug}/confirm/${await signLink(db, 'confirm', subscriber.id)}`;
 	if (subscriber.status === 'pending') {
 		return subscriberEmail(
 			db,
@@ -187,12 +191,31 @@ async function signupEmail(
 			{
 				subject: `Confirm your place: ${row.title}`,
 				paragraphs: [
-					`Please confirm that you want to join “${row.title}”. Until you do, nothing is booked.`
+					`Please confirm that you want to join “${row.title}”. Until you do, nothing is booked.`,
+					...(paid
+						? [
+								`The price: ${priceText(row)}, paid through Stripe. Confirming takes you to the payment page; a free place is kept for you for 30 minutes while you pay.`
+							]
+						: [])
 				],
-				action: {
-					label: 'Confirm my place',
-					url: `${origin}/s/${row.slug}/confirm/${await signLink(db, 'confirm', subscriber.id)}`
-				}
+				action: { label: paid ? 'Confirm and pay' : 'Confirm my place', url: await confirmUrl() }
+			}
+		);
+	}
+	if (subscriber.status === 'held') {
+		return subscriberEmail(
+			db,
+			origin,
+			`series-already:${subscriber.id}:${minute.slice(0, 10)}`,
+			'series-already',
+			subscriber,
+			row.title,
+			{
+				subject: `You are already signed up: ${row.title}`,
+				paragraphs: [
+					`A place in “${row.title}” is kept for you until you pay for it (${priceText(row)}).`
+				],
+				action: { label: 'Pay for my place', url: await confirmUrl() }
 			}
 		);
 	}
@@ -242,17 +265,26 @@ async function upsertSignups(
 			name = case when ${subscribers.status} in ('pending', 'left') then excluded.name else ${subscribers.name} end,
 			phone = case when ${subscribers.status} in ('pending', 'left') then excluded.phone else ${subscribers.phone} end,
 			status = case when ${subscribers.status} = 'left' then 'pending'::subscriber_status else ${subscribers.status} end,
+			-- Pending again: nothing of an earlier subscription or hold may count for the new signup.
+			stripe_subscription_id = case when ${subscribers.status} = 'left' then null else ${subscribers.stripeSubscriptionId} end,
+			checkout_session_id = case when ${subscribers.status} = 'left' then null else ${subscribers.checkoutSessionId} end,
+			payment = case when ${subscribers.status} = 'left' then null else ${subscribers.payment} end,
+			paid_until = case when ${subscribers.status} = 'left' then null else ${subscribers.paidUntil} end,
+			cancel_at = case when ${subscribers.status} = 'left' then null else ${subscribers.cancelAt} end,
+			hold_until = case when ${subscribers.status} = 'left' then null else ${subscribers.holdUntil} end,
+			arrival = case when ${subscribers.status} = 'left' then null else ${subscribers.arrival} end,
 			consented_at = excluded.consented_at,
 			updated_at = now()
 		returning id, email, name, status`);
 	return new Map(rows.map((subscriber) => [subscriber.email, subscriber]));
 }
 
-/** A signup as recorded; `pay`: a place is kept for them, and Checkout is the next step. */
-type Enrolment = { id: string; pay: boolean };
-
-/** Records a batch of signups of a free series and queues their emails, in one transaction. */
-async function enrol(db: Db, row: SeriesRow, signups: Signup[]): Promise<Enrolment[]> {
+/**
+ * Records a batch of signups and queues their emails, in one transaction. Free or paid, every
+ * address is answered alike (a link to confirm, or a reminder): the answer says nothing of who is
+ * signed up, and a place is only kept for an address proven by its confirmation link.
+ */
+async function enrol(db: Db, row: SeriesRow, signups: Signup[]): Promise<string[]> {
 	return db.transaction(async (tx) => {
 		const saved = await upsertSignups(tx, row, signups);
 		const savedFor = (signup: Signup) => saved.get(signup.fields.email)!;
@@ -261,65 +293,11 @@ async function enrol(db: Db, row: SeriesRow, signups: Signup[]): Promise<Enrolme
 			tx,
 			await Promise.all(signups.map((signup) => signupEmail(tx, row, signup, savedFor(signup))))
 		);
-		return signups.map((signup) => ({ id: savedFor(signup).id, pay: false }));
+		return signups.map((signup) => savedFor(signup).id);
 	});
 }
 
-/**
- * Stripe keeps a Checkout open at least 30 minutes, counted when the call reaches it: the hold
- * gets a minute more, so that a Checkout that expires with the hold is always accepted.
- */
-const CHECKOUT_HOLD_MS = 31 * 60_000;
-/** How long a waitlisted person has to pay for a place offered to them. */
-export const OFFER_HOLD_MS = 24 * 3_600_000;
-
-/**
- * Records a batch of signups of a paid series. Under the series' row lock, new signups take the
- * free places in the order they came: each is kept (`held`) while its Checkout is open, and paying
- * is the confirmation. Once the series is full, signups go the free series' way (confirm, then
- * the waitlist). Someone already holding a place is sent back to pay for it.
- */
-async function enrolPaid(db: Db, row: SeriesRow, signups: Signup[]): Promise<Enrolment[]> {
-	return db.transaction(async (tx) => {
-		const locked = await lockSeries(tx, row.id);
-		const saved = await upsertSignups(tx, locked, signups);
-		// First come, first served: in the order the batch's signups came.
-		const unique = [...new Map(signups.map((s) => [s.fields.email, s])).values()];
-		const fresh = unique
-			.map((signup) => saved.get(signup.fields.email)!)
-			.filter((subscriber) => subscriber.status === 'pending');
-		const free = Math.max(0, locked.capacity - (await takenCount(tx, locked.id)));
-		const holding = fresh.slice(0, free);
-		const arrivals = await nextArrivals(tx, holding.length);
-		for (const [i, subscriber] of holding.entries()) {
-			await tx
-				.update(subscribers)
-				.set({
-					status: 'held',
-					holdUntil: sql`now() + ${`${CHECKOUT_HOLD_MS} milliseconds`}::interval`,
-					arrival: Number(arrivals[i]),
-					confirmedAt: new Date(),
-					checkoutSessionId: null,
-					updatedAt: new Date()
-				})
-				.where(eq(subscribers.id, subscriber.id));
-			subscriber.status = 'held';
-		}
-		const emails = unique.filter((signup) => saved.get(signup.fields.email)!.status !== 'held');
-		await queueEmails(
-			tx,
-			await Promise.all(
-				emails.map((signup) => signupEmail(tx, locked, signup, saved.get(signup.fields.email)!))
-			)
-		);
-		return signups.map((signup) => {
-			const subscriber = saved.get(signup.fields.email)!;
-			return { id: subscriber.id, pay: subscriber.status === 'held' };
-		});
-	});
-}
-
-type SignedUp = { seriesId: string; ownerId: string; subscriberId: string | null; pay: boolean };
+type SignedUp = { seriesId: string; ownerId: string; subscriberId: string | null };
 
 /**
  * Signups from one series page: every one counts against its address's limit, then those within
@@ -346,29 +324,19 @@ async function signUpBatch(
 	}
 	const closed = await paymentsClosed(db, open);
 	if (closed) {
-		const error = new TRPCError({
-			code: 'BAD_REQUEST',
-			message: `This series is not taking signups now. ${closed}`
-		});
+		const error = notTakingSignups(closed);
 		return signups.map((_, i) => ({ ok: false, error: refusals[i] ?? error }));
 	}
 	const people = signups.filter((signup, i) => !refusals[i] && !signup.fields.website);
-	const write = priceOf(open) ? enrolPaid : enrol;
-	const enrolled = people.length > 0 ? await enrolApart(db, open, people, write) : [];
+	const enrolled = people.length > 0 ? await enrolApart(db, open, people) : [];
 	const outcomeOf = new Map(people.map((signup, i) => [signup, enrolled[i]!]));
 	return signups.map((signup, i) => {
 		const error = refusals[i];
 		if (error) return { ok: false, error };
 		const outcome = outcomeOf.get(signup);
 		if (outcome && !outcome.ok) return outcome;
-		const value = { seriesId: open.id, ownerId: open.ownerId, subscriberId: null, pay: false };
-		return {
-			ok: true,
-			value: {
-				...value,
-				...(outcome && { subscriberId: outcome.value.id, pay: outcome.value.pay })
-			}
-		};
+		const subscriberId = outcome ? outcome.value : null;
+		return { ok: true, value: { seriesId: open.id, ownerId: open.ownerId, subscriberId } };
 	});
 }
 
@@ -380,18 +348,17 @@ async function signUpBatch(
 async function enrolApart(
 	db: Db,
 	row: SeriesRow,
-	people: Signup[],
-	write: typeof enrol
-): Promise<ItemOutcome<Enrolment>[]> {
+	people: Signup[]
+): Promise<ItemOutcome<string>[]> {
 	try {
-		return (await write(db, row, people)).map((value) => ({ ok: true, value }));
+		return (await enrol(db, row, people)).map((value) => ({ ok: true, value }));
 	} catch (error) {
 		if (!refusedValue(error)) throw error;
 		if (people.length === 1) return [{ ok: false, error }];
 		const half = Math.ceil(people.length / 2);
 		return [
-			...(await enrolApart(db, row, people.slice(0, half), write)),
-			...(await enrolApart(db, row, people.slice(half), write))
+			...(await enrolApart(db, row, people.slice(0, half))),
+			...(await enrolApart(db, row, people.slice(half)))
 		];
 	}
 }
@@ -421,9 +388,8 @@ const signUpper = perDatabase((db) =>
 /**
  * The public signup. Always answers the same way, whoever signs up: a new or returning address
  * gets a confirmation link (double opt-in); someone already in gets a reminder of their place. A
- * crowd signing up at once is counted and written in batches that share a few statements. On a
- * paid series with a free place, the place is kept and the answer is the Checkout to pay in
- * (opened after the batch's commit: Stripe is never called while the series is locked).
+ * crowd signing up at once is counted and written in batches that share a few statements. Paid
+ * series too: their place is kept once the confirmation link is used (see `confirm`).
  */
 export async function signUp(
 	db: Db,
@@ -431,12 +397,19 @@ export async function signUp(
 	fields: z.output<typeof publicSignupSchema>,
 	client: Client,
 	origin: string
-): Promise<SignedUp & { checkoutUrl: string | null }> {
-	const signedUp = await signUpper(db)(slug, { fields, ip: client.ip ?? 'unknown', origin });
-	if (!signedUp.pay || !signedUp.subscriberId) return { ...signedUp, checkoutUrl: null };
-	const checkoutUrl = await checkoutFor(db, signedUp.subscriberId, origin, { fresh: true });
-	return { ...signedUp, checkoutUrl };
+): Promise<SignedUp> {
+	return signUpper(db)(slug, { fields, ip: client.ip ?? 'unknown', origin });
 }
+
+/**
+ * Stripe keeps a Checkout open at least 30 minutes, counted when the call reaches it: the hold
+ * gets a minute more, so that a Checkout that expires with the hold is always accepted. Rounded
+ * up to the whole minute, so that two requests a moment apart make the same hold (and through
+ * the idempotency key, one Checkout).
+ */
+const checkoutHold = sql`date_trunc('minute', now() + interval '31 minutes') + interval '1 minute'`;
+/** How long a waitlisted person has to pay for a place offered to them. */
+const OFFER_HOLD_MS = 24 * 3_600_000;
 
 /** Locks the series row: every change to who holds a place happens one at a time per series. */
 async function lockSeries(db: Db, seriesId: string): Promise<SeriesRow> {
@@ -565,7 +538,7 @@ async function admit(
 		const admitted = new Map<string, SubscriberRow>();
 		if (waiting.length > 0 && row.status === 'published') {
 			const free = row.capacity - (await takenCount(tx, row.id));
-			// On a paid series a free place is offered, to be paid for as a promoted person's is.
+			// On a paid series a free place is kept while they pay: Checkout opens next.
 			const placed = priceOf(row) ? 'held' : 'active';
 			const statuses = waiting.map((_, i) => (i < free ? placed : 'waitlisted'));
 			const arrivals = await nextArrivals(tx, waiting.length);
@@ -575,7 +548,7 @@ async function admit(
 				.set({
 					status: sql`(array[${elements(statuses)}]::subscriber_status[])[${position}]`,
 					arrival: sql`(array[${elements(arrivals)}]::bigint[])[${position}]`,
-					holdUntil: sql`case when (array[${elements(statuses)}]::subscriber_status[])[${position}] = 'held' then now() + ${`${OFFER_HOLD_MS} milliseconds`}::interval end`,
+					holdUntil: sql`case when (array[${elements(statuses)}]::subscriber_status[])[${position}] = 'held' then ${checkoutHold} end`,
 					checkoutSessionId: null,
 					confirmedAt: new Date(),
 					updatedAt: new Date()
@@ -585,11 +558,12 @@ async function admit(
 			for (const subscriber of updated) admitted.set(subscriber.id, subscriber);
 			const dates = statuses.includes('active') ? await upcoming(tx, row.id, 12) : [];
 			const origins = new Map(confirmations.map((c) => [c.id, c.origin]));
+			// A kept place needs no email: they are on their way to Checkout.
 			const emails = await Promise.all(
-				waiting.map((id) => {
+				waiting.flatMap((id) => {
 					const subscriber = admitted.get(id)!;
 					const origin = origins.get(id)!;
-					if (subscriber.status === 'held') return offerEmail(tx, origin, row, subscriber);
+					if (subscriber.status === 'held') return [];
 					return subscriber.status === 'active'
 						? welcomeEmail(tx, origin, row, dates, subscriber, false)
 						: waitlistedEmail(tx, origin, row, subscriber);
@@ -633,14 +607,24 @@ const seriesOfSubscriber = perDatabase((db) =>
 /**
  * Confirms a signup (the link in the confirmation email). A crowd confirming at once is admitted
  * in batches, so they share a few commits instead of queueing one by one on the series' lock.
+ * On a paid series a place kept for them is paid for next: `checkoutUrl`, opened after the
+ * commit; the link proves who they are, so using it again leads to the same Checkout.
  */
-export async function confirm(db: Db, token: string, origin: string): Promise<Confirmed> {
+export async function confirm(
+	db: Db,
+	token: string,
+	origin: string
+): Promise<Confirmed & { checkoutUrl: string | null }> {
 	const id = await verifyLink(db, 'confirm', token);
 	if (!id)
 		throw new TRPCError({ code: 'BAD_REQUEST', message: 'This confirmation link is not valid.' });
 	const [signup] = await seriesOfSubscriber(db).execute({ id });
 	if (!signup) throw notFound('signup');
-	return admitter(db)(signup.seriesId, { id, origin });
+	const confirmed = await admitter(db)(signup.seriesId, { id, origin });
+	if (confirmed.subscriber.status !== 'held') return { ...confirmed, checkoutUrl: null };
+	// Only a hold this confirmation made goes again if Checkout cannot be opened.
+	const checkoutUrl = await checkoutFor(db, id, origin, { fresh: confirmed.changed });
+	return { ...confirmed, checkoutUrl };
 }
 
 /**
@@ -677,8 +661,29 @@ async function promoteNext(db: Db, origin: string, row: SeriesRow): Promise<Subs
 	return next ?? null;
 }
 
-/** The subscriber leaves (self-service) or is removed (practitioner); a freed place is passed on. */
+/**
+ * The subscriber leaves (self-service) or is removed (practitioner); a freed place is passed on.
+ * A place kept while they pay is first closed at Stripe, so that no one pays for a place that is
+ * gone (or a person who is gone); one paid already is theirs until the payment is recorded.
+ */
 async function release(db: Db, origin: string, subscriberId: string, remove: boolean) {
+	const [holding] = await db.select().from(subscribers).where(eq(subscribers.id, subscriberId));
+	if (holding?.status === 'held' && holding.checkoutSessionId) {
+		const state = await expireCheckout(db, holding.ownerId, holding.checkoutSessionId);
+		if (state === 'complete') {
+			throw new TRPCError({
+				code: 'BAD_REQUEST',
+				message:
+					'This place has just been paid for. Please try again in a minute, once the payment is recorded.'
+			});
+		}
+		if (state === null) {
+			throw new TRPCError({
+				code: 'BAD_GATEWAY',
+				message: 'Stripe could not close the payment page just now. Please try again in a moment.'
+			});
+		}
+	}
 	return db.transaction(async (tx) => {
 		const [found] = await tx.select().from(subscribers).where(eq(subscribers.id, subscriberId));
 		if (!found) throw notFound('subscriber');
@@ -833,12 +838,20 @@ function announceCommitted(row: SeriesRow, left: number) {
 	publishSpotsLeft(row.id, left);
 }
 
-async function placesLeft(db: Db, row: SeriesRow): Promise<number> {
+async function placesLeft(db: Db, row: Pick<SeriesRow, 'id' | 'capacity'>): Promise<number> {
 	return Math.max(0, row.capacity - (await takenCount(db, row.id)));
 }
 
 /** An instant in whole seconds, for email keys: no run of digits as long as a card number's. */
 const seconds = (instant: Date) => Math.floor(instant.getTime() / 1000);
+
+/**
+ * Names the place kept for someone: every admission (a confirmed signup) takes a new arrival
+ * number, and keeps it while the place is kept, paid, or released unpaid; signing up again starts
+ * without one.
+ */
+const holdMarker = (subscriber: Pick<SubscriberRow, 'arrival'>) =>
+	subscriber.arrival === null ? null : String(subscriber.arrival);
 
 /** "A place opened up — pay within 24 hours", with the link to the page that opens Checkout. */
 async function offerEmail(
@@ -1005,7 +1018,12 @@ async function checkoutFor(
 				});
 			}
 		}
-		const metadata = { subscriber_id: subscriber.id, series_id: row.id };
+		// `hold` names the place this payment is for: only it may make the kept place theirs.
+		const metadata = {
+			subscriber_id: subscriber.id,
+			series_id: row.id,
+			hold: holdMarker(subscriber)!
+		};
 		const fee = config().PLATFORM_FEE_PERCENT;
 		const page = `${origin}/s/${row.slug}`;
 		const session = await stripe.checkout.sessions.create(
@@ -1020,7 +1038,10 @@ async function checkoutFor(
 				success_url: `${page}?paid={CHECKOUT_SESSION_ID}`,
 				cancel_url: `${page}?checkout=cancelled&until=${holdUntil.getTime()}`
 			},
-			{ ...on, idempotencyKey: `checkout:${subscriber.id}:${holdUntil.getTime()}` }
+			{
+				...on,
+				idempotencyKey: `checkout:${subscriber.id}:${holdMarker(subscriber)}:${holdUntil.getTime()}`
+			}
 		);
 		await db
 			.update(subscribers)
@@ -1073,16 +1094,18 @@ export async function offerView(db: Db, token: string) {
 export async function payOffer(db: Db, token: string, origin: string): Promise<string> {
 	const id = await verifyLink(db, 'offer', token);
 	if (!id) throw new TRPCError({ code: 'BAD_REQUEST', message: 'This link is not valid.' });
-	const minimum = sql`now() + ${`${CHECKOUT_HOLD_MS} milliseconds`}::interval`;
+	// Only before a Checkout is opened: the hold is that Checkout's key, and a second click
+	// must find the same one.
 	await db
 		.update(subscribers)
-		.set({ holdUntil: minimum, updatedAt: new Date() })
+		.set({ holdUntil: checkoutHold, updatedAt: new Date() })
 		.where(
 			and(
 				eq(subscribers.id, id),
 				eq(subscribers.status, 'held'),
+				isNull(subscribers.checkoutSessionId),
 				gt(subscribers.holdUntil, sql`now()`),
-				lt(subscribers.holdUntil, minimum)
+				lt(subscribers.holdUntil, checkoutHold)
 			)
 		);
 	return checkoutFor(db, id, origin, { fresh: false });
@@ -1208,6 +1231,82 @@ async function subscriberOf(tx: Db, accountId: string, subscriberId: string | un
 	return account?.accountId === accountId ? found : null;
 }
 
+/** Whether a subscription was opened for the place kept for this subscriber now (or last). */
+const forHold = (subscription: Stripe.Subscription, subscriber: SubscriberRow) =>
+	subscriber.arrival !== null && subscription.metadata?.hold === holdMarker(subscriber);
+
+/**
+ * A running subscription of this account for a subscriber who is gone (removed by their
+ * practitioner): nobody's place, so it ends at once rather than charging a deleted person.
+ */
+async function endOrphan(
+	tx: Db,
+	stripe: Stripe,
+	accountId: string,
+	subscription: Stripe.Subscription
+) {
+	const { subscriber_id: subscriberId, series_id: seriesId } = subscription.metadata ?? {};
+	if (!subscriberId || !seriesId || !UUID.test(subscriberId) || !UUID.test(seriesId)) return;
+	if (subscription.status === 'canceled' || subscription.status === 'incomplete_expired') return;
+	const [still] = await tx
+		.select({ id: subscribers.id })
+		.from(subscribers)
+		.where(eq(subscribers.id, subscriberId));
+	if (still) return;
+	const [row] = await tx
+		.select({ ownerId: series.ownerId })
+		.from(series)
+		.where(eq(series.id, seriesId));
+	if (!row || (await connectedAccount(tx, row.ownerId))?.accountId !== accountId) return;
+	await cancelAtOnce(stripe, accountId, subscription.id);
+}
+
+/** Ends a subscription now: nothing more is charged. */
+function cancelAtOnce(stripe: Stripe, accountId: string, subscriptionId: string) {
+	return stripe.subscriptions.cancel(
+		subscriptionId,
+		{},
+		{ stripeAccount: accountId, idempotencyKey: `late-cancel:${subscriptionId}` }
+	);
+}
+
+/**
+ * A second subscription for a place already paid by another (two Checkouts paid): it ends at
+ * once, and the subscriber is told to ask for the double payment back.
+ */
+async function refuseSecondSubscription(
+	tx: Db,
+	stripe: Stripe,
+	accountId: string,
+	row: SeriesRow,
+	subscriber: SubscriberRow,
+	subscription: Stripe.Subscription
+) {
+	await cancelAtOnce(stripe, accountId, subscription.id);
+	const origin = appOrigin();
+	const [practitioner] = await tx
+		.select({ name: users.name })
+		.from(users)
+		.where(eq(users.id, row.ownerId));
+	await queueEmail(
+		tx,
+		await subscriptionEmail(
+			tx,
+			origin,
+			row,
+			subscriber,
+			`charged-twice:${subscriber.id}:${subscription.id}`,
+			{
+				subject: `You were charged twice: ${row.title}`,
+				paragraphs: [
+					`Your place in “${row.title}” was paid for twice. We cancelled the second subscription at once: it will not be charged again, and your place stays as it is.`,
+					`For the second payment, please ask ${practitioner?.name ?? 'your practitioner'} for a refund.`
+				]
+			}
+		)
+	);
+}
+
 function subscriptionEmail(
 	db: Db,
 	origin: string,
@@ -1245,11 +1344,17 @@ export async function applySubscription(
 	{ stripe, afterCommit }: SubscriptionEffects
 ): Promise<SubscriberRow | null> {
 	const found = await subscriberOf(tx, accountId, subscription.metadata?.subscriber_id);
-	if (!found) return null;
+	if (!found) {
+		await endOrphan(tx, stripe, accountId, subscription);
+		return null;
+	}
 	const subscriberId = subscription.metadata.subscriber_id!;
 	const row = await lockSeries(tx, found.seriesId);
 	const [current] = await tx.select().from(subscribers).where(eq(subscribers.id, subscriberId));
 	const ours = current!.stripeSubscriptionId === subscription.id;
+	// The payment for the place kept for them (or released unpaid): an older subscription, say
+	// one ending after they left, never takes over a newer hold.
+	const claims = ours || forHold(subscription, current!);
 	const placed = current!.status === 'active' || current!.status === 'held';
 	const { payment, paidUntil, cancelAt } = paymentOfSubscription(subscription);
 	const billing = {
@@ -1275,9 +1380,16 @@ export async function applySubscription(
 			// They left while it still runs: their leaving is what counts; the cancellation follows.
 			return null;
 		}
-		if (placed && current!.status === 'active' && !ours && current!.stripeSubscriptionId) {
-			// Already in through another subscription: this one holds no place of its own.
-			if (current!.payment !== 'canceled') return null;
+		if (!claims) {
+			// For no place kept for them: it ends at once (unless it ends by itself, as one does
+			// after they left), and they are told why.
+			if (cancelAt) return null;
+			if (current!.status === 'active') {
+				await refuseSecondSubscription(tx, stripe, accountId, row, current!, subscription);
+			} else {
+				await refuseLatePayment(tx, stripe, accountId, row, current!, subscription);
+			}
+			return current!;
 		}
 		if (!placed && (await takenCount(tx, row.id)) >= row.capacity) {
 			await refuseLatePayment(tx, { stripe, afterCommit }, accountId, row, current!, subscription);
@@ -1300,7 +1412,7 @@ export async function applySubscription(
 	} else if (payment === 'canceled') {
 		// An older subscription's end says nothing about a place they hold now, unless it is the
 		// one their kept place was waiting for.
-		if (!ours && current!.status !== 'held') return null;
+		if (!claims) return null;
 		result = await set({
 			payment,
 			holdUntil: null,
@@ -1327,7 +1439,7 @@ export async function applySubscription(
 			);
 			await promoteNext(tx, origin, row);
 		}
-	} else if (current!.status === 'held') {
+	} else if (current!.status === 'held' && claims) {
 		// incomplete: the first payment is being confirmed; the place stays kept.
 		result = await set({});
 	} else {

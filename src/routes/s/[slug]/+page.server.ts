@@ -1,4 +1,3 @@
-import { redirect } from '@sveltejs/kit';
 import { superValidate } from 'sveltekit-superforms';
 import { zod4 } from 'sveltekit-superforms/adapters';
 import type { Actions, PageServerLoad } from './$types';
@@ -33,8 +32,6 @@ export const actions: Actions = {
 			serverCaller(event).subscribers.signUp({ slug: event.params.slug, fields: form.data })
 		);
 		if (!result.ok) return result.failure;
-		// A place is kept while they pay: on to Stripe Checkout (also without JavaScript).
-		if (result.value.checkoutUrl) redirect(303, result.value.checkoutUrl);
 		form.message = {
 			kind: 'success',
 			text: `Almost done: we sent a link to ${result.value.email}. Open it to confirm your place.`
