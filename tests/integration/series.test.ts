@@ -318,6 +318,7 @@ describe('capacity and waitlist', () => {
 					'updatedAt',
 					// Paid series: where the payment stands, and Stripe's ids (never card data).
 					'holdUntil',
+					'holdCheckedAt',
 					'payment',
 					'paidUntil',
 					'cancelAt',

@@ -1271,18 +1271,34 @@ function cancelAtOnce(stripe: Stripe, accountId: string, subscriptionId: string)
 }
 
 /**
+ * Ends a refused subscription once the transaction committed, outside the series' lock. Should
+ * Stripe fail, it is logged, and the subscription's next event refuses it again.
+ */
+function cancelAfterCommit(
+	{ stripe, afterCommit }: SubscriptionEffects,
+	accountId: string,
+	subscriptionId: string
+) {
+	afterCommit(() => {
+		cancelAtOnce(stripe, accountId, subscriptionId).catch((error: unknown) =>
+			reportUnexpected(error, `Cancelling the refused subscription ${subscriptionId}`)
+		);
+	});
+}
+
+/**
  * A second subscription for a place already paid by another (two Checkouts paid): it ends at
  * once, and the subscriber is told to ask for the double payment back.
  */
 async function refuseSecondSubscription(
 	tx: Db,
-	stripe: Stripe,
+	effects: SubscriptionEffects,
 	accountId: string,
 	row: SeriesRow,
 	subscriber: SubscriberRow,
 	subscription: Stripe.Subscription
 ) {
-	await cancelAtOnce(stripe, accountId, subscription.id);
+	cancelAfterCommit(effects, accountId, subscription.id);
 	const origin = appOrigin();
 	const [practitioner] = await tx
 		.select({ name: users.name })
@@ -1384,12 +1400,14 @@ export async function applySubscription(
 			// For no place kept for them: it ends at once (unless it ends by itself, as one does
 			// after they left), and they are told why.
 			if (cancelAt) return null;
+			const effects = { stripe, afterCommit };
 			if (current!.status === 'active') {
-				await refuseSecondSubscription(tx, stripe, accountId, row, current!, subscription);
+				await refuseSecondSubscription(tx, effects, accountId, row, current!, subscription);
 			} else {
-				await refuseLatePayment(tx, stripe, accountId, row, current!, subscription);
+				await refuseLatePayment(tx, effects, accountId, row, current!, subscription);
 			}
-			return current!;
+			// Refused: nothing of theirs runs, so nothing (a billing notice) may follow as if it did.
+			return null;
 		}
 		if (!placed && (await takenCount(tx, row.id)) >= row.capacity) {
 			await refuseLatePayment(tx, { stripe, afterCommit }, accountId, row, current!, subscription);
@@ -1459,23 +1477,13 @@ export async function applySubscription(
  */
 async function refuseLatePayment(
 	tx: Db,
-	{ stripe, afterCommit }: SubscriptionEffects,
+	effects: SubscriptionEffects,
 	accountId: string,
 	row: SeriesRow,
 	subscriber: SubscriberRow,
 	subscription: Stripe.Subscription
 ) {
-	afterCommit(() => {
-		stripe.subscriptions
-			.cancel(
-				subscription.id,
-				{},
-				{ stripeAccount: accountId, idempotencyKey: `late-cancel:${subscription.id}` }
-			)
-			.catch((error: unknown) =>
-				reportUnexpected(error, `Cancelling the late subscription ${subscription.id}`)
-			);
-	});
+	cancelAfterCommit(effects, accountId, subscription.id);
 	const origin = appOrigin();
 	await queueEmail(
 		tx,
