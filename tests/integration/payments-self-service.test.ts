@@ -407,3 +407,30 @@ describe('deleting the account', () => {
 		expect(left.filter((s) => s.status !== 'canceled')).toEqual([]);
 	}, 60_000);
 });
+
+describe('a paid series that ends', () => {
+	it('deleted: every running subscription ends at once first; Stripe out of reach deletes nothing', async () => {
+		const practice = await payingPractice('Uma', 2);
+		const ids = practice.people.map((p) => p.subscriptionId);
+
+		process.env.STRIPE_API_URL = 'http://127.0.0.1:9';
+		const refused = await failure(practice.api.series.delete({ id: practice.series.id }));
+		expect(refused.message).toContain('the series was not deleted');
+		expect(
+			await db.select().from(subscribers).where(eq(subscribers.seriesId, practice.series.id))
+		).toHaveLength(2);
+		configureStripe();
+
+		await practice.api.series.delete({ id: practice.series.id });
+		for (const id of ids) expect((await subscriptionOn(practice, id)).status).toBe('canceled');
+	}, 60_000);
+
+	it('archived: every running subscription ends with the period already paid for', async () => {
+		const practice = await payingPractice('Vic', 2);
+		await practice.api.series.setStatus({ id: practice.series.id, status: 'archived' });
+		for (const { subscriptionId } of practice.people) {
+			const subscription = await subscriptionOn(practice, subscriptionId);
+			expect([subscription.status, subscription.cancel_at_period_end]).toEqual(['active', true]);
+		}
+	}, 60_000);
+});

@@ -237,28 +237,62 @@ export async function endBeforeRemoval(db: Db, ownerId: string, subscriberId: st
 	await endNow(reach(found), 'cancel their subscription', 'nobody was removed');
 }
 
-/** Calls to Stripe at once while an account's subscriptions are ended. */
+/** Calls to Stripe at once while many subscriptions are ended. */
 const CANCEL_CONCURRENCY = 8;
 
-/**
- * Before an account is deleted: every running subscription of its subscribers ends now. Called
- * before the deletion's transaction, never in it: the webhooks Stripe sends back would wait on
- * its locks. Stripe out of reach stops the deletion with nothing deleted.
- */
-export async function endAccountSubscriptions(db: Db, userId: string): Promise<void> {
-	if (!paymentsConfigured()) return;
-	const found = await db
+/** Subscriptions still running on Stripe among `which` subscribers, each with its account. */
+function runningSubscriptions(db: Db, which: SQL | undefined) {
+	return db
 		.select({ subscriber: subscribers, account: stripeAccounts })
 		.from(subscribers)
 		.innerJoin(stripeAccounts, eq(stripeAccounts.userId, subscribers.ownerId))
 		.where(
 			and(
-				eq(subscribers.ownerId, userId),
+				which,
 				isNotNull(subscribers.stripeSubscriptionId),
 				or(isNull(subscribers.payment), ne(subscribers.payment, 'canceled'))
 			)
 		);
+}
+
+/**
+ * Account deletion: every running subscription of the account's subscribers ends at once. Called
+ * before the deletion's transaction, never in it: the webhooks Stripe sends back would wait on
+ * its locks. Stripe out of reach stops the deletion with nothing deleted.
+ */
+export async function endAccountSubscriptions(db: Db, userId: string): Promise<void> {
+	if (!paymentsConfigured()) return;
+	const found = await runningSubscriptions(db, eq(subscribers.ownerId, userId));
 	await inParallel(found, CANCEL_CONCURRENCY, (row) =>
 		endNow(reach(row), 'cancel your subscribers’ subscriptions', 'your account was not deleted')
 	);
+}
+
+/**
+ * A series that ends takes its subscribers' payments with it: deleted, they end at once (the
+ * places are gone); archived, at the end of the period already paid for. Called before the
+ * change is written, outside any transaction; Stripe out of reach stops the change.
+ */
+export async function endSeriesSubscriptions(
+	db: Db,
+	ownerId: string,
+	seriesId: string,
+	when: 'now' | 'period end'
+): Promise<void> {
+	if (!paymentsConfigured()) return;
+	const found = await runningSubscriptions(
+		db,
+		and(eq(subscribers.ownerId, ownerId), eq(subscribers.seriesId, seriesId))
+	);
+	await inParallel(found, CANCEL_CONCURRENCY, async (row) => {
+		if (when === 'now') {
+			await endNow(
+				reach(row),
+				'cancel the subscriptions of its subscribers',
+				'the series was not deleted'
+			);
+		} else if (!row.subscriber.cancelAt) {
+			await setEndAtPeriodEnd(reach(row), true);
+		}
+	});
 }

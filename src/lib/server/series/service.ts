@@ -15,6 +15,7 @@ import { TRPCError } from '@trpc/server';
 import { fieldError } from '../trpc/errors';
 import { withinLocalDays } from '../local-days';
 import { connectedAccount, merchantOf, paymentsBlocked, type Merchant } from '../payments/accounts';
+import { endSeriesSubscriptions } from '../payments/subscriptions';
 import {
 	paymentsRefusal,
 	retirePrice,
@@ -313,6 +314,7 @@ export async function setSeriesStatus(
 	id: string,
 	status: SeriesRow['status']
 ) {
+	if (status === 'archived') await endSeriesSubscriptions(db, ownerId, id, 'period end');
 	for (let attempt = 0; attempt < 3; attempt++) {
 		const before = await ownedSeries(db, ownerId, id);
 		const paid = status === 'published' ? priced(before) : null;
@@ -352,6 +354,7 @@ export async function setSeriesStatus(
  * record of emails sent to them, whose keys name the subscriber.
  */
 export async function deleteSeries(db: Db, ownerId: string, id: string) {
+	await endSeriesSubscriptions(db, ownerId, id, 'now');
 	return db.transaction(async (tx) => {
 		await tx.execute(sql`
 			delete from ${emailDeliveries} d using ${subscribers} s
