@@ -16,7 +16,7 @@ import {
 	subscribers
 } from '../../src/lib/server/db/schema';
 import { stripeApi } from '../../src/lib/server/payments/stripe';
-import { releaseLapsedHolds } from '../../src/lib/server/subscribers/service';
+import { releaseLapsedHolds } from '../../src/lib/server/payments/checkout';
 import type { FakeStripe } from '../fakes/stripe';
 import type { App } from './support/app-server';
 import { useTestDatabase } from './support/database';

@@ -12,7 +12,7 @@ import { sendPasswordReset } from '../account/service';
 import { closeTransports } from '../email/mailer';
 import { queueDueReminders } from '../series/reminders';
 import { extendAllSeries } from '../series/service';
-import { releaseLapsedHolds } from '../subscribers/service';
+import { releaseLapsedHolds } from '../payments/checkout';
 import {
 	emailWakers,
 	JOB_SCHEMA,

@@ -1,5 +1,5 @@
 import type Stripe from 'stripe';
-import { applyCheckoutSession, applySubscription, billingNotice } from '../subscribers/service';
+import { applyCheckoutSession, applySubscription, billingNotice } from './subscription-state';
 import { unlessMissing } from './stripe';
 import type { StripeEventContext, StripeEventHandler, StripeEventHandlers } from './webhooks';
 

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { Db } from '../db';
+import { offerView, payOffer } from '../payments/checkout';
 import * as payments from '../payments/subscriptions';
 import { publishSpotsLeft, publishToUser } from '../realtime/publish';
 import { authedProcedure, publicProcedure, router } from '../trpc/init';
@@ -50,10 +51,10 @@ export const subscribersRouter = router({
 
 	offer: publicProcedure
 		.input(signedToken)
-		.query(({ ctx, input }) => service.offerView(ctx.db, input.token)),
+		.query(({ ctx, input }) => offerView(ctx.db, input.token)),
 
 	payOffer: publicProcedure.input(signedToken).mutation(async ({ ctx, input }) => ({
-		checkoutUrl: await service.payOffer(ctx.db, input.token, ctx.origin)
+		checkoutUrl: await payOffer(ctx.db, input.token, ctx.origin)
 	})),
 
 	confirm: publicProcedure.input(signedToken).mutation(async ({ ctx, input }) => {
