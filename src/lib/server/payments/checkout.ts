@@ -47,6 +47,11 @@ const seconds = (instant: Date) => Math.floor(instant.getTime() / 1000);
 export const holdMarker = (subscriber: Pick<SubscriberRow, 'arrival'>) =>
 	subscriber.arrival === null ? null : String(subscriber.arrival);
 
+/** Until when a place is kept for them, as the practitioner writes dates, in the series' zone. */
+async function heldUntil(db: Db, row: SeriesRow, subscriber: SubscriberRow): Promise<string> {
+	return whenInZone(subscriber.holdUntil!, row.timeZone, await datePreferencesOf(db, row.ownerId));
+}
+
 /** "A place opened up — pay within 24 hours", with the link to the page that opens Checkout. */
 export async function offerEmail(
 	db: Db,
@@ -54,11 +59,7 @@ export async function offerEmail(
 	row: SeriesRow,
 	subscriber: SubscriberRow
 ): Promise<QueuedEmail> {
-	const until = whenInZone(
-		subscriber.holdUntil!,
-		row.timeZone,
-		await datePreferencesOf(db, row.ownerId)
-	);
+	const until = await heldUntil(db, row, subscriber);
 	return subscriberEmail(
 		db,
 		origin,
@@ -87,11 +88,7 @@ async function holdLapsedEmail(
 	row: SeriesRow,
 	subscriber: SubscriberRow
 ): Promise<QueuedEmail> {
-	const until = whenInZone(
-		subscriber.holdUntil!,
-		row.timeZone,
-		await datePreferencesOf(db, row.ownerId)
-	);
+	const until = await heldUntil(db, row, subscriber);
 	return subscriberEmail(
 		db,
 		origin,
