@@ -121,41 +121,32 @@ async function refuseSecondSubscription(
 		.select({ name: users.name })
 		.from(users)
 		.where(eq(users.id, row.ownerId));
-	await queueEmail(
-		tx,
-		await subscriptionEmail(
-			tx,
-			origin,
-			row,
-			subscriber,
-			`charged-twice:${subscriber.id}:${subscription.id}`,
-			{
-				subject: `You were charged twice: ${row.title}`,
-				paragraphs: [
-					`Your place in “${row.title}” was paid for twice. We cancelled the second subscription at once: it will not be charged again, and your place stays as it is.`,
-					`For the second payment, please ask ${practitioner?.name ?? 'your practitioner'} for a refund.`
-				]
-			}
-		)
-	);
+	await queueSubscriptionEmail(tx, origin, row, subscriber, 'charged-twice', subscription.id, {
+		subject: `You were charged twice: ${row.title}`,
+		paragraphs: [
+			`Your place in “${row.title}” was paid for twice. We cancelled the second subscription at once: it will not be charged again, and your place stays as it is.`,
+			`For the second payment, please ask ${practitioner?.name ?? 'your practitioner'} for a refund.`
+		]
+	});
 }
 
-function subscriptionEmail(
-	db: Db,
+/**
+ * Queues an email about a subscription, once: its key names the purpose, the subscriber and
+ * what it is about (a subscription, an invoice).
+ */
+async function queueSubscriptionEmail(
+	tx: Db,
 	origin: string,
 	row: SeriesRow,
 	subscriber: SubscriberRow,
-	key: string,
+	purpose: string,
+	about: string,
 	mail: Mail
 ) {
-	return subscriberEmail(
-		db,
-		origin,
-		key,
-		key.slice(0, key.indexOf(':')),
-		subscriber,
-		row.title,
-		mail
+	const key = `${purpose}:${subscriber.id}:${about}`;
+	await queueEmail(
+		tx,
+		await subscriberEmail(tx, origin, key, purpose, subscriber, row.title, mail)
 	);
 }
 
@@ -254,24 +245,14 @@ export async function applySubscription(
 			...(placed && { status: 'left', leftAt: new Date() })
 		});
 		if (placed) {
-			await queueEmail(
-				tx,
-				await subscriptionEmail(
-					tx,
-					origin,
-					row,
-					result,
-					`subscription-ended:${result.id}:${subscription.id}`,
-					{
-						subject: `Your subscription has ended: ${row.title}`,
-						paragraphs: [
-							`Your subscription to “${row.title}” has ended, and with it your place. Nothing more will be charged.`,
-							'You are welcome to sign up again on the series page.'
-						],
-						action: { label: 'See the series', url: `${origin}/s/${row.slug}` }
-					}
-				)
-			);
+			await queueSubscriptionEmail(tx, origin, row, result, 'subscription-ended', subscription.id, {
+				subject: `Your subscription has ended: ${row.title}`,
+				paragraphs: [
+					`Your subscription to “${row.title}” has ended, and with it your place. Nothing more will be charged.`,
+					'You are welcome to sign up again on the series page.'
+				],
+				action: { label: 'See the series', url: `${origin}/s/${row.slug}` }
+			});
 			await promoteNext(tx, origin, row);
 		}
 	} else if (current!.status === 'held' && claims) {
@@ -302,24 +283,14 @@ async function refuseLatePayment(
 ) {
 	cancelAfterCommit(effects, accountId, subscription.id);
 	const origin = appOrigin();
-	await queueEmail(
-		tx,
-		await subscriptionEmail(
-			tx,
-			origin,
-			row,
-			subscriber,
-			`place-gone:${subscriber.id}:${subscription.id}`,
-			{
-				subject: `The place was already gone: ${row.title}`,
-				paragraphs: [
-					`Your payment for “${row.title}” reached us after the place kept for you had been released, and the series is now full.`,
-					'We cancelled the subscription at once: you will not be charged again. For the payment already made, please reply to the practitioner for a refund.'
-				],
-				action: { label: 'See the series', url: `${origin}/s/${row.slug}` }
-			}
-		)
-	);
+	await queueSubscriptionEmail(tx, origin, row, subscriber, 'place-gone', subscription.id, {
+		subject: `The place was already gone: ${row.title}`,
+		paragraphs: [
+			`Your payment for “${row.title}” reached us after the place kept for you had been released, and the series is now full.`,
+			'We cancelled the subscription at once: you will not be charged again. For the payment already made, please reply to the practitioner for a refund.'
+		],
+		action: { label: 'See the series', url: `${origin}/s/${row.slug}` }
+	});
 }
 
 /**
@@ -337,24 +308,14 @@ export async function billingNotice(
 	const [row] = await tx.select().from(series).where(eq(series.id, subscriber.seriesId));
 	const origin = appOrigin();
 	const { manageUrl } = await subscriberLinks(tx, origin, subscriber.id);
-	await queueEmail(
-		tx,
-		await subscriptionEmail(
-			tx,
-			origin,
-			row!,
-			subscriber,
-			`billing-notice:${subscriber.id}:${invoiceId}`,
-			{
-				subject: `Your payment did not go through: ${row!.title}`,
-				paragraphs: [
-					`The latest payment for “${row!.title}” (${priceText(row!)}) failed. Your place is kept while Stripe tries again.`,
-					'Please check your card on your page for this series.'
-				],
-				action: { label: 'Manage my payment', url: manageUrl }
-			}
-		)
-	);
+	await queueSubscriptionEmail(tx, origin, row!, subscriber, 'billing-notice', invoiceId, {
+		subject: `Your payment did not go through: ${row!.title}`,
+		paragraphs: [
+			`The latest payment for “${row!.title}” (${priceText(row!)}) failed. Your place is kept while Stripe tries again.`,
+			'Please check your card on your page for this series.'
+		],
+		action: { label: 'Manage my payment', url: manageUrl }
+	});
 }
 
 /**
