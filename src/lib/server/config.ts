@@ -7,6 +7,13 @@ const optionalUrl = z
 	.transform((value) => (value === '' ? undefined : value))
 	.pipe(z.url().optional());
 
+/** A variable that may be absent or empty; either way it reads as unset. */
+const optionalText = z
+	.string()
+	.trim()
+	.transform((value) => value || undefined)
+	.optional();
+
 const schema = z.object({
 	NODE_ENV: z.string().optional(),
 	DATABASE_URL: optionalUrl.optional(),
@@ -76,7 +83,42 @@ const schema = z.object({
 	/** Another address for Stripe's API (a local stand-in); unset, Stripe's own. */
 	STRIPE_API_URL: optionalUrl.optional(),
 	/** The platform's share of each payment to practitioners, in percent; self-hosters keep 0. */
-	PLATFORM_FEE_PERCENT: z.coerce.number().min(0).max(100).default(0)
+	PLATFORM_FEE_PERCENT: z.coerce.number().min(0).max(100).default(0),
+	/**
+	 * Keys that encrypt integration tokens at rest: comma-separated, each 32 bytes in base64, the
+	 * newest first. New values are sealed with the first; any listed key still opens old ones, so a
+	 * key is rotated by putting a new one in front and dropping the old one once nothing uses it.
+	 */
+	TOKEN_KEYS: z
+		.string()
+		.trim()
+		.default('')
+		.transform((field, context) => {
+			const keys = field === '' ? [] : field.split(',').map((key) => key.trim());
+			const decoded = keys.map((key) => Buffer.from(key, 'base64'));
+			const bad = decoded.findIndex(
+				(key, i) => key.length !== 32 || key.toString('base64') !== keys[i]
+			);
+			if (bad === -1) return decoded;
+			context.addIssue({
+				code: 'custom',
+				message: `key ${bad + 1} is not 32 bytes in base64 (make one with: openssl rand -base64 32)`
+			});
+			return z.NEVER;
+		}),
+	/** The Zoom integration: an OAuth app of the "user-managed" kind from Zoom's App Marketplace. */
+	ZOOM_CLIENT_ID: optionalText,
+	ZOOM_CLIENT_SECRET: optionalText,
+	/** The app's "Secret Token", which signs Zoom's webhooks. */
+	ZOOM_WEBHOOK_SECRET: optionalText,
+	/** Other addresses for Zoom's sign-in and API (a local stand-in); unset, Zoom's own. */
+	ZOOM_OAUTH_URL: optionalUrl.optional(),
+	ZOOM_API_URL: optionalUrl.optional(),
+	/** Google sign-in (OpenID Connect): an OAuth client of the "Web application" kind. */
+	GOOGLE_CLIENT_ID: optionalText,
+	GOOGLE_CLIENT_SECRET: optionalText,
+	/** Another OpenID provider standing in for Google (a local test provider); unset, Google. */
+	GOOGLE_ISSUER: optionalUrl.optional()
 });
 
 export type Config = z.infer<typeof schema> & {

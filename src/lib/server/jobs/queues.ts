@@ -10,7 +10,8 @@ export const QUEUES = {
 	seriesReminders: 'series.reminders',
 	seriesExtend: 'series.extend',
 	subscriberHolds: 'subscribers.holds',
-	passwordReset: 'account.password-reset'
+	passwordReset: 'account.password-reset',
+	zoomMeeting: 'zoom.meeting'
 } as const;
 
 export type EmailSendJob = { deliveryId: string };

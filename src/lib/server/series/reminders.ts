@@ -16,7 +16,7 @@ type DueReminder = {
 	timeZone: string;
 	locale: string;
 	clock: Clock;
-	locationKind: 'in_person' | 'online';
+	locationKind: 'in_person' | 'online' | 'zoom';
 	locationDetail: string;
 	subscriberId: string;
 	name: string;

@@ -45,7 +45,7 @@ export const seriesFields = z
 			tooMany: 'At most 12 hours.'
 		}).default(60),
 		capacity: count(1, 10_000, { tooFew: 'At least 1 place.' }).default(12),
-		locationKind: z.enum(['in_person', 'online']).default('in_person'),
+		locationKind: z.enum(['in_person', 'online', 'zoom']).default('in_person'),
 		locationDetail: text(500).default(''),
 		remind24h: checkbox.default(true),
 		remind1h: checkbox.default(true),

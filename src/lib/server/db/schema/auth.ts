@@ -66,7 +66,12 @@ export const securityEventKind = pgEnum('security_event_kind', [
 	'password_reset',
 	'data_exported',
 	'email_change_requested',
-	'email_changed'
+	'email_changed',
+	'password_added',
+	'google_linked',
+	'google_unlinked',
+	'zoom_connected',
+	'zoom_disconnected'
 ]);
 
 export const securityEvents = pgTable(

@@ -9,3 +9,4 @@ export * from './practice-details';
 export * from './billing';
 export * from './calendar';
 export * from './payments';
+export * from './integrations';

@@ -14,10 +14,11 @@ import {
 	uniqueIndex,
 	uuid
 } from 'drizzle-orm/pg-core';
+import { zoomMeetingColumns } from './sessions';
 import { users } from './users';
 
 export const seriesStatus = pgEnum('series_status', ['draft', 'published', 'archived']);
-export const seriesLocationKind = pgEnum('series_location_kind', ['in_person', 'online']);
+export const seriesLocationKind = pgEnum('series_location_kind', ['in_person', 'online', 'zoom']);
 export const occurrenceStatus = pgEnum('occurrence_status', ['scheduled', 'cancelled']);
 export const subscriberStatus = pgEnum('subscriber_status', [
 	'pending',
@@ -107,9 +108,8 @@ export const seriesOccurrences = pgTable(
 		startsAt: timestamp('starts_at', { withTimezone: true }).notNull(),
 		endsAt: timestamp('ends_at', { withTimezone: true }).notNull(),
 		status: occurrenceStatus('status').notNull().default('scheduled'),
-		/** Room for the Zoom integration: one meeting per occurrence. */
-		meetingId: text('meeting_id'),
-		joinUrl: text('join_url'),
+		/** One Zoom meeting per date of a Zoom series. */
+		...zoomMeetingColumns(),
 		createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
 		updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow()
 	},

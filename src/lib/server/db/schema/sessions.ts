@@ -13,6 +13,7 @@ import {
 	uuid
 } from 'drizzle-orm/pg-core';
 import { clients } from './clients';
+import { meetingState } from './integrations';
 import { users } from './users';
 
 export const sessionStatus = pgEnum('session_status', [
@@ -24,6 +25,23 @@ export const sessionStatus = pgEnum('session_status', [
 ]);
 export const paymentStatus = pgEnum('payment_status', ['unpaid', 'paid', 'waived']);
 export const locationKind = pgEnum('location_kind', ['in_person', 'zoom', 'link', 'phone']);
+
+/**
+ * The Zoom meeting of a session or series date with location Zoom, made by the `zoom.meeting` job:
+ * its id and join URL (plain text, as the privacy policy says), where it stands, and the times
+ * Zoom was last told, so a moved date is sent once.
+ */
+export function zoomMeetingColumns() {
+	return {
+		meetingId: text('meeting_id'),
+		joinUrl: text('join_url'),
+		meetingState: meetingState('meeting_state'),
+		/** Why the last attempt failed, in words for the practitioner; never Zoom's raw answer. */
+		meetingError: text('meeting_error'),
+		meetingStartsAt: timestamp('meeting_starts_at', { withTimezone: true }),
+		meetingEndsAt: timestamp('meeting_ends_at', { withTimezone: true })
+	};
+}
 
 /** How a repeating session was created: every N weeks at a local time, until a date or a count. */
 export const sessionRecurrences = pgTable(
@@ -84,6 +102,7 @@ export const sessions = pgTable(
 		 */
 		icalUid: text('ical_uid'),
 		icalRecurrenceId: timestamp('ical_recurrence_id', { withTimezone: true }),
+		...zoomMeetingColumns(),
 		createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
 		updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow()
 	},
