@@ -181,7 +181,10 @@ export const securityEventLabels: Record<string, string> = {
 	password_reset: 'Password reset',
 	data_exported: 'All data downloaded',
 	email_change_requested: 'Email change requested',
-	email_changed: 'Email changed'
+	email_changed: 'Email changed',
+	password_added: 'Password added',
+	google_linked: 'Google linked',
+	google_unlinked: 'Google unlinked'
 };
 
 export const sessionStatusLabels = {
