@@ -108,9 +108,7 @@ export async function startGoogleSignIn(
 		code_challenge: await oidc.calculatePKCECodeChallenge(verifier),
 		code_challenge_method: 'S256',
 		state: flow.state,
-		nonce: flow.nonce,
-		// The account chooser every time: someone with two Google accounts picks which one.
-		prompt: 'select_account'
+		nonce: flow.nonce
 	});
 	return { url, flow };
 }
