@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { defineConfig } from '@playwright/test';
+import { fakeGoogle } from './support/fake-google';
 import { fakeStripe } from './support/fake-stripe';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
@@ -78,13 +79,31 @@ export default defineConfig({
 			stderr: 'pipe'
 		},
 		{
+			command: 'npx tsx tests/fakes/oidc-server.ts',
+			cwd: root,
+			env: {
+				FAKE_OIDC_PORT: String(fakeGoogle.port),
+				FAKE_OIDC_CLIENT_ID: fakeGoogle.clientId,
+				FAKE_OIDC_CLIENT_SECRET: fakeGoogle.clientSecret,
+				FAKE_OIDC_REDIRECT_URI: `${baseURL}/sign-in/google/callback`
+			},
+			url: `${fakeGoogle.issuer}/_fake/health`,
+			timeout: 60_000,
+			reuseExistingServer: !process.env.CI,
+			stdout: 'ignore',
+			stderr: 'pipe'
+		},
+		{
 			command: 'sh tests/e2e/serve.sh',
 			cwd: root,
 			env: {
 				E2E_PORT: String(port),
 				STRIPE_SECRET_KEY: fakeStripe.secretKey,
 				STRIPE_WEBHOOK_SECRET: fakeStripe.webhookSecret,
-				STRIPE_API_URL: fakeStripe.url
+				STRIPE_API_URL: fakeStripe.url,
+				GOOGLE_CLIENT_ID: fakeGoogle.clientId,
+				GOOGLE_CLIENT_SECRET: fakeGoogle.clientSecret,
+				GOOGLE_ISSUER: fakeGoogle.issuer
 			},
 			url: `http://127.0.0.1:${port}/healthz`,
 			timeout: 180_000,
