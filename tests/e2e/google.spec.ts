@@ -53,5 +53,6 @@ test.describe('Google sign-in', () => {
 		await expect(section).toContainText('Linked.');
 		await expect(section).toContainText('add a password first');
 		await expect(page.getByRole('button', { name: 'Add password' })).toBeVisible();
+		await expectAccessibleAtBothSizes(page, 'google-settings');
 	});
 });
