@@ -2,6 +2,7 @@ import { eq } from 'drizzle-orm';
 import { insecureStandInHost } from '../auth/google';
 import type { Db } from '../db';
 import { userPictures } from '../db/schema';
+import { reportUnexpected } from '../unexpected';
 
 export const PICTURE_MAX_BYTES = 1024 * 1024;
 const PICTURE_TIMEOUT_MS = 5000;
@@ -87,13 +88,18 @@ export async function copyPicture(db: Db, userId: string, address: string | null
 	if (!address) return;
 	const picture = await fetchPicture(address);
 	if (!picture) return;
-	await db
-		.insert(userPictures)
-		.values({ userId, ...picture, updatedAt: new Date() })
-		.onConflictDoUpdate({
-			target: userPictures.userId,
-			set: { ...picture, updatedAt: new Date() }
-		});
+	try {
+		await db
+			.insert(userPictures)
+			.values({ userId, ...picture, updatedAt: new Date() })
+			.onConflictDoUpdate({
+				target: userPictures.userId,
+				set: { ...picture, updatedAt: new Date() }
+			});
+	} catch (error) {
+		// A picture is a nicety: the sign-in it came with goes ahead without it.
+		reportUnexpected(error, 'copying a profile picture');
+	}
 }
 
 export async function pictureOf(db: Db, userId: string) {
