@@ -5,7 +5,8 @@ import { getDb } from '$lib/server/db';
 
 /**
  * The signed-in person's own picture, copied from Google: served from here so that no page asks a
- * third party for it, and only to its owner (there is no address for anyone else's).
+ * third party for it, and only to its owner (there is no address for anyone else's). Like every
+ * answer to a signed-in person, it is kept by no cache (hooks.server.ts).
  */
 export const GET: RequestHandler = async ({ locals }) => {
 	if (!locals.user) error(404, 'Not found');
@@ -15,7 +16,6 @@ export const GET: RequestHandler = async ({ locals }) => {
 		headers: {
 			'content-type': picture.contentType,
 			'content-length': String(picture.bytes.length),
-			'cache-control': 'private, no-store',
 			'x-content-type-options': 'nosniff'
 		}
 	});
