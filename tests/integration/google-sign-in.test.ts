@@ -186,6 +186,25 @@ describe('Sign in with Google', () => {
 		expect((await emailsTo(db, account.email))[0]?.subject).toContain('Confirm');
 	});
 
+	it('lets a password sign-up take over an address Google did not verify, and the Google link goes with it', async () => {
+		const { account, user } = await newGoogleUser({ email_verified: false });
+		await (
+			await new TestBrowser(db).api()
+		).account.signUp({
+			name: 'The Real Owner',
+			email: account.email,
+			password: STRONG_PASSWORD,
+			ageConfirmed: true,
+			timeZone: 'UTC'
+		});
+		expect(await identityOf(user.id)).toBeUndefined();
+		expect(await db.select().from(userPictures).where(eq(userPictures.userId, user.id))).toEqual(
+			[]
+		);
+		const { next } = await googleRoundTrip(app, new HttpBrowser(), account);
+		expect(next.pathname + next.search).toBe('/sign-in?google=link');
+	});
+
 	it('signs a known Google account in to its account, and refreshes its picture', async () => {
 		const { account, user } = await newGoogleUser();
 		google.pictures.set('new.png', { contentType: 'image/png', bytes: solidPng(4, [0, 128, 0]) });
