@@ -50,6 +50,7 @@ test.describe('Google sign-in', () => {
 
 		await page.goto('/settings');
 		const section = page.getByTestId('google-settings');
+		await section.scrollIntoViewIfNeeded();
 		await expect(section).toContainText('Linked.');
 		await expect(section).toContainText('add a password first');
 		await expect(page.getByRole('button', { name: 'Add password' })).toBeVisible();
