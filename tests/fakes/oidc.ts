@@ -9,7 +9,7 @@ import { generateKeyPairSync } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { deflateSync } from 'node:zlib';
-import Provider from 'oidc-provider';
+import Provider, { type KoaContextWithOIDC } from 'oidc-provider';
 
 export type FakeGoogleAccount = {
 	sub: string;
@@ -147,9 +147,9 @@ export async function startFakeOidc({
 		pkce: { required: () => true },
 		features: { devInteractions: { enabled: false } },
 		interactions: {
-			url: (_ctx: unknown, interaction: { uid: string }) => `/interaction/${interaction.uid}`
+			url: (_ctx, interaction) => `/interaction/${interaction.uid}`
 		},
-		findAccount: (_ctx: unknown, sub: string) => {
+		findAccount: (_ctx, sub) => {
 			const account = accounts.get(sub);
 			if (!account) return undefined;
 			return {
@@ -161,15 +161,9 @@ export async function startFakeOidc({
 			};
 		},
 		// Google asks for consent once per app; the test provider grants what is asked at once.
-		loadExistingGrant: async (ctx: {
-			oidc: {
-				result?: { consent?: { grantId?: string } };
-				session: { accountId?: string; grantIdFor: (clientId: string) => string | undefined };
-				client: { clientId: string };
-				provider: Provider;
-			};
-		}) => {
+		loadExistingGrant: async (ctx: KoaContextWithOIDC) => {
 			const { oidc } = ctx;
+			if (!oidc.session || !oidc.client) return undefined;
 			const grantId =
 				oidc.result?.consent?.grantId ?? oidc.session.grantIdFor(oidc.client.clientId);
 			if (grantId) return oidc.provider.Grant.find(grantId);
