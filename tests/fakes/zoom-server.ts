@@ -3,9 +3,10 @@
  * Fixed port and credentials from the environment, so the app under test can be configured before
  * it starts. Health at `GET /_fake/health`; test controls at `POST /_fake/control/<name>` with form
  * fields: `state`; `expireAccessTokens` and `killRefreshTokens` (userId, or every user);
- * `failNext` (method, path or pattern, status, times, retryAfter); `advanceClock` (seconds);
- * `autoApprove` (on=true|false); `addUser` (first_name, last_name, email); `signIn` (userId);
- * `deauthorize` (userId, default the signed-in user); `validateUrl`. Each answers JSON.
+ * `failNext` (method, path or pattern, status, times, retryAfter in seconds or retryAt as a time);
+ * `advanceClock` (seconds); `autoApprove` (on=true|false); `addUser` (first_name, last_name,
+ * email); `signIn` (userId); `deauthorize` (userId, default the signed-in user); `validateUrl`.
+ * Each answers JSON.
  */
 import { startFakeZoom } from './zoom';
 

@@ -111,8 +111,10 @@ export type RefreshProblem = {
 
 export type Failure = {
 	status: number;
-	/** For a 429: the Retry-After header, in seconds. */
+	/** For a 429: the Retry-After header, in seconds (a per-second limit)… */
 	retryAfterSeconds?: number;
+	/** …or the time a daily limit lifts, which Zoom gives as `2020-05-31T00:00:00Z`. */
+	retryAt?: Date;
 	/** How many calls in a row answer this (default 1). */
 	times?: number;
 	/** Another body than Zoom's usual one for the status. */
@@ -766,9 +768,9 @@ export async function startFakeZoom(options: FakeZoomOptions = {}): Promise<Fake
 		if (!found) return null;
 		found.left -= 1;
 		if (found.left <= 0) failures.splice(failures.indexOf(found), 1);
-		const { status, retryAfterSeconds, body } = found.failure;
-		const headers: Record<string, string> =
-			retryAfterSeconds === undefined ? {} : { 'retry-after': String(retryAfterSeconds) };
+		const { status, retryAfterSeconds, retryAt, body } = found.failure;
+		const retryAfter = retryAt ? zoomTime(retryAt.getTime()) : retryAfterSeconds?.toString();
+		const headers: Record<string, string> = retryAfter ? { 'retry-after': retryAfter } : {};
 		return new ZoomFailure(
 			status,
 			body ?? STANDARD_BODIES[status] ?? { code: status, message: 'Failed.' },
@@ -821,13 +823,16 @@ export async function startFakeZoom(options: FakeZoomOptions = {}): Promise<Fake
 				return state();
 			case 'failNext': {
 				const pattern = form.get('pattern');
+				const retryAfter = form.get('retryAfter');
+				const retryAt = form.get('retryAt');
 				failNext(
 					form.get('method') ?? 'GET',
 					pattern ? new RegExp(pattern) : (form.get('path') ?? ''),
 					{
 						status: Number(form.get('status') ?? 500),
 						times: Number(form.get('times') ?? 1),
-						...(form.has('retryAfter') ? { retryAfterSeconds: Number(form.get('retryAfter')) } : {})
+						...(retryAfter ? { retryAfterSeconds: Number(retryAfter) } : {}),
+						...(retryAt ? { retryAt: new Date(retryAt) } : {})
 					}
 				);
 				return state();

@@ -234,7 +234,7 @@ describe('the API', () => {
 		expect([gone.kind, gone.status]).toEqual(['not_found', 404]);
 	});
 
-	it('fails with kind rate_limited and the seconds of Retry-After on a 429', async () => {
+	it('fails with kind rate_limited and the wait Retry-After gives, in seconds or as a time, on a 429', async () => {
 		const { accessToken } = await connected();
 		fake.failNext('POST', '/v2/users/me/meetings', { status: 429, retryAfterSeconds: 7 });
 		const limited = await zoomError(createMeeting(accessToken, times));
@@ -243,6 +243,12 @@ describe('the API', () => {
 			429,
 			7
 		]);
+		// A daily limit: Zoom names the time it lifts instead.
+		const lifts = new Date(Date.now() + 2 * 3600_000);
+		fake.failNext('PATCH', /^\/v2\/meetings\//, { status: 429, retryAt: lifts });
+		const daily = await zoomError(updateMeeting(accessToken, '12345678901', times));
+		expect(daily.kind).toBe('rate_limited');
+		expect(Math.abs(daily.retryAfterSeconds! - 7200)).toBeLessThanOrEqual(2);
 		fake.failNext('POST', '/oauth/token', { status: 429, retryAfterSeconds: 2 });
 		const tokens = await connected().catch((e: unknown) => e);
 		expect(tokens).toMatchObject({ kind: 'rate_limited', retryAfterSeconds: 2 });
