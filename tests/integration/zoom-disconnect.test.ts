@@ -189,6 +189,19 @@ describe('Zoom’s webhooks', () => {
 });
 
 describe('deleting the account', () => {
+	it('deletes it when Zoom is no longer set up on this server, the connection with it', async () => {
+		const person = await zoomPractitioner(db, fake, { zoomUserId: fake.addUser().id });
+		const saved = process.env.ZOOM_CLIENT_SECRET;
+		delete process.env.ZOOM_CLIENT_SECRET;
+		try {
+			await (await person.browser.api()).accountData.deleteAccount({ password: STRONG_PASSWORD });
+		} finally {
+			process.env.ZOOM_CLIENT_SECRET = saved;
+		}
+		expect(await db.select().from(users).where(eq(users.id, person.user.id))).toEqual([]);
+		await expectForgotten(person);
+	});
+
 	it('revokes the grant at Zoom and leaves nothing of the connection', async () => {
 		const person = await zoomPractitioner(db, fake, { zoomUserId: fake.addUser().id });
 		await (await person.browser.api()).accountData.deleteAccount({ password: STRONG_PASSWORD });
