@@ -297,6 +297,8 @@ export async function revokeAndForget(
 	if (!row) return { disconnected: false, revoked: false };
 	let revoked = false;
 	try {
+		// Zoom switched off on this server since: there is no client to revoke with.
+		if (!zoomConfigured()) throw new ZoomNotConnected('not_connected');
 		await revokeToken(openTokens(row).refreshToken);
 		revoked = true;
 	} catch (error) {
