@@ -3,7 +3,7 @@
  * tokens sealed at rest, the Zoom account shown but never stored.
  */
 import { and, eq } from 'drizzle-orm';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it, vi } from 'vitest';
 import type { Database } from '../../src/lib/server/db';
 import { securityEvents, zoomConnections } from '../../src/lib/server/db/schema';
 import type { FakeZoom } from '../fakes/zoom';
@@ -166,6 +166,20 @@ describe('the callback refuses what this browser did not start', () => {
 		const replay = await returnFromZoom(signedIn, first.back.callbackUrl, first.cookie);
 		expect(replay.outcome).toBe('used');
 		expect((await storedTokens(db, user.id))!.accessToken).toBe(before!.accessToken);
+	});
+
+	it('refuses a state older than ten minutes', async () => {
+		const { signedIn, user } = await practitioner();
+		const { answer, cookie } = await startConnect(signedIn);
+		const back = await consentAtZoom(answer.location!);
+		const later = Date.now() + 10 * 60_000 + 1_000;
+		const clock = vi.spyOn(Date, 'now').mockReturnValue(later);
+		try {
+			expect((await returnFromZoom(signedIn, back.callbackUrl, cookie)).outcome).toBe('expired');
+		} finally {
+			clock.mockRestore();
+		}
+		expect(await connectionOf(user.id)).toBeUndefined();
 	});
 
 	it('says so when the practitioner declined at Zoom, and changes nothing', async () => {
