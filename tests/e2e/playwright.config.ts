@@ -3,6 +3,7 @@ import { fileURLToPath } from 'node:url';
 import { defineConfig } from '@playwright/test';
 import { fakeGoogle } from './support/fake-google';
 import { fakeStripe } from './support/fake-stripe';
+import { E2E_TOKEN_KEYS, fakeZoom } from './support/fake-zoom';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const port = Number(process.env.E2E_PORT ?? 4183);
@@ -79,6 +80,22 @@ export default defineConfig({
 			stderr: 'pipe'
 		},
 		{
+			command: 'npx tsx tests/fakes/zoom-server.ts',
+			cwd: root,
+			env: {
+				FAKE_ZOOM_PORT: String(fakeZoom.port),
+				FAKE_ZOOM_CLIENT_ID: fakeZoom.clientId,
+				FAKE_ZOOM_CLIENT_SECRET: fakeZoom.clientSecret,
+				FAKE_ZOOM_WEBHOOK_SECRET: fakeZoom.webhookSecret,
+				FAKE_ZOOM_WEBHOOK_URL: `http://127.0.0.1:${port}/api/webhooks/zoom`
+			},
+			url: `${fakeZoom.url}/_fake/health`,
+			timeout: 60_000,
+			reuseExistingServer: !process.env.CI,
+			stdout: 'ignore',
+			stderr: 'pipe'
+		},
+		{
 			command: 'npx tsx tests/fakes/oidc-server.ts',
 			cwd: root,
 			env: {
@@ -101,6 +118,12 @@ export default defineConfig({
 				STRIPE_SECRET_KEY: fakeStripe.secretKey,
 				STRIPE_WEBHOOK_SECRET: fakeStripe.webhookSecret,
 				STRIPE_API_URL: fakeStripe.url,
+				ZOOM_CLIENT_ID: fakeZoom.clientId,
+				ZOOM_CLIENT_SECRET: fakeZoom.clientSecret,
+				ZOOM_WEBHOOK_SECRET: fakeZoom.webhookSecret,
+				ZOOM_OAUTH_URL: fakeZoom.url,
+				ZOOM_API_URL: fakeZoom.url,
+				TOKEN_KEYS: E2E_TOKEN_KEYS,
 				GOOGLE_CLIENT_ID: fakeGoogle.clientId,
 				GOOGLE_CLIENT_SECRET: fakeGoogle.clientSecret,
 				GOOGLE_ISSUER: fakeGoogle.issuer

@@ -330,7 +330,12 @@ const cases: Record<string, Case> = {
 	'payments.status': { own: 'the caller’s own connected account, found from its id' },
 	'payments.connect': { own: 'creates or continues the caller’s own connected account' },
 	'payments.refresh': { own: 'reads the caller’s own connected account again' },
-	'payments.disconnect': { own: 'forgets the caller’s own connected account' }
+	'payments.disconnect': { own: 'forgets the caller’s own connected account' },
+
+	'zoom.status': { own: 'the caller’s own Zoom connection, found from their id' },
+	'zoom.account': { own: 'asks Zoom with the caller’s own tokens' },
+	'zoom.health': { own: 'the caller’s own connection and meetings' },
+	'zoom.disconnect': { own: 'revokes and forgets the caller’s own Zoom connection' }
 };
 
 /** Every row of every table of ours, as text: what "nothing changed" is compared on. */
