@@ -248,7 +248,7 @@ export async function unlinkGoogle(db: Db, userId: string, client: Client): Prom
 		if (!user?.passwordHash) {
 			throw new TRPCError({
 				code: 'PRECONDITION_FAILED',
-				message: 'Add a password first: without Google it is your only way to sign in.'
+				message: 'Add a password first: until then Google is your only way to sign in.'
 			});
 		}
 		const removed = await tx
