@@ -37,7 +37,7 @@ export const googleNotices = {
 	}
 } as const satisfies Record<string, FormMessage>;
 
-export type GoogleNotice = keyof typeof googleNotices;
+type GoogleNotice = keyof typeof googleNotices;
 
 export function googleNotice(code: string | null) {
 	return code && Object.hasOwn(googleNotices, code) ? googleNotices[code as GoogleNotice] : null;

@@ -4,7 +4,7 @@ import type { Db } from '../db';
 import { userPictures } from '../db/schema';
 import { reportUnexpected } from '../unexpected';
 
-export const PICTURE_MAX_BYTES = 1024 * 1024;
+const PICTURE_MAX_BYTES = 1024 * 1024;
 const PICTURE_TIMEOUT_MS = 5000;
 
 /** Each allowed type by the bytes its files start with, so a picture is what it says it is. */
@@ -52,7 +52,7 @@ async function readCapped(body: ReadableStream<Uint8Array>, limit: number): Prom
 }
 
 /** The picture at `address`, or null when it cannot be had within the rules above. */
-export async function fetchPicture(
+async function fetchPicture(
 	address: string
 ): Promise<{ contentType: string; bytes: Buffer } | null> {
 	const url = fetchable(address);

@@ -3,7 +3,7 @@ import { FLOW_LIFETIME_SECONDS, GOOGLE_FLOW_COOKIE, parseFlow, serializeFlow } f
 import type { GoogleFlow } from './google';
 
 /** A Google sign-in waiting for the age step or for the account's password. */
-export const GOOGLE_PENDING_COOKIE = 'sb_google_pending';
+const GOOGLE_PENDING_COOKIE = 'sb_google_pending';
 const PENDING_LIFETIME_SECONDS = 15 * 60;
 
 /**
