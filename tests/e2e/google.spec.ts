@@ -55,5 +55,13 @@ test.describe('Google sign-in', () => {
 		await expect(section).toContainText('add a password first');
 		await expect(page.getByRole('button', { name: 'Add password' })).toBeVisible();
 		await expectAccessibleAtBothSizes(page, 'google-settings');
+
+		// A password first, then Google can go: the account keeps a way in.
+		await page.getByLabel('New password').fill('violet canyon teapot 42');
+		await page.getByRole('button', { name: 'Add password' }).click();
+		await expect(page.getByText('Password added: you can sign in with it too.')).toBeVisible();
+		await section.getByRole('button', { name: 'Unlink Google' }).click();
+		await expect(section.getByText('Google is unlinked.')).toBeVisible();
+		await expect(section.getByRole('link', { name: 'Link Google' })).toBeVisible();
 	});
 });
