@@ -48,6 +48,11 @@ test.describe('Google sign-in', () => {
 		await expectAccessibleAtBothSizes(page, 'google-dashboard');
 		expect(elsewhere).toEqual([]);
 
+		// Deleting the account is confirmed with a password, which it does not have yet.
+		await page.goto('/settings/data');
+		await expect(page.getByText('Deleting is confirmed with your password')).toBeVisible();
+		await expect(page.getByRole('button', { name: /Delete my account/ })).toHaveCount(0);
+
 		await page.goto('/settings');
 		const section = page.getByTestId('google-settings');
 		await section.scrollIntoViewIfNeeded();
