@@ -11,6 +11,7 @@ import { clientsRouter } from '../clients/router';
 import { dashboardRouter } from '../dashboard/router';
 import { exportsRouter } from '../exports/router';
 import { importsRouter } from '../imports/router';
+import { joinRouter } from '../integrations/zoom/join-router';
 import { notesRouter } from '../notes/router';
 import { paymentsRouter } from '../payments/router';
 import { practiceRouter } from '../practice/router';
@@ -37,7 +38,8 @@ export const appRouter = router({
 	imports: importsRouter,
 	exports: exportsRouter,
 	calendar: calendarRouter,
-	payments: paymentsRouter
+	payments: paymentsRouter,
+	join: joinRouter
 });
 
 export type AppRouter = typeof appRouter;

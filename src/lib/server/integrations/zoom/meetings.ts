@@ -392,3 +392,37 @@ export async function runMeetingJob(
 		return { done: true };
 	}
 }
+
+export type JoinLink = { go: string } | { waiting: true } | { cancelled: true };
+
+const httpsOnly = (url: string | null) => (url && /^https:\/\/\S+$/.test(url) ? url : null);
+
+/**
+ * Where `/j/<id>` leads for a session or series date: its meeting's current join URL, or the link
+ * pasted by hand when it has no meeting of the Zoom integration. Undefined when no such date exists.
+ */
+export async function joinLinkOf(db: Db, id: string): Promise<JoinLink | undefined> {
+	const [row] = await db.execute<{
+		join_url: string | null;
+		meeting_state: string | null;
+		pasted: string | null;
+		cancelled: boolean;
+	}>(sql`
+		select join_url, meeting_state,
+			case when location_kind in ('zoom', 'link') then location_detail end as pasted,
+			status in ('cancelled', 'late_cancelled') as cancelled
+		from sessions where id = ${id}
+		union all
+		select o.join_url, o.meeting_state,
+			case when se.location_kind = 'online' then se.location_detail end,
+			o.status = 'cancelled' or se.status = 'archived'
+		from series_occurrences o join series se on se.id = o.series_id
+		where o.id = ${id}`);
+	if (!row) return undefined;
+	if (row.cancelled) return { cancelled: true };
+	const url = httpsOnly(row.join_url) ?? (row.meeting_state ? null : httpsOnly(row.pasted));
+	return url ? { go: url } : { waiting: true };
+}
+
+/** The join link given to subscribers and clients: stable, wherever the meeting itself moves. */
+export const joinAddress = (origin: string, id: string) => `${origin}/j/${id}`;
