@@ -21,26 +21,25 @@ export async function withZoomToken<T>(
 	userId: string,
 	use: (accessToken: string) => Promise<T>
 ): Promise<T> {
-	const [row] = await db
-		.select()
-		.from(zoomConnections)
-		.where(and(eq(zoomConnections.userId, userId)));
+	const [row] = await db.select().from(zoomConnections).where(eq(zoomConnections.userId, userId));
 	if (!row || row.problem === 'refresh_refused') throw new ZoomNotConnected();
 	return use(open(row.accessToken, userId));
 }
 
-export async function markMeetingsFailing(db: Db, userId: string): Promise<void> {
-	await db
+export async function markMeetingsFailing(db: Db, userId: string): Promise<boolean> {
+	const changed = await db
 		.update(zoomConnections)
 		.set({ problem: 'meetings_failing', problemAt: new Date(), updatedAt: new Date() })
-		.where(and(eq(zoomConnections.userId, userId), isNull(zoomConnections.problem)));
+		.where(and(eq(zoomConnections.userId, userId), isNull(zoomConnections.problem)))
+		.returning({ userId: zoomConnections.userId });
+	return changed.length > 0;
 }
 
-export async function clearProblem(db: Db, userId: string): Promise<void> {
-	await db
+export async function clearProblem(db: Db, userId: string): Promise<boolean> {
+	const changed = await db
 		.update(zoomConnections)
 		.set({ problem: null, problemAt: null, updatedAt: new Date() })
-		.where(
-			and(eq(zoomConnections.userId, userId), eq(zoomConnections.problem, 'meetings_failing'))
-		);
+		.where(and(eq(zoomConnections.userId, userId), eq(zoomConnections.problem, 'meetings_failing')))
+		.returning({ userId: zoomConnections.userId });
+	return changed.length > 0;
 }
