@@ -580,6 +580,9 @@ export async function getSession(db: Db, ownerId: string, id: string) {
 			paidOn: sessions.paidOn,
 			note: sessionNotes,
 			charge: sessionCharges,
+			meetingState: sessions.meetingState,
+			meetingError: sessions.meetingError,
+			hasMeeting: sql<boolean>`${sessions.joinUrl} is not null`,
 			cancellingIsLate: cancellingIsLate(
 				sql`coalesce(${cancellationPolicies.lateCancelWindowHours}, ${DEFAULT_POLICY.lateCancelWindowHours})`
 			)

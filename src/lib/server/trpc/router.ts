@@ -11,7 +11,7 @@ import { clientsRouter } from '../clients/router';
 import { dashboardRouter } from '../dashboard/router';
 import { exportsRouter } from '../exports/router';
 import { importsRouter } from '../imports/router';
-import { joinRouter } from '../integrations/zoom/join-router';
+import { meetingsRouter } from '../integrations/zoom/meetings-router';
 import { notesRouter } from '../notes/router';
 import { paymentsRouter } from '../payments/router';
 import { practiceRouter } from '../practice/router';
@@ -39,7 +39,7 @@ export const appRouter = router({
 	exports: exportsRouter,
 	calendar: calendarRouter,
 	payments: paymentsRouter,
-	join: joinRouter
+	meetings: meetingsRouter
 });
 
 export type AppRouter = typeof appRouter;

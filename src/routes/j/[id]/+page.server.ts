@@ -10,7 +10,7 @@ import { serverCaller } from '$lib/server/trpc/router';
 export const load: PageServerLoad = async (event) => {
 	const id = z.uuid().safeParse(event.params.id);
 	if (!id.success) error(404, 'There is no such join link.');
-	const link = await serverCaller(event).join.link({ id: id.data });
+	const link = await serverCaller(event).meetings.joinLink({ id: id.data });
 	if (!link) error(404, 'There is no such join link.');
 	event.setHeaders({ 'cache-control': 'no-store', 'referrer-policy': 'no-referrer' });
 	if ('go' in link) redirect(302, link.go);

@@ -426,3 +426,11 @@ export async function joinLinkOf(db: Db, id: string): Promise<JoinLink | undefin
 
 /** The join link given to subscribers and clients: stable, wherever the meeting itself moves. */
 export const joinAddress = (origin: string, id: string) => `${origin}/j/${id}`;
+
+/** The practitioner has a Zoom connection: their Zoom sessions get meetings made for them. */
+export async function zoomConnected(db: Db, userId: string): Promise<boolean> {
+	const [row] = await db.execute<{ connected: boolean }>(
+		sql`select exists (select 1 from zoom_connections where user_id = ${userId}) as connected`
+	);
+	return row?.connected === true;
+}
