@@ -330,7 +330,11 @@ const cases: Record<string, Case> = {
 	'payments.status': { own: 'the caller’s own connected account, found from its id' },
 	'payments.connect': { own: 'creates or continues the caller’s own connected account' },
 	'payments.refresh': { own: 'reads the caller’s own connected account again' },
-	'payments.disconnect': { own: 'forgets the caller’s own connected account' }
+	'payments.disconnect': { own: 'forgets the caller’s own connected account' },
+	'meetings.joinLink': {
+		public: 'clients and subscribers open the join link signed out; it leads only to the meeting'
+	},
+	'meetings.automatic': { own: 'whether the caller’s own Zoom is connected' }
 };
 
 /** Every row of every table of ours, as text: what "nothing changed" is compared on. */
