@@ -19,12 +19,13 @@ const config = {
 				'font-src': ['self'],
 				'connect-src': ['self'],
 				// A form may lead on to Stripe's hosted pages (onboarding, Checkout, the customer
-				// portal): browsers hold a form's redirect to this list too.
+				// portal) or to Zoom's sign-in: browsers hold a form's redirect to this list too.
 				'form-action': [
 					'self',
 					'https://connect.stripe.com',
 					'https://checkout.stripe.com',
-					'https://billing.stripe.com'
+					'https://billing.stripe.com',
+					'https://zoom.us'
 				],
 				'base-uri': ['self'],
 				'object-src': ['none'],

@@ -51,18 +51,21 @@ function refusedBody(request: Request, routeId: string | null): Response | undef
 
 /**
  * A form whose answer sends the browser on to Stripe's hosted pages (Checkout, onboarding, the
- * customer portal) must be allowed by the CSP's form-action, which lists Stripe's own hosts
- * (svelte.config.js). A stand-in configured through STRIPE_API_URL (the tests' fake Stripe) serves
- * those pages from its own origin, known only at run time: it is added to the directive here.
+ * customer portal) or to Zoom's sign-in must be allowed by the CSP's form-action, which lists
+ * their own hosts (svelte.config.js). A stand-in configured through STRIPE_API_URL or
+ * ZOOM_OAUTH_URL (the tests' fakes) serves those pages from its own origin, known only at run
+ * time: it is added to the directive here.
  */
-function allowFormsToStripeStandIn(response: Response): void {
-	const standIn = config().STRIPE_API_URL;
+function allowFormsToStandIns(response: Response): void {
+	const { STRIPE_API_URL, ZOOM_OAUTH_URL } = config();
+	const standIns = [STRIPE_API_URL, ZOOM_OAUTH_URL].flatMap((url) =>
+		url ? [new URL(url).origin] : []
+	);
 	const policy = response.headers.get('content-security-policy');
-	if (!standIn || !policy) return;
-	const origin = new URL(standIn).origin;
+	if (standIns.length === 0 || !policy) return;
 	response.headers.set(
 		'content-security-policy',
-		policy.replace(/(^|;\s*)(form-action\b[^;]*)/, `$1$2 ${origin}`)
+		policy.replace(/(^|;\s*)(form-action\b[^;]*)/, `$1$2 ${standIns.join(' ')}`)
 	);
 }
 
@@ -94,7 +97,7 @@ export const handle: Handle = async ({ event, resolve }) => {
 	}
 
 	const response = await resolve(event);
-	allowFormsToStripeStandIn(response);
+	allowFormsToStandIns(response);
 	for (const [name, value] of Object.entries(securityHeaders)) {
 		if (!response.headers.has(name)) response.headers.set(name, value);
 	}

@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { defineConfig } from '@playwright/test';
 import { fakeStripe } from './support/fake-stripe';
+import { E2E_TOKEN_KEYS, fakeZoom } from './support/fake-zoom';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const port = Number(process.env.E2E_PORT ?? 4183);
@@ -78,13 +79,35 @@ export default defineConfig({
 			stderr: 'pipe'
 		},
 		{
+			command: 'npx tsx tests/fakes/zoom-server.ts',
+			cwd: root,
+			env: {
+				FAKE_ZOOM_PORT: String(fakeZoom.port),
+				FAKE_ZOOM_CLIENT_ID: fakeZoom.clientId,
+				FAKE_ZOOM_CLIENT_SECRET: fakeZoom.clientSecret,
+				FAKE_ZOOM_WEBHOOK_SECRET: fakeZoom.webhookSecret,
+				FAKE_ZOOM_WEBHOOK_URL: `http://127.0.0.1:${port}/api/webhooks/zoom`
+			},
+			url: `${fakeZoom.url}/_fake/health`,
+			timeout: 60_000,
+			reuseExistingServer: !process.env.CI,
+			stdout: 'ignore',
+			stderr: 'pipe'
+		},
+		{
 			command: 'sh tests/e2e/serve.sh',
 			cwd: root,
 			env: {
 				E2E_PORT: String(port),
 				STRIPE_SECRET_KEY: fakeStripe.secretKey,
 				STRIPE_WEBHOOK_SECRET: fakeStripe.webhookSecret,
-				STRIPE_API_URL: fakeStripe.url
+				STRIPE_API_URL: fakeStripe.url,
+				ZOOM_CLIENT_ID: fakeZoom.clientId,
+				ZOOM_CLIENT_SECRET: fakeZoom.clientSecret,
+				ZOOM_WEBHOOK_SECRET: fakeZoom.webhookSecret,
+				ZOOM_OAUTH_URL: fakeZoom.url,
+				ZOOM_API_URL: fakeZoom.url,
+				TOKEN_KEYS: E2E_TOKEN_KEYS
 			},
 			url: `http://127.0.0.1:${port}/healthz`,
 			timeout: 180_000,

@@ -298,10 +298,15 @@ describe('downloading all my data', () => {
 });
 
 describe('the CSP’s form-action', () => {
-	const configured = process.env.STRIPE_API_URL;
+	const configured = {
+		STRIPE_API_URL: process.env.STRIPE_API_URL,
+		ZOOM_OAUTH_URL: process.env.ZOOM_OAUTH_URL
+	};
 	afterEach(() => {
-		if (configured === undefined) delete process.env.STRIPE_API_URL;
-		else process.env.STRIPE_API_URL = configured;
+		for (const [name, value] of Object.entries(configured)) {
+			if (value === undefined) delete process.env[name];
+			else process.env[name] = value;
+		}
 	});
 
 	/** The directive that says where a form (and the redirect answering it) may lead. */
@@ -321,6 +326,15 @@ describe('the CSP’s form-action', () => {
 		expect(await formAction('/settings/payments', true)).toBe(
 			`${stripeOnly} http://127.0.0.1:5999`
 		);
+	});
+
+	it('adds the origin of a Zoom stand-in (ZOOM_OAUTH_URL), whose sign-in a connect form leads to', async () => {
+		delete process.env.STRIPE_API_URL;
+		delete process.env.ZOOM_OAUTH_URL;
+		const own = await formAction('/sign-in');
+		expect(own).toContain('https://zoom.us');
+		process.env.ZOOM_OAUTH_URL = 'http://127.0.0.1:6001';
+		expect(await formAction('/sign-in')).toBe(`${own} http://127.0.0.1:6001`);
 	});
 });
 

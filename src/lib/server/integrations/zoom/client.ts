@@ -78,6 +78,16 @@ export function authorizeUrl(input: {
 	return url.toString();
 }
 
+/**
+ * Zoom's Retry-After: seconds after a per-second limit, but the time the limit lifts
+ * (`2020-05-31T00:00:00Z`) after a daily one. At least a second either way.
+ */
+function waitSeconds(headers: Headers): number {
+	const value = headers.get('retry-after')?.trim() ?? '';
+	const seconds = /^\d+$/.test(value) ? Number(value) : (Date.parse(value) - Date.now()) / 1000;
+	return Number.isFinite(seconds) && seconds > 0 ? Math.ceil(seconds) : 1;
+}
+
 async function call(url: string, init: RequestInit): Promise<Response> {
 	let response: Response;
 	try {
@@ -96,13 +106,7 @@ async function call(url: string, init: RequestInit): Promise<Response> {
 	const message = parsed.reason ?? parsed.message ?? parsed.error ?? body.slice(0, 200);
 	const { status } = response;
 	if (status === 429) {
-		const seconds = Number(response.headers.get('retry-after'));
-		throw new ZoomError(
-			'rate_limited',
-			status,
-			message,
-			Number.isFinite(seconds) && seconds > 0 ? seconds : 1
-		);
+		throw new ZoomError('rate_limited', status, message, waitSeconds(response.headers));
 	}
 	if (status >= 500) throw new ZoomError('unavailable', status, message);
 	if (parsed.error === 'invalid_grant') throw new ZoomError('invalid_grant', status, message);
