@@ -9,7 +9,7 @@ import {
 	deleteMeeting,
 	exchangeCode
 } from '../../src/lib/server/integrations/zoom/client';
-import { resyncMeetings } from '../../src/lib/server/integrations/zoom/meetings';
+import { resyncMeetings, runMeetingJob } from '../../src/lib/server/integrations/zoom/meetings';
 import { enqueueJob, QUEUES } from '../../src/lib/server/jobs/queues';
 import { startWorker, type RunningWorker } from '../../src/lib/server/jobs/worker';
 import { queueDueReminders } from '../../src/lib/server/series/reminders';
@@ -189,17 +189,17 @@ describe('Zoom meetings', () => {
 			fee: '80',
 			currency: 'EUR'
 		});
-		// Saves from two tabs, a retried request, a resync: nine more jobs for the same row.
+		// Saves from two tabs, a retried request, a resync: more jobs for the same row, run by two
+		// workers while four more run here at the same moment.
+		const job = { target: 'session' as const, id, ownerId: robin.userId };
 		await db.transaction(async (tx) => {
-			for (let n = 0; n < 9; n++) {
-				await enqueueJob(tx, QUEUES.zoomMeeting, {
-					target: 'session',
-					id,
-					ownerId: robin.userId
-				});
-			}
+			for (let n = 0; n < 5; n++) await enqueueJob(tx, QUEUES.zoomMeeting, job);
 		});
-		await Promise.all([work(), work()]);
+		await Promise.all([
+			work(),
+			work(),
+			...Array.from({ length: 4 }, () => runMeetingJob(db, job, false))
+		]);
 		await meetingJobsSettled();
 
 		const row = await sessionRow(id);
