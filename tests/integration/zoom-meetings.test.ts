@@ -236,13 +236,13 @@ describe('Zoom meetings', () => {
 		const since = new Date();
 		await work();
 		const robin = await zoomPractitioner();
-		fake.failNext('POST', MEETINGS, { status: 429, retryAfterSeconds: 2 });
+		fake.failNext('POST', MEETINGS, { status: 429, retryAfterSeconds: 3 });
 		const id = await zoomSession(robin.api);
 		await meetingJobsSettled();
 
 		const posts = callsSince(since, 'POST', MEETINGS);
 		expect(posts.map((c) => c.status)).toEqual([429, 201]);
-		expect(posts[1]!.at.getTime() - posts[0]!.at.getTime()).toBeGreaterThanOrEqual(2000);
+		expect(posts[1]!.at.getTime() - posts[0]!.at.getTime()).toBeGreaterThanOrEqual(3000);
 		expect(fake.meetings(robin.zoomUser.id)).toHaveLength(1);
 		expect((await sessionRow(id)).meetingState).toBe('ready');
 	});
