@@ -181,7 +181,9 @@ export const securityEventLabels: Record<string, string> = {
 	password_reset: 'Password reset',
 	data_exported: 'All data downloaded',
 	email_change_requested: 'Email change requested',
-	email_changed: 'Email changed'
+	email_changed: 'Email changed',
+	zoom_connected: 'Zoom connected',
+	zoom_disconnected: 'Zoom disconnected'
 };
 
 export const sessionStatusLabels = {

@@ -11,14 +11,14 @@ export interface ServerToClientEvents {
 		clock: Clock;
 	}) => void;
 	/**
-	 * Clients, sessions, notes, series, subscribers or the connected Stripe account changed: pages
-	 * showing them refetch. Ids only, never contents.
+	 * Clients, sessions, notes, series, subscribers, the connected Stripe account or Zoom's health
+	 * changed: pages showing them refetch. Ids only, never contents.
 	 */
 	'practice:changed': (change: PracticeChange) => void;
 }
 
 export type PracticeChange = {
-	entity: 'client' | 'session' | 'note' | 'series' | 'subscriber' | 'payments';
+	entity: 'client' | 'session' | 'note' | 'series' | 'subscriber' | 'payments' | 'zoom';
 	ids: string[];
 };
 

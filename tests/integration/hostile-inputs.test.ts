@@ -31,6 +31,8 @@ import * as confirmPage from '../../src/routes/s/[slug]/confirm/[token]/+page.se
 import * as unsubscribePage from '../../src/routes/u/[token]/+page.server';
 import * as calendarFeed from '../../src/routes/calendar/[token].ics/+server';
 import * as calendarSettings from '../../src/routes/(app)/settings/calendar/+page.server';
+import * as integrationsPage from '../../src/routes/(app)/settings/integrations/+page.server';
+import * as zoomCallback from '../../src/routes/(app)/settings/integrations/zoom/callback/+server';
 import { ORIGIN, signedUpPractitioner, STRONG_PASSWORD } from './support/browser';
 import { useTestDatabase } from './support/database';
 import { makeClient, makeSessions } from './support/practice';
@@ -494,6 +496,20 @@ const entries: Entry[] = [
 		path: () => '/settings/calendar',
 		handler: calendarSettings.actions.preview!,
 		form: ['ics'],
+		signedIn: true
+	},
+	{
+		name: 'integrations page',
+		path: () => '/settings/integrations',
+		handler: integrationsPage.load,
+		query: ['zoom', 'ref'],
+		signedIn: true
+	},
+	{
+		name: 'Zoom’s return to the app',
+		path: () => '/settings/integrations/zoom/callback',
+		handler: zoomCallback.GET,
+		query: ['code', 'state', 'error'],
 		signedIn: true
 	},
 	{

@@ -334,7 +334,11 @@ const cases: Record<string, Case> = {
 	'meetings.joinLink': {
 		public: 'clients and subscribers open the join link signed out; it leads only to the meeting'
 	},
-	'meetings.automatic': { own: 'whether the caller’s own Zoom is connected' }
+
+	'zoom.status': { own: 'the caller’s own Zoom connection, found from their id' },
+	'zoom.account': { own: 'asks Zoom with the caller’s own tokens' },
+	'zoom.health': { own: 'the caller’s own connection and meetings' },
+	'zoom.disconnect': { own: 'revokes and forgets the caller’s own Zoom connection' }
 };
 
 /** Every row of every table of ours, as text: what "nothing changed" is compared on. */

@@ -7,6 +7,7 @@ import type { Db } from '../db';
 import { emailDeliveries, outboxEmails, series, subscribers, users, type User } from '../db/schema';
 import { messageIdFor, queueEmails } from '../email/deliveries';
 import { seriesEndedMessage } from '../email/templates';
+import { revokeAndForget } from '../integrations/zoom/connection';
 import { JOB_SCHEMA } from '../jobs/queues';
 import { endAccountSubscriptions } from '../payments/subscriptions';
 import { childrenFirst, ownedTables } from './owned-tables';
@@ -48,8 +49,8 @@ async function tellSubscribersTheSeriesEnded(tx: Db, user: User): Promise<void> 
 
 /**
  * What is told or cancelled while the account's data still exists, in the deletion's transaction,
- * before its rows go. Zoom (revoke the grant) adds its step here, queueing a job that carries only
- * what it needs. (Stripe subscriptions end before the transaction: see deleteAccount.)
+ * before its rows go. (Stripe subscriptions end and Zoom's grant is revoked before the
+ * transaction: see deleteAccount.)
  */
 const beforeDeletion: ((tx: Db, user: User) => Promise<void>)[] = [tellSubscribersTheSeriesEnded];
 
@@ -110,6 +111,10 @@ export async function deleteAccount(
 	// Outside the transaction: Stripe's webhooks about these cancellations would wait on its locks.
 	// Stripe out of reach throws here, and nothing is deleted.
 	await endAccountSubscriptions(db, userId);
+	// Zoom's grant is revoked while its token can still be read, and forgotten at once; Zoom out of
+	// reach does not stop the deletion (the tokens go with the account either way, and the revoke's
+	// failure is logged).
+	await revokeAndForget(db, userId);
 	await db.transaction(async (tx) => {
 		const [user] = await tx.select().from(users).where(eq(users.id, userId)).for('update');
 		if (!user) throw new TRPCError({ code: 'NOT_FOUND', message: 'This account is gone already.' });

@@ -12,6 +12,7 @@ import { dashboardRouter } from '../dashboard/router';
 import { exportsRouter } from '../exports/router';
 import { importsRouter } from '../imports/router';
 import { meetingsRouter } from '../integrations/zoom/meetings-router';
+import { zoomRouter } from '../integrations/zoom/router';
 import { notesRouter } from '../notes/router';
 import { paymentsRouter } from '../payments/router';
 import { practiceRouter } from '../practice/router';
@@ -39,7 +40,8 @@ export const appRouter = router({
 	exports: exportsRouter,
 	calendar: calendarRouter,
 	payments: paymentsRouter,
-	meetings: meetingsRouter
+	meetings: meetingsRouter,
+	zoom: zoomRouter
 });
 
 export type AppRouter = typeof appRouter;

@@ -11,7 +11,13 @@ import {
 	ZoomError,
 	type MeetingTimes
 } from './client';
-import { clearProblem, markMeetingsFailing, withZoomToken, ZoomNotConnected } from './connection';
+import {
+	announceZoom,
+	clearProblem,
+	markMeetingsFailing,
+	withZoomToken,
+	ZoomNotConnected
+} from './connection';
 
 /**
  * The Zoom meeting of each session with location Zoom and each date of a Zoom series. Saving such
@@ -335,7 +341,7 @@ async function markFailed(db: Db, job: ZoomMeetingJob, error: unknown): Promise<
 	await db.execute(sql`
 		update ${tableOf(job.target)} set meeting_state = 'failed', meeting_error = ${words}
 		where id = ${job.id} and meeting_state = 'pending'`);
-	await markMeetingsFailing(db, job.ownerId);
+	if (await markMeetingsFailing(db, job.ownerId)) announceZoom(job.ownerId);
 }
 
 /** Nothing of the user's is failing any more: the "meetings failing" problem is over. */
@@ -344,7 +350,7 @@ async function clearWhenNoneFailing(db: Db, userId: string): Promise<void> {
 		select exists (select 1 from sessions where owner_id = ${userId} and meeting_state = 'failed')
 			or exists (select 1 from series_occurrences where owner_id = ${userId}
 				and meeting_state = 'failed') as failing`);
-	if (!row?.failing) await clearProblem(db, userId);
+	if (!row?.failing && (await clearProblem(db, userId))) announceZoom(userId);
 }
 
 function published(job: ZoomMeetingJob, row: Current | undefined): void {
@@ -426,11 +432,3 @@ export async function joinLinkOf(db: Db, id: string): Promise<JoinLink | undefin
 
 /** The join link given to subscribers and clients: stable, wherever the meeting itself moves. */
 export const joinAddress = (origin: string, id: string) => `${origin}/j/${id}`;
-
-/** The practitioner has a Zoom connection: their Zoom sessions get meetings made for them. */
-export async function zoomConnected(db: Db, userId: string): Promise<boolean> {
-	const [row] = await db.execute<{ connected: boolean }>(
-		sql`select exists (select 1 from zoom_connections where user_id = ${userId}) as connected`
-	);
-	return row?.connected === true;
-}

@@ -23,7 +23,7 @@ export const load: PageServerLoad = async (event) => {
 		timeZones: timeZoneChoices(user.timeZone),
 		currencies: STRIPE_CURRENCIES,
 		paymentsBlocked: await serverCaller(event).series.paymentsBlocked(),
-		zoomConnected: await serverCaller(event).meetings.automatic()
+		zoomConnected: (await serverCaller(event).zoom.health()).connected
 	};
 };
 

@@ -24,7 +24,7 @@ export const load: PageServerLoad = async (event) => {
 		clients: await serverCaller(event).clients.choices(),
 		timeZones: timeZoneChoices(user.timeZone),
 		currencies: Intl.supportedValuesOf('currency'),
-		zoomConnected: await serverCaller(event).meetings.automatic()
+		zoomConnected: (await serverCaller(event).zoom.health()).connected
 	};
 };
 

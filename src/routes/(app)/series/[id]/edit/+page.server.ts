@@ -49,7 +49,7 @@ export const load: PageServerLoad = async (event) => {
 		timeZones: timeZoneChoices(series.timeZone),
 		currencies: STRIPE_CURRENCIES,
 		paymentsBlocked,
-		zoomConnected: await serverCaller(event).meetings.automatic()
+		zoomConnected: (await serverCaller(event).zoom.health()).connected
 	};
 };
 

@@ -23,10 +23,10 @@ function localParts(instant: Date, timeZone: string) {
 
 export const load: PageServerLoad = async (event) => {
 	const caller = serverCaller(event);
-	const [session, clients, zoomConnected] = await Promise.all([
+	const [session, clients, zoom] = await Promise.all([
 		caller.sessions.get({ id: event.params.id }),
 		caller.clients.choices(),
-		caller.meetings.automatic()
+		caller.zoom.health()
 	]);
 	const values = {
 		clientId: session.clientId,
@@ -49,7 +49,7 @@ export const load: PageServerLoad = async (event) => {
 		clients: choices,
 		timeZones: timeZoneChoices(session.timeZone),
 		currencies: Intl.supportedValuesOf('currency'),
-		zoomConnected
+		zoomConnected: zoom.connected
 	};
 };
 
