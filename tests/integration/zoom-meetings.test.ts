@@ -1,14 +1,9 @@
-import { createHash, randomBytes } from 'node:crypto';
 import { and, eq, sql } from 'drizzle-orm';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { open, seal } from '../../src/lib/server/crypto';
+import { open } from '../../src/lib/server/crypto';
 import type { Database } from '../../src/lib/server/db';
 import { seriesOccurrences, sessions, zoomConnections } from '../../src/lib/server/db/schema';
-import {
-	authorizeUrl,
-	deleteMeeting,
-	exchangeCode
-} from '../../src/lib/server/integrations/zoom/client';
+import { deleteMeeting } from '../../src/lib/server/integrations/zoom/client';
 import { resyncMeetings, runMeetingJob } from '../../src/lib/server/integrations/zoom/meetings';
 import { enqueueJob, QUEUES } from '../../src/lib/server/jobs/queues';
 import { startWorker, type RunningWorker } from '../../src/lib/server/jobs/worker';
@@ -17,13 +12,14 @@ import { weekdayFields } from '../../src/lib/server/series/schemas';
 import { load as joinLoad } from '../../src/routes/j/[id]/+page.server';
 import type { FakeZoom } from '../fakes/zoom';
 import { startFakeSmtp, type FakeSmtp } from '../fakes/smtp';
-import { ORIGIN, signedUpPractitioner } from './support/browser';
+import { signedUpPractitioner } from './support/browser';
 import { useTestDatabase } from './support/database';
 import { makeClient, makeSessions } from './support/practice';
 import { answerOf, requestEvent } from './support/routes';
 import { seriesInput, signUpAndConfirm } from './support/series';
 import { waitFor } from './support/wait';
-import { consentAtZoom, useZoom } from './support/zoom';
+import { useZoom } from './support/zoom';
+import { zoomPractitioner as connectedPractitioner } from './support/zoom-connection';
 
 let db: Database;
 let url: string;
@@ -75,34 +71,11 @@ function meetingJobsSettled(timeoutMs = 30_000): Promise<void> {
 	);
 }
 
-/**
- * A practitioner who connected Zoom as a Zoom user of their own: the OAuth flow through the
- * fake's consent page, with the tokens stored sealed as the connect callback stores them.
- */
-async function zoomPractitioner(name = 'Robin Therapist') {
-	const person = await signedUpPractitioner(db, name);
+/** A practitioner who connected Zoom, through the fake's consent page, as a Zoom user of their own. */
+async function zoomPractitioner() {
 	const zoomUser = fake.addUser();
-	const verifier = randomBytes(32).toString('base64url');
-	const redirectUri = `${ORIGIN}/settings/integrations/zoom/callback`;
-	const consent = await consentAtZoom(
-		authorizeUrl({
-			state: randomBytes(16).toString('base64url'),
-			codeChallenge: createHash('sha256').update(verifier).digest('base64url'),
-			redirectUri
-		}),
-		{ userId: zoomUser.id }
-	);
-	const tokens = await exchangeCode({ code: consent.code!, codeVerifier: verifier, redirectUri });
-	const userId = person.user.id;
-	await db.insert(zoomConnections).values({
-		userId,
-		zoomUserId: zoomUser.id,
-		accessToken: seal(tokens.accessToken, userId),
-		refreshToken: seal(tokens.refreshToken, userId),
-		accessExpiresAt: tokens.expiresAt
-	});
-	const api = await person.browser.api();
-	return { ...person, api, userId, zoomUser };
+	const person = await connectedPractitioner(db, fake, { zoomUserId: zoomUser.id });
+	return { ...person, api: await person.browser.api(), userId: person.user.id, zoomUser };
 }
 
 async function zoomSession(
@@ -148,7 +121,7 @@ const callsSince = (since: Date, method: string, path: RegExp) =>
 describe('Zoom meetings', () => {
 	it('a Zoom session gets one meeting, its id and join URL stored, and Zoom never learns the client’s name', async () => {
 		await work();
-		const robin = await zoomPractitioner('Robin Meetingmaker');
+		const robin = await zoomPractitioner();
 		const id = await zoomSession(robin.api);
 		expect((await sessionRow(id)).meetingState).toBe('pending');
 
@@ -164,7 +137,7 @@ describe('Zoom meetings', () => {
 		});
 		expect(meetings[0]!.startsAt).toEqual(row.startsAt);
 		expect(meetings[0]!.endsAt).toEqual(row.endsAt);
-		expect(meetings[0]!.topic).toBe('Session with Robin Meetingmaker');
+		expect(meetings[0]!.topic).toBe(`Session with ${robin.user.name}`);
 		expect(meetings[0]!.topic).not.toContain('Secretclient');
 	});
 
