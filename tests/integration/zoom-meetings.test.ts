@@ -203,6 +203,8 @@ describe('Zoom meetings', () => {
 			joinUrl: null,
 			meetingState: null
 		});
+		// Its join link, in emails already sent, now says so instead of leading anywhere.
+		expect(await joinLink(cancelled)).toEqual({ status: 200, data: { cancelled: true } });
 	});
 
 	it('a 429 waits out Retry-After, then makes the meeting, once', async () => {
