@@ -9,6 +9,7 @@ import { enqueueJob, QUEUES } from '../../src/lib/server/jobs/queues';
 import { startWorker, type RunningWorker } from '../../src/lib/server/jobs/worker';
 import { queueDueReminders } from '../../src/lib/server/series/reminders';
 import { weekdayFields } from '../../src/lib/server/series/schemas';
+import { extendAllSeries, HORIZON_DAYS } from '../../src/lib/server/series/service';
 import { load as joinLoad } from '../../src/routes/j/[id]/+page.server';
 import type { FakeZoom } from '../fakes/zoom';
 import { startFakeSmtp, type FakeSmtp } from '../fakes/smtp';
@@ -343,6 +344,33 @@ describe('Zoom meetings', () => {
 			expect(meeting.topic).toBe('Breathing together');
 			expect(meeting.startsAt).toEqual(date.startsAt);
 		}
+	});
+
+	it('dates the hourly extension adds to a Zoom series get their meetings too', async () => {
+		await work();
+		const robin = await zoomPractitioner();
+		const created = await robin.api.series.create(
+			seriesInput({
+				title: 'Weekly circle',
+				startDate: new Date(Date.now() + 86_400_000).toISOString().slice(0, 10),
+				endKind: 'never',
+				locationKind: 'zoom',
+				locationDetail: ''
+			})
+		);
+		await meetingJobsSettled();
+		const before = fake.meetings(robin.zoomUser.id).length;
+		expect(before).toBeGreaterThan(10);
+
+		await extendAllSeries(db, HORIZON_DAYS + 14);
+		await meetingJobsSettled();
+		const dates = await db
+			.select()
+			.from(seriesOccurrences)
+			.where(eq(seriesOccurrences.seriesId, created.id));
+		expect(dates.length).toBeGreaterThan(before);
+		expect(fake.meetings(robin.zoomUser.id)).toHaveLength(dates.length);
+		expect(dates.every((d) => d.meetingState === 'ready' && d.joinUrl !== null)).toBe(true);
 	});
 
 	it('every subscriber email with a join link, and the self-service page, carry /j/<id> and never Zoom’s address', async () => {
