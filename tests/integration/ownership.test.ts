@@ -340,6 +340,9 @@ const cases: Record<string, Case> = {
 	'payments.connect': { own: 'creates or continues the caller’s own connected account' },
 	'payments.refresh': { own: 'reads the caller’s own connected account again' },
 	'payments.disconnect': { own: 'forgets the caller’s own connected account' },
+	'meetings.joinLink': {
+		public: 'clients and subscribers open the join link signed out; it leads only to the meeting'
+	},
 
 	'zoom.status': { own: 'the caller’s own Zoom connection, found from their id' },
 	'zoom.account': { own: 'asks Zoom with the caller’s own tokens' },

@@ -13,6 +13,7 @@ import { closeTransports } from '../email/mailer';
 import { queueDueReminders } from '../series/reminders';
 import { extendAllSeries } from '../series/service';
 import { releaseLapsedHolds } from '../payments/checkout';
+import { runMeetingJob, type ZoomMeetingJob } from '../integrations/zoom/meetings';
 import {
 	emailWakers,
 	JOB_SCHEMA,
@@ -38,6 +39,8 @@ export type WorkerOptions = {
 	pollingIntervalSeconds?: number;
 	/** Email jobs taken at a time. */
 	batchSize?: number;
+	/** Retries of a failing Zoom meeting job before its date shows the meeting as failed. */
+	zoomRetries?: number;
 	/** Run the reminder, extension and payment-hold crons (tests drive them by hand). */
 	crons?: boolean;
 	/**
@@ -63,6 +66,8 @@ const YIELD_TO_REQUESTS_MS = 3000;
 
 /** Until the first retry of a failed send, unless a worker is told otherwise. */
 const RETRY_DELAY_SECONDS = 10;
+/** With the delay doubling from 10 s, a Zoom outage of about ten minutes is ridden out. */
+const ZOOM_RETRIES = 6;
 
 export function createBoss(url: string, options: Partial<PgBoss.ConstructorOptions> = {}): PgBoss {
 	return new PgBoss({
@@ -86,7 +91,8 @@ export function createBoss(url: string, options: Partial<PgBoss.ConstructorOptio
 async function defineQueues(
 	boss: PgBoss,
 	policy: DeliveryPolicy,
-	retryDelaySeconds: number
+	retryDelaySeconds: number,
+	zoomRetries = ZOOM_RETRIES
 ): Promise<void> {
 	const queues: PgBoss.Queue[] = [
 		{
@@ -103,6 +109,13 @@ async function defineQueues(
 		{
 			name: QUEUES.passwordReset,
 			retryLimit: 3,
+			retryDelay: retryDelaySeconds,
+			retryBackoff: true,
+			expireInSeconds: 5 * 60
+		},
+		{
+			name: QUEUES.zoomMeeting,
+			retryLimit: zoomRetries,
 			retryDelay: retryDelaySeconds,
 			retryBackoff: true,
 			expireInSeconds: 5 * 60
@@ -152,7 +165,12 @@ export async function startWorker(
 	// On shutdown the embedded database may stop first; pg-boss's complaints about that are noise.
 	boss.on('error', (error) => stopping || log(`pg-boss: ${error.message}`));
 	await boss.start();
-	await defineQueues(boss, policy, options.retryDelaySeconds ?? RETRY_DELAY_SECONDS);
+	await defineQueues(
+		boss,
+		policy,
+		options.retryDelaySeconds ?? RETRY_DELAY_SECONDS,
+		options.zoomRetries
+	);
 
 	if (options.crons ?? true) {
 		await boss.schedule(QUEUES.seriesReminders, '* * * * *');
@@ -196,6 +214,22 @@ export async function startWorker(
 				// The address someone typed, perhaps of no account: kept no longer than needed
 				// (pg-boss keeps done jobs for days).
 				await boss.deleteJob(QUEUES.passwordReset, job.id);
+			}
+		}
+	);
+
+	await boss.work<ZoomMeetingJob>(
+		QUEUES.zoomMeeting,
+		{ pollingIntervalSeconds: 1, includeMetadata: true },
+		async (jobs) => {
+			for (const job of jobs) {
+				const outcome = await runMeetingJob(db, job.data, job.retryCount >= job.retryLimit);
+				// Zoom's Retry-After is waited out by a new job due then, not by holding this one.
+				if ('waitSeconds' in outcome) {
+					await boss.send(QUEUES.zoomMeeting, outcome.again, {
+						startAfter: outcome.waitSeconds
+					});
+				}
 			}
 		}
 	);

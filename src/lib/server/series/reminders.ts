@@ -5,10 +5,12 @@ import type { Db } from '../db';
 import { emailDeliveries, series, seriesOccurrences, subscribers, users } from '../db/schema';
 import { queueEmails, type QueuedEmail } from '../email/deliveries';
 import { subscriberMessage, whenInZone } from '../email/subscriber-messages';
+import { joinAddress } from '../integrations/zoom/meetings';
 import { signLink } from '../signed-links';
 
 type DueReminder = {
 	key: string;
+	occurrenceId: string;
 	offsetMinutes: number;
 	startsAt: string | Date;
 	joinUrl: string | null;
@@ -33,6 +35,7 @@ function dueReminders(db: Db) {
 	return db.execute<DueReminder>(sql`
 		select
 			concat('reminder:', ${seriesOccurrences.id}, ':', due.offset_minutes, ':', ${subscribers.id}) as "key",
+			${seriesOccurrences.id} as "occurrenceId",
 			due.offset_minutes as "offsetMinutes",
 			${seriesOccurrences.startsAt} as "startsAt",
 			${seriesOccurrences.joinUrl} as "joinUrl",
@@ -74,10 +77,16 @@ function dueReminders(db: Db) {
 
 function reminderEmail(
 	row: DueReminder,
+	origin: string,
 	links: { manageUrl: string; unsubscribeUrl: string }
 ): QueuedEmail {
 	const when = whenInZone(new Date(row.startsAt), row.timeZone, row);
-	const joinUrl = row.locationKind === 'online' ? row.joinUrl || row.locationDetail : '';
+	// The stable link, not Zoom's: a meeting made again after this email still opens from it.
+	const joinUrl =
+		row.locationKind === 'zoom' ||
+		(row.locationKind === 'online' && (row.joinUrl || row.locationDetail))
+			? joinAddress(origin, row.occurrenceId)
+			: '';
 	const where =
 		row.locationKind === 'in_person'
 			? `Where: ${row.locationDetail || 'the address you were given'}.`
@@ -119,7 +128,7 @@ export async function queueDueReminders(db: Db): Promise<number> {
 			};
 			links.set(row.subscriberId, pair);
 		}
-		emails.push(reminderEmail(row, pair));
+		emails.push(reminderEmail(row, origin, pair));
 	}
 	return (await queueEmails(db, emails)).length;
 }

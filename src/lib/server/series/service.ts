@@ -14,6 +14,7 @@ import { notFound } from '../practice-errors';
 import { TRPCError } from '@trpc/server';
 import { fieldError } from '../trpc/errors';
 import { withinLocalDays } from '../local-days';
+import { followSeries, followSeriesDates, forgetMeetings } from '../integrations/zoom/meetings';
 import { connectedAccount, merchantOf, paymentsBlocked, type Merchant } from '../payments/accounts';
 import { endSeriesSubscriptions } from '../payments/subscriptions';
 import {
@@ -107,7 +108,7 @@ export async function materialize(
 	row: SeriesRow,
 	horizonDays = HORIZON_DAYS
 ): Promise<void> {
-	await db.execute(sql`
+	const added = await db.execute<{ id: string }>(sql`
 		with bounds as (
 			select greatest(${row.startDate}::date,
 					coalesce(${row.materializedUntil}::date + 1, (now() at time zone ${row.timeZone})::date)) as first_day,
@@ -125,7 +126,13 @@ export async function materialize(
 		from days, existing,
 			lateral (select (days.day + ${row.localStartTime}::time) at time zone ${row.timeZone} as slot) s
 		where ${row.occurrenceCount}::int is null or existing.n + days.k <= ${row.occurrenceCount}::int
-		on conflict (series_id, original_starts_at) do nothing`);
+		on conflict (series_id, original_starts_at) do nothing
+		returning id`);
+	await followSeriesDates(
+		db,
+		row.ownerId,
+		added.map((date) => date.id)
+	);
 	await db
 		.update(series)
 		.set({
@@ -230,7 +237,7 @@ export async function updateSeries(db: Db, ownerId: string, id: string, fields: 
 			if (!row) throw changedMeanwhile();
 			if (before.priceMinor !== null && row.priceMinor === null) await refuseWhilePaying(tx, id);
 			if (rescheduled) {
-				await tx
+				const dropped = await tx
 					.delete(seriesOccurrences)
 					.where(
 						and(
@@ -239,9 +246,13 @@ export async function updateSeries(db: Db, ownerId: string, id: string, fields: 
 							eq(seriesOccurrences.startsAt, seriesOccurrences.originalStartsAt),
 							eq(seriesOccurrences.status, 'scheduled')
 						)
-					);
+					)
+					.returning({ id: seriesOccurrences.id, meetingId: seriesOccurrences.meetingId });
+				await forgetMeetings(tx, 'occurrence', ownerId, dropped);
 				await materialize(tx, row);
 			}
+			// The location may have become Zoom, or stopped being it.
+			await followSeries(tx, ownerId, id);
 			return { id, slug: row.slug, rescheduled };
 		});
 		if (stripe.retire) await retirePrice(stripe.retire.merchant, stripe.retire.priceId);
@@ -326,21 +337,26 @@ export async function setSeriesStatus(
 			merchant = found.merchant;
 			made = await seriesPriceOnStripe(merchant, paid);
 		}
-		const [row] = await db
-			.update(series)
-			.set({
-				status,
-				updatedAt: new Date(),
-				...(made && { stripeProductId: made.stripeProductId, stripePriceId: made.stripePriceId })
-			})
-			.where(
-				and(
-					eq(series.id, id),
-					eq(series.ownerId, ownerId),
-					status === 'published' ? stillPriced(before) : undefined
+		const row = await db.transaction(async (tx) => {
+			const [changed] = await tx
+				.update(series)
+				.set({
+					status,
+					updatedAt: new Date(),
+					...(made && { stripeProductId: made.stripeProductId, stripePriceId: made.stripePriceId })
+				})
+				.where(
+					and(
+						eq(series.id, id),
+						eq(series.ownerId, ownerId),
+						status === 'published' ? stillPriced(before) : undefined
+					)
 				)
-			)
-			.returning({ id: series.id, slug: series.slug, status: series.status });
+				.returning({ id: series.id, slug: series.slug, status: series.status });
+			// Archived dates give up their meetings; dates of a series taken out of the archive get them.
+			if (changed) await followSeries(tx, ownerId, id);
+			return changed;
+		});
 		if (row) {
 			if (merchant && made?.replaced) await retirePrice(merchant, made.replaced);
 			return row;
@@ -359,6 +375,11 @@ export async function deleteSeries(db: Db, ownerId: string, id: string) {
 		await tx.execute(sql`
 			delete from ${emailDeliveries} d using ${subscribers} s
 			where s.series_id = ${id} and s.owner_id = ${ownerId} and d.key like '%' || s.id::text || '%'`);
+		const dates = await tx
+			.select({ id: seriesOccurrences.id, meetingId: seriesOccurrences.meetingId })
+			.from(seriesOccurrences)
+			.where(and(eq(seriesOccurrences.seriesId, id), eq(seriesOccurrences.ownerId, ownerId)));
+		await forgetMeetings(tx, 'occurrence', ownerId, dates);
 		const [row] = await tx
 			.delete(series)
 			.where(and(eq(series.id, id), eq(series.ownerId, ownerId)))
@@ -458,7 +479,9 @@ export async function setOccurrenceStatus(
 		.set({ status, updatedAt: new Date() })
 		.where(and(eq(seriesOccurrences.id, occurrence.id), ne(seriesOccurrences.status, status)))
 		.returning();
-	return changed ?? null;
+	if (!changed) return null;
+	await followSeriesDates(db, ownerId, [changed.id]);
+	return changed;
 }
 
 /** Moves one date to another local date and time in the series' zone, keeping its length. */
@@ -483,6 +506,7 @@ export async function moveOccurrence(
 		})
 		.where(eq(seriesOccurrences.id, occurrence.id))
 		.returning();
+	await followSeriesDates(db, ownerId, [occurrence.id]);
 	return { before: occurrence, after: moved! };
 }
 

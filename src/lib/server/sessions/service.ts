@@ -32,6 +32,7 @@ import {
 	sessions
 } from '../db/schema';
 import type { SessionStatus } from '../db/schema';
+import { followSessions, forgetMeetings } from '../integrations/zoom/meetings';
 import { withinLocalDays } from '../local-days';
 import { arrayLiteral } from '../pg-arrays';
 import { EXCLUSION_VIOLATION, pgErrorCode } from '../pg-errors';
@@ -238,7 +239,9 @@ export async function createSessions(
 						}))
 					)
 					.returning({ id: sessions.id });
-				return created.map((row) => row.id);
+				const ids = created.map((row) => row.id);
+				await followSessions(tx, ownerId, ids);
+				return ids;
 			})
 	);
 }
@@ -267,8 +270,8 @@ export async function updateSession(
 				endsAt: new Date(start.getTime() + input.durationMinutes * 60_000)
 			};
 			const { feeMinor: listFeeMinor, currency } = priced(input);
-			return db.transaction(async (tx) =>
-				tx
+			return db.transaction(async (tx) => {
+				const rows = await tx
 					.update(sessions)
 					.set({
 						clientId: input.clientId,
@@ -282,8 +285,14 @@ export async function updateSession(
 						updatedAt: new Date()
 					})
 					.where(and(eq(sessions.id, input.id), eq(sessions.ownerId, ownerId)))
-					.returning({ id: sessions.id })
-			);
+					.returning({ id: sessions.id });
+				await followSessions(
+					tx,
+					ownerId,
+					rows.map((row) => row.id)
+				);
+				return rows;
+			});
 		}
 	);
 	if (!updated) throw notFound('session');
@@ -320,18 +329,22 @@ export async function setSessionStatus(
 		() => [session],
 		[session.id],
 		() =>
-			setStatusBilled(
-				db,
-				ownerId,
-				following
-					? and(
-							eq(sessions.recurrenceId, session.recurrenceId!),
-							gte(sessions.startsAt, session.startsAt),
-							sql`(${sessions.id} = ${session.id} or ${sessions.status} = 'scheduled')`
-						)
-					: eq(sessions.id, session.id),
-				input.status
-			)
+			db.transaction(async (tx) => {
+				const ids = await setStatusBilled(
+					tx,
+					ownerId,
+					following
+						? and(
+								eq(sessions.recurrenceId, session.recurrenceId!),
+								gte(sessions.startsAt, session.startsAt),
+								sql`(${sessions.id} = ${session.id} or ${sessions.status} = 'scheduled')`
+							)
+						: eq(sessions.id, session.id),
+					input.status
+				);
+				await followSessions(tx, ownerId, ids);
+				return ids;
+			})
 	);
 }
 
@@ -455,12 +468,16 @@ export async function finishSession(db: Db, ownerId: string, id: string) {
 }
 
 export async function deleteSession(db: Db, ownerId: string, id: string) {
-	const [deleted] = await db
-		.delete(sessions)
-		.where(and(eq(sessions.id, id), eq(sessions.ownerId, ownerId)))
-		.returning({ id: sessions.id });
+	const [deleted] = await db.transaction(async (tx) => {
+		const rows = await tx
+			.delete(sessions)
+			.where(and(eq(sessions.id, id), eq(sessions.ownerId, ownerId)))
+			.returning({ id: sessions.id, meetingId: sessions.meetingId });
+		await forgetMeetings(tx, 'session', ownerId, rows);
+		return rows;
+	});
 	if (!deleted) throw notFound('session');
-	return deleted;
+	return { id: deleted.id };
 }
 
 const agendaColumns = {
@@ -563,6 +580,9 @@ export async function getSession(db: Db, ownerId: string, id: string) {
 			paidOn: sessions.paidOn,
 			note: sessionNotes,
 			charge: sessionCharges,
+			meetingState: sessions.meetingState,
+			meetingError: sessions.meetingError,
+			hasMeeting: sql<boolean>`${sessions.joinUrl} is not null`,
 			cancellingIsLate: cancellingIsLate(
 				sql`coalesce(${cancellationPolicies.lateCancelWindowHours}, ${DEFAULT_POLICY.lateCancelWindowHours})`
 			)

@@ -25,6 +25,7 @@ import { connectedAccount, paymentsBlocked } from '../payments/accounts';
 import { checkoutFor, checkoutHold, expireCheckout, offerEmail } from '../payments/checkout';
 import { notFound } from '../practice-errors';
 import { publishSpotsLeft, publishToUser } from '../realtime/publish';
+import { joinAddress } from '../integrations/zoom/meetings';
 import { icsCalendar } from '../series/ics';
 import { signLink, verifyLink } from '../signed-links';
 import type { publicSignupSchema } from './schemas';
@@ -425,10 +426,8 @@ export async function welcomeEmail(
 	promoted: boolean
 ): Promise<QueuedEmail> {
 	const writing = await datePreferencesOf(db, row.ownerId);
-	const where =
-		row.locationKind === 'online'
-			? 'Online — the join link comes with each reminder.'
-			: row.locationDetail;
+	const online = row.locationKind !== 'in_person';
+	const where = online ? 'Online — the join link comes with each reminder.' : row.locationDetail;
 	const ics = icsCalendar(
 		row.title,
 		row.timeZone,
@@ -438,8 +437,7 @@ export async function welcomeEmail(
 			endsAt: d.endsAt,
 			summary: row.title,
 			description: `Your place in ${row.title}.`,
-			location:
-				row.locationKind === 'online' ? (d.joinUrl ?? row.locationDetail) : row.locationDetail
+			location: online ? joinAddress(origin, d.id) : row.locationDetail
 		}))
 	);
 	const next = dates[0];
@@ -760,7 +758,7 @@ export async function manageView(db: Db, token: string) {
 		upcoming(db, row!.id, 12),
 		datePreferencesOf(db, row!.ownerId)
 	]);
-	const online = row!.locationKind === 'online';
+	const online = row!.locationKind !== 'in_person';
 	return {
 		// The practitioner's way of writing dates, and not their own time zone.
 		writing: { locale: writing.locale, clock: writing.clock },
@@ -780,11 +778,8 @@ export async function manageView(db: Db, token: string) {
 		dates: dates.map((d) => ({
 			id: d.id,
 			startsAt: d.startsAt,
-			// Only people holding a place get the join link.
-			joinUrl:
-				online && subscriber.status === 'active'
-					? (d.joinUrl ?? (row!.locationDetail || null))
-					: null
+			// Only people holding a place get the join link: the stable one, on this site.
+			joinUrl: online && subscriber.status === 'active' ? `/j/${d.id}` : null
 		}))
 	};
 }

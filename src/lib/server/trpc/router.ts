@@ -11,6 +11,7 @@ import { clientsRouter } from '../clients/router';
 import { dashboardRouter } from '../dashboard/router';
 import { exportsRouter } from '../exports/router';
 import { importsRouter } from '../imports/router';
+import { meetingsRouter } from '../integrations/zoom/meetings-router';
 import { zoomRouter } from '../integrations/zoom/router';
 import { notesRouter } from '../notes/router';
 import { paymentsRouter } from '../payments/router';
@@ -39,6 +40,7 @@ export const appRouter = router({
 	exports: exportsRouter,
 	calendar: calendarRouter,
 	payments: paymentsRouter,
+	meetings: meetingsRouter,
 	zoom: zoomRouter
 });
 

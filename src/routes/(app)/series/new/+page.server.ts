@@ -22,7 +22,8 @@ export const load: PageServerLoad = async (event) => {
 		form: await superValidate(initial, schema, { errors: false }),
 		timeZones: timeZoneChoices(user.timeZone),
 		currencies: STRIPE_CURRENCIES,
-		paymentsBlocked: await serverCaller(event).series.paymentsBlocked()
+		paymentsBlocked: await serverCaller(event).series.paymentsBlocked(),
+		zoomConnected: (await serverCaller(event).zoom.health()).connected
 	};
 };
 

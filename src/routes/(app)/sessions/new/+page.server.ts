@@ -23,7 +23,8 @@ export const load: PageServerLoad = async (event) => {
 		form: await superValidate(initial, schema, { errors: false }),
 		clients: await serverCaller(event).clients.choices(),
 		timeZones: timeZoneChoices(user.timeZone),
-		currencies: Intl.supportedValuesOf('currency')
+		currencies: Intl.supportedValuesOf('currency'),
+		zoomConnected: (await serverCaller(event).zoom.health()).connected
 	};
 };
 

@@ -48,7 +48,8 @@ export const load: PageServerLoad = async (event) => {
 		form: await superValidate(values, schema),
 		timeZones: timeZoneChoices(series.timeZone),
 		currencies: STRIPE_CURRENCIES,
-		paymentsBlocked
+		paymentsBlocked,
+		zoomConnected: (await serverCaller(event).zoom.health()).connected
 	};
 };
 

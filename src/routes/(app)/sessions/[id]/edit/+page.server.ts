@@ -23,9 +23,10 @@ function localParts(instant: Date, timeZone: string) {
 
 export const load: PageServerLoad = async (event) => {
 	const caller = serverCaller(event);
-	const [session, clients] = await Promise.all([
+	const [session, clients, zoom] = await Promise.all([
 		caller.sessions.get({ id: event.params.id }),
-		caller.clients.choices()
+		caller.clients.choices(),
+		caller.zoom.health()
 	]);
 	const values = {
 		clientId: session.clientId,
@@ -47,7 +48,8 @@ export const load: PageServerLoad = async (event) => {
 		form: await superValidate(values, schema),
 		clients: choices,
 		timeZones: timeZoneChoices(session.timeZone),
-		currencies: Intl.supportedValuesOf('currency')
+		currencies: Intl.supportedValuesOf('currency'),
+		zoomConnected: zoom.connected
 	};
 };
 

@@ -1,0 +1,18 @@
+import { error, redirect } from '@sveltejs/kit';
+import { z } from 'zod';
+import type { PageServerLoad } from './$types';
+import { serverCaller } from '$lib/server/trpc/router';
+
+/**
+ * The join link in emails and on the self-service page: it leads to the date's meeting as it is
+ * now, so a meeting made again later needs no new email. It says nothing about the date itself.
+ */
+export const load: PageServerLoad = async (event) => {
+	const id = z.uuid().safeParse(event.params.id);
+	if (!id.success) error(404, 'There is no such join link.');
+	const link = await serverCaller(event).meetings.joinLink({ id: id.data });
+	if (!link) error(404, 'There is no such join link.');
+	event.setHeaders({ 'cache-control': 'no-store', 'referrer-policy': 'no-referrer' });
+	if ('go' in link) redirect(302, link.go);
+	return { cancelled: 'cancelled' in link };
+};

@@ -1,0 +1,450 @@
+import { and, eq, sql } from 'drizzle-orm';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { open } from '../../src/lib/server/crypto';
+import type { Database } from '../../src/lib/server/db';
+import { seriesOccurrences, sessions, zoomConnections } from '../../src/lib/server/db/schema';
+import { deleteMeeting } from '../../src/lib/server/integrations/zoom/client';
+import { resyncMeetings, runMeetingJob } from '../../src/lib/server/integrations/zoom/meetings';
+import { enqueueJob, QUEUES } from '../../src/lib/server/jobs/queues';
+import { startWorker, type RunningWorker } from '../../src/lib/server/jobs/worker';
+import { queueDueReminders } from '../../src/lib/server/series/reminders';
+import { weekdayFields } from '../../src/lib/server/series/schemas';
+import { extendAllSeries, HORIZON_DAYS } from '../../src/lib/server/series/service';
+import { load as joinLoad } from '../../src/routes/j/[id]/+page.server';
+import type { FakeZoom } from '../fakes/zoom';
+import { startFakeSmtp, type FakeSmtp } from '../fakes/smtp';
+import { signedUpPractitioner } from './support/browser';
+import { useTestDatabase } from './support/database';
+import { makeClient, makeSessions } from './support/practice';
+import { answerOf, requestEvent } from './support/routes';
+import { seriesInput, signUpAndConfirm } from './support/series';
+import { waitFor } from './support/wait';
+import { useZoom } from './support/zoom';
+import { zoomPractitioner as connectedPractitioner } from './support/zoom-connection';
+
+let db: Database;
+let url: string;
+let fake: FakeZoom;
+let smtp: FakeSmtp;
+const workers: RunningWorker[] = [];
+
+/** Attempts of a failing meeting job: the first and two retries. */
+const ZOOM_RETRIES = 2;
+
+beforeAll(async () => {
+	({ db, url } = await useTestDatabase());
+	({ fake } = await useZoom());
+	smtp = await startFakeSmtp();
+	process.env.SMTP_URL = smtp.url;
+});
+
+afterEach(async () => {
+	await Promise.all(workers.splice(0).map((w) => w.stop()));
+});
+
+afterAll(async () => {
+	await smtp.stop();
+});
+
+async function work(): Promise<RunningWorker> {
+	const worker = await startWorker(url, {
+		crons: false,
+		retryDelaySeconds: 1,
+		zoomRetries: ZOOM_RETRIES,
+		sweepIntervalSeconds: 60,
+		log: () => {}
+	});
+	workers.push(worker);
+	return worker;
+}
+
+/** Every Zoom job is done: none waits, retries or runs. */
+function meetingJobsSettled(timeoutMs = 30_000): Promise<void> {
+	return waitFor(
+		'every Zoom meeting job to settle',
+		async () => {
+			const [row] = await db.execute<{ n: number }>(sql`
+				select count(*)::int as n from pgboss.job
+				where name = ${QUEUES.zoomMeeting} and state < 'completed'`);
+			return row!.n === 0;
+		},
+		timeoutMs
+	);
+}
+
+/** A practitioner who connected Zoom, through the fake's consent page, as a Zoom user of their own. */
+async function zoomPractitioner() {
+	const zoomUser = fake.addUser();
+	const person = await connectedPractitioner(db, fake, { zoomUserId: zoomUser.id });
+	return { ...person, api: await person.browser.api(), userId: person.user.id, zoomUser };
+}
+
+async function zoomSession(
+	api: Awaited<ReturnType<typeof zoomPractitioner>>['api'],
+	fields: Parameters<typeof makeSessions>[2] = {}
+) {
+	const client = await makeClient(api, { name: 'Jamie Secretclient' });
+	const { ids } = await makeSessions(api, client.id, {
+		date: '2027-03-02',
+		locationKind: 'zoom',
+		...fields
+	});
+	return ids[0]!;
+}
+
+async function sessionRow(id: string) {
+	const [row] = await db.select().from(sessions).where(eq(sessions.id, id));
+	return row!;
+}
+
+async function problemOf(userId: string) {
+	const [row] = await db
+		.select({ problem: zoomConnections.problem })
+		.from(zoomConnections)
+		.where(eq(zoomConnections.userId, userId));
+	return row?.problem ?? null;
+}
+
+function joinLink(id: string) {
+	return answerOf(() => joinLoad(requestEvent({ path: `/j/${id}`, params: { id } }) as never));
+}
+
+const MEETINGS = /^\/v2\/users\/me\/meetings$/;
+const A_MEETING = /^\/v2\/meetings\/\d+$/;
+
+/**
+ * The calls to `method path` since `since`, in order (the tests of this file run one at a time;
+ * a call the fake failed on purpose is not told whose it was).
+ */
+const callsSince = (since: Date, method: string, path: RegExp) =>
+	fake.calls.filter((c) => c.at >= since && c.method === method && path.test(c.path));
+
+describe('Zoom meetings', () => {
+	it('a Zoom session gets one meeting, its id and join URL stored, and Zoom never learns the client’s name', async () => {
+		await work();
+		const robin = await zoomPractitioner();
+		const id = await zoomSession(robin.api);
+		expect((await sessionRow(id)).meetingState).toBe('pending');
+
+		await meetingJobsSettled();
+		const row = await sessionRow(id);
+		const meetings = fake.meetings(robin.zoomUser.id);
+		expect(meetings).toHaveLength(1);
+		expect(row).toMatchObject({
+			meetingState: 'ready',
+			meetingError: null,
+			meetingId: meetings[0]!.id,
+			joinUrl: meetings[0]!.joinUrl
+		});
+		expect(meetings[0]!.startsAt).toEqual(row.startsAt);
+		expect(meetings[0]!.endsAt).toEqual(row.endsAt);
+		expect(meetings[0]!.topic).toBe(`Session with ${robin.user.name}`);
+		expect(meetings[0]!.topic).not.toContain('Secretclient');
+	});
+
+	it('a moved date updates its meeting once, however many jobs for it run at once', async () => {
+		const since = new Date();
+		await work();
+		const robin = await zoomPractitioner();
+		const id = await zoomSession(robin.api);
+		await meetingJobsSettled();
+		await Promise.all(workers.splice(0).map((w) => w.stop()));
+
+		const input = await robin.api.sessions.get({ id });
+		await robin.api.sessions.update({
+			id,
+			clientId: input.clientId,
+			date: '2027-03-04',
+			startTime: '15:30',
+			durationMinutes: 50,
+			timeZone: 'Europe/Berlin',
+			locationKind: 'zoom',
+			locationDetail: '',
+			fee: '80',
+			currency: 'EUR'
+		});
+		// Saves from two tabs, a retried request, a resync: more jobs for the same row, run by two
+		// workers while four more run here at the same moment.
+		const job = { target: 'session' as const, id, ownerId: robin.userId };
+		await db.transaction(async (tx) => {
+			for (let n = 0; n < 5; n++) await enqueueJob(tx, QUEUES.zoomMeeting, job);
+		});
+		await Promise.all([
+			work(),
+			work(),
+			...Array.from({ length: 4 }, () => runMeetingJob(db, job, false))
+		]);
+		await meetingJobsSettled();
+
+		const row = await sessionRow(id);
+		expect(callsSince(since, 'PATCH', A_MEETING)).toHaveLength(1);
+		expect(row.meetingState).toBe('ready');
+		expect(row.meetingStartsAt).toEqual(row.startsAt);
+		const [meeting] = fake.meetings(robin.zoomUser.id);
+		expect(meeting!.startsAt).toEqual(new Date('2027-03-04T14:30:00Z'));
+		expect(fake.meetings(robin.zoomUser.id)).toHaveLength(1);
+	});
+
+	it('cancelling or deleting a Zoom session deletes its meeting at Zoom', async () => {
+		await work();
+		const robin = await zoomPractitioner();
+		const cancelled = await zoomSession(robin.api, { date: '2027-04-01' });
+		const deleted = await zoomSession(robin.api, { date: '2027-04-02' });
+		await meetingJobsSettled();
+		expect(fake.meetings(robin.zoomUser.id)).toHaveLength(2);
+
+		await robin.api.sessions.setStatus({ id: cancelled, status: 'cancelled', scope: 'this' });
+		await robin.api.sessions.delete({ id: deleted });
+		await meetingJobsSettled();
+
+		expect(fake.meetings(robin.zoomUser.id)).toEqual([]);
+		expect(fake.meetings(robin.zoomUser.id, { deleted: true })).toHaveLength(2);
+		expect(await sessionRow(cancelled)).toMatchObject({
+			meetingId: null,
+			joinUrl: null,
+			meetingState: null
+		});
+		// Its join link, in emails already sent, now says so instead of leading anywhere.
+		expect(await joinLink(cancelled)).toEqual({ status: 200, data: { cancelled: true } });
+	});
+
+	it('a 429 waits out Retry-After, then makes the meeting, once', async () => {
+		const since = new Date();
+		await work();
+		const robin = await zoomPractitioner();
+		fake.failNext('POST', MEETINGS, { status: 429, retryAfterSeconds: 3 });
+		const id = await zoomSession(robin.api);
+		await meetingJobsSettled();
+
+		const posts = callsSince(since, 'POST', MEETINGS);
+		expect(posts.map((c) => c.status)).toEqual([429, 201]);
+		expect(posts[1]!.at.getTime() - posts[0]!.at.getTime()).toBeGreaterThanOrEqual(3000);
+		expect(fake.meetings(robin.zoomUser.id)).toHaveLength(1);
+		expect((await sessionRow(id)).meetingState).toBe('ready');
+	});
+
+	it('a Zoom that keeps failing ends in failed, in words, with the connection’s problem set; it recovers after', async () => {
+		const since = new Date();
+		await work();
+		const robin = await zoomPractitioner();
+		fake.failNext('POST', MEETINGS, {
+			status: 500,
+			times: ZOOM_RETRIES + 1,
+			body: { code: 500, message: 'Internal Zoom trouble XYZZY' }
+		});
+		const id = await zoomSession(robin.api);
+		await meetingJobsSettled();
+
+		const failed = await sessionRow(id);
+		expect(failed.meetingState).toBe('failed');
+		expect(failed.meetingError).toMatch(/Zoom could not be reached or failed/);
+		expect(failed.meetingError).not.toContain('XYZZY');
+		expect(await problemOf(robin.userId)).toBe('meetings_failing');
+		expect(callsSince(since, 'POST', MEETINGS)).toHaveLength(ZOOM_RETRIES + 1);
+
+		await resyncMeetings(db, robin.userId);
+		await meetingJobsSettled();
+		expect(await sessionRow(id)).toMatchObject({ meetingState: 'ready', meetingError: null });
+		expect(fake.meetings(robin.zoomUser.id)).toHaveLength(1);
+		expect(await problemOf(robin.userId)).toBeNull();
+	});
+
+	it('a refresh token Zoom killed ends in failed with refresh_refused, never skipped', async () => {
+		await work();
+		const robin = await zoomPractitioner();
+		fake.killRefreshTokens(robin.zoomUser.id);
+		fake.expireAccessTokens(robin.zoomUser.id);
+		const id = await zoomSession(robin.api);
+		await meetingJobsSettled();
+
+		const row = await sessionRow(id);
+		expect(row.meetingState).toBe('failed');
+		expect(row.meetingError).toMatch(/reconnect/i);
+		expect(await problemOf(robin.userId)).toBe('refresh_refused');
+		expect(fake.meetings(robin.zoomUser.id)).toEqual([]);
+	});
+
+	it('/j/<id> leads to the current join URL, and to the new one once the meeting is made again', async () => {
+		await work();
+		const robin = await zoomPractitioner();
+		const id = await zoomSession(robin.api, { date: '2027-05-04' });
+		await meetingJobsSettled();
+		const first = await sessionRow(id);
+		expect(await joinLink(id)).toEqual({ status: 302, location: first.joinUrl });
+
+		// Deleted at Zoom by hand; the next change of the date makes a new meeting.
+		const [connection] = await db
+			.select()
+			.from(zoomConnections)
+			.where(eq(zoomConnections.userId, robin.userId));
+		await deleteMeeting(open(connection!.accessToken, robin.userId), first.meetingId!);
+		const input = await robin.api.sessions.get({ id });
+		await robin.api.sessions.update({
+			id,
+			clientId: input.clientId,
+			date: '2027-05-05',
+			startTime: '09:00',
+			durationMinutes: 50,
+			timeZone: 'Europe/Berlin',
+			locationKind: 'zoom',
+			locationDetail: '',
+			fee: '80',
+			currency: 'EUR'
+		});
+		await meetingJobsSettled();
+		const second = await sessionRow(id);
+		expect(second.meetingState).toBe('ready');
+		expect(second.joinUrl).not.toBe(first.joinUrl);
+		expect(await joinLink(id)).toEqual({ status: 302, location: second.joinUrl });
+	});
+
+	it('/j/<id> says the link is not ready while there is none, keeps a pasted link without Zoom, and is 404 for no date', async () => {
+		const robin = await zoomPractitioner();
+		const waiting = await zoomSession(robin.api, { date: '2027-06-01' });
+		expect(await joinLink(waiting)).toEqual({ status: 200, data: { cancelled: false } });
+
+		const unconnected = await signedUpPractitioner(db);
+		const api = await unconnected.browser.api();
+		const pasted = await zoomSession(api, {
+			date: '2027-06-02',
+			locationDetail: 'https://zoom.us/j/5550001'
+		});
+		expect((await sessionRow(pasted)).meetingState).toBeNull();
+		expect(await joinLink(pasted)).toEqual({ status: 302, location: 'https://zoom.us/j/5550001' });
+
+		expect((await joinLink(crypto.randomUUID())).status).toBe(404);
+		expect((await joinLink('not-a-uuid')).status).toBe(404);
+	});
+
+	it('each date of a Zoom series gets its own meeting, named after the series', async () => {
+		await work();
+		const robin = await zoomPractitioner();
+		const created = await robin.api.series.create(
+			seriesInput({
+				title: 'Breathing together',
+				startDate: '2027-01-05',
+				endKind: 'count',
+				occurrenceCount: 3,
+				locationKind: 'zoom',
+				locationDetail: ''
+			})
+		);
+		await meetingJobsSettled();
+		const dates = await db
+			.select()
+			.from(seriesOccurrences)
+			.where(eq(seriesOccurrences.seriesId, created.id));
+		const meetings = fake.meetings(robin.zoomUser.id);
+		expect(dates).toHaveLength(3);
+		expect(meetings).toHaveLength(3);
+		expect(new Set(dates.map((d) => d.meetingId)).size).toBe(3);
+		for (const date of dates) {
+			const meeting = meetings.find((m) => m.id === date.meetingId)!;
+			expect(date.meetingState).toBe('ready');
+			expect(meeting.topic).toBe('Breathing together');
+			expect(meeting.startsAt).toEqual(date.startsAt);
+		}
+	});
+
+	it('dates the hourly extension adds to a Zoom series get their meetings too', async () => {
+		await work();
+		const robin = await zoomPractitioner();
+		const created = await robin.api.series.create(
+			seriesInput({
+				title: 'Weekly circle',
+				startDate: new Date(Date.now() + 86_400_000).toISOString().slice(0, 10),
+				endKind: 'never',
+				locationKind: 'zoom',
+				locationDetail: ''
+			})
+		);
+		await meetingJobsSettled();
+		const before = fake.meetings(robin.zoomUser.id).length;
+		expect(before).toBeGreaterThan(10);
+
+		await extendAllSeries(db, HORIZON_DAYS + 14);
+		await meetingJobsSettled();
+		const dates = await db
+			.select()
+			.from(seriesOccurrences)
+			.where(eq(seriesOccurrences.seriesId, created.id));
+		expect(dates.length).toBeGreaterThan(before);
+		expect(fake.meetings(robin.zoomUser.id)).toHaveLength(dates.length);
+		expect(dates.every((d) => d.meetingState === 'ready' && d.joinUrl !== null)).toBe(true);
+	});
+
+	it('every subscriber email with a join link, and the self-service page, carry /j/<id> and never Zoom’s address', async () => {
+		await work();
+		const robin = await zoomPractitioner();
+		const created = await robin.api.series.create(
+			seriesInput({
+				title: 'Online circle',
+				startDate: new Date(Date.now() + 2 * 86_400_000).toISOString().slice(0, 10),
+				endKind: 'count',
+				occurrenceCount: 2,
+				locationKind: 'zoom',
+				locationDetail: '',
+				...weekdayFields([1, 2, 3, 4, 5, 6, 7])
+			})
+		);
+		await robin.api.series.setStatus({ id: created.id, status: 'published' });
+		await meetingJobsSettled();
+		await signUpAndConfirm(db, created.slug, 1);
+
+		// The first date moves to within the hour, so its one-hour reminder is due.
+		const [first] = await db
+			.select()
+			.from(seriesOccurrences)
+			.where(eq(seriesOccurrences.seriesId, created.id))
+			.orderBy(seriesOccurrences.startsAt);
+		const soon = new Date(Date.now() + 30 * 60_000);
+		const berlin = (options: Intl.DateTimeFormatOptions) =>
+			new Intl.DateTimeFormat('en-CA', { timeZone: 'Europe/Berlin', ...options }).format(soon);
+		await robin.api.series.moveOccurrence({
+			occurrenceId: first!.id,
+			date: berlin({ year: 'numeric', month: '2-digit', day: '2-digit' }),
+			startTime: berlin({ hour: '2-digit', minute: '2-digit', hourCycle: 'h23' })
+		});
+		await meetingJobsSettled();
+		expect(await queueDueReminders(db)).toBe(1);
+
+		// What reached the subscriber's mailbox: the worker sends, then clears the stored bodies.
+		const to = `visitor1-${created.slug}@example.com`;
+		const received = () => smtp.messages.filter((m) => m.to.includes(to));
+		await waitFor('the welcome and the reminder', () =>
+			['You are in', 'Reminder'].every((start) =>
+				received().some((m) => m.subject.startsWith(start))
+			)
+		);
+		const reminder = received().find((m) => m.subject.startsWith('Reminder'))!;
+		const welcome = received().find((m) => m.subject.startsWith('You are in'))!;
+		expect(reminder.text).toContain(`/j/${first!.id}`);
+		// iCalendar folds long lines; unfolded, each event's location is its date's join link.
+		const ics = welcome.attachments
+			.map((a) => a.content)
+			.join('\n')
+			.replace(/\r?\n[ \t]/g, '');
+		const dates = await db
+			.select()
+			.from(seriesOccurrences)
+			.where(eq(seriesOccurrences.seriesId, created.id));
+		for (const date of dates) expect(ics).toContain(`/j/${date.id}`);
+
+		const zoomAddresses = fake.meetings(robin.zoomUser.id, { deleted: true }).map((m) => m.joinUrl);
+		expect(zoomAddresses.length).toBeGreaterThan(0);
+		const everything = JSON.stringify(received());
+		for (const address of zoomAddresses) expect(everything).not.toContain(address);
+
+		const token = reminder.text.match(/\/m\/(\S+)/)![1]!;
+		const visitor = await signedUpPractitioner(db);
+		const view = await (await visitor.browser.api()).subscribers.manage({ token });
+		expect(view.dates.length).toBeGreaterThan(0);
+		for (const date of view.dates) expect(date.joinUrl).toBe(`/j/${date.id}`);
+		expect(await joinLink(first!.id)).toMatchObject({ status: 302 });
+		const [stored] = await db
+			.select({ joinUrl: seriesOccurrences.joinUrl })
+			.from(seriesOccurrences)
+			.where(and(eq(seriesOccurrences.id, first!.id)));
+		expect((await joinLink(first!.id)).location).toBe(stored!.joinUrl);
+	});
+});
