@@ -183,7 +183,10 @@ export const securityEventLabels: Record<string, string> = {
 	email_change_requested: 'Email change requested',
 	email_changed: 'Email changed',
 	zoom_connected: 'Zoom connected',
-	zoom_disconnected: 'Zoom disconnected'
+	zoom_disconnected: 'Zoom disconnected',
+	password_added: 'Password added',
+	google_linked: 'Google linked',
+	google_unlinked: 'Google unlinked'
 };
 
 export const sessionStatusLabels = {

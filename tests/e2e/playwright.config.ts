@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { defineConfig } from '@playwright/test';
+import { fakeGoogle } from './support/fake-google';
 import { fakeStripe } from './support/fake-stripe';
 import { E2E_TOKEN_KEYS, fakeZoom } from './support/fake-zoom';
 
@@ -95,6 +96,21 @@ export default defineConfig({
 			stderr: 'pipe'
 		},
 		{
+			command: 'npx tsx tests/fakes/oidc-server.ts',
+			cwd: root,
+			env: {
+				FAKE_OIDC_PORT: String(fakeGoogle.port),
+				FAKE_OIDC_CLIENT_ID: fakeGoogle.clientId,
+				FAKE_OIDC_CLIENT_SECRET: fakeGoogle.clientSecret,
+				FAKE_OIDC_REDIRECT_URI: `${baseURL}/sign-in/google/callback`
+			},
+			url: `${fakeGoogle.issuer}/_fake/health`,
+			timeout: 60_000,
+			reuseExistingServer: !process.env.CI,
+			stdout: 'ignore',
+			stderr: 'pipe'
+		},
+		{
 			command: 'sh tests/e2e/serve.sh',
 			cwd: root,
 			env: {
@@ -107,7 +123,10 @@ export default defineConfig({
 				ZOOM_WEBHOOK_SECRET: fakeZoom.webhookSecret,
 				ZOOM_OAUTH_URL: fakeZoom.url,
 				ZOOM_API_URL: fakeZoom.url,
-				TOKEN_KEYS: E2E_TOKEN_KEYS
+				TOKEN_KEYS: E2E_TOKEN_KEYS,
+				GOOGLE_CLIENT_ID: fakeGoogle.clientId,
+				GOOGLE_CLIENT_SECRET: fakeGoogle.clientSecret,
+				GOOGLE_ISSUER: fakeGoogle.issuer
 			},
 			url: `http://127.0.0.1:${port}/healthz`,
 			timeout: 180_000,

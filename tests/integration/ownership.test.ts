@@ -150,6 +150,15 @@ const cases: Record<string, Case> = {
 		input: { newEmail: 'somewhere@example.com', password: 'x' }
 	},
 	'account.confirmEmailChange': { public: 'the link emailed to the new address is the proof' },
+	'account.googleSignUp': {
+		public: 'a new Google user is signed out; the pending sign-in’s secret is the proof'
+	},
+	'account.google': { own: 'whether the signed-in account has Google linked and a password' },
+	'account.unlinkGoogle': { own: 'unlinks the signed-in account’s own Google account' },
+	'account.addPassword': {
+		own: 'gives the signed-in account a first password',
+		input: { newPassword: 'a brand new passphrase 7' }
+	},
 	'accountData.export': { own: 'the signed-in account’s own data, found from its id' },
 	'accountData.deleteAccount': { own: 'deletes the signed-in account', input: { password: 'x' } },
 

@@ -1,15 +1,18 @@
 import { publishToUser } from '../realtime/publish';
 import { authedProcedure, publicProcedure, router } from '../trpc/init';
 import {
+	addPasswordSchema,
 	changePasswordSchema,
 	emailLinkSchema,
 	profileSchema,
 	requestEmailChangeSchema,
 	requestResetSchema,
 	resetPasswordSchema,
-	signInSchema,
+	googleSignUpSchema,
+	signInLinkingSchema,
 	signUpSchema
 } from './schemas';
+import * as google from './google';
 import { listSecurityEvents } from './security-log';
 import * as account from './service';
 
@@ -30,10 +33,26 @@ export const accountRouter = router({
 		account.resendVerification(ctx.db, ctx.user.id, ctx.origin)
 	),
 
-	signIn: publicProcedure.input(signInSchema).mutation(async ({ ctx, input }) => {
+	signIn: publicProcedure.input(signInLinkingSchema).mutation(async ({ ctx, input }) => {
 		const session = await account.signIn(ctx.db, input, ctx.client);
 		ctx.authCookie.set(session.token, session.expiresAt);
+		return { googleLinked: session.googleLinked };
 	}),
+
+	googleSignUp: publicProcedure.input(googleSignUpSchema).mutation(async ({ ctx, input }) => {
+		const session = await google.signUpWithGoogle(ctx.db, input, ctx.client, ctx.origin);
+		ctx.authCookie.set(session.token, session.expiresAt);
+	}),
+
+	google: authedProcedure.query(({ ctx }) => google.googleStatus(ctx.db, ctx.user.id)),
+
+	unlinkGoogle: authedProcedure.mutation(({ ctx }) =>
+		google.unlinkGoogle(ctx.db, ctx.user.id, ctx.client)
+	),
+
+	addPassword: authedProcedure
+		.input(addPasswordSchema)
+		.mutation(({ ctx, input }) => google.addPassword(ctx.db, ctx.user.id, input, ctx.client)),
 
 	signOut: authedProcedure.mutation(async ({ ctx }) => {
 		await account.signOut(ctx.db, ctx.user.id, ctx.authSession.id, ctx.client);

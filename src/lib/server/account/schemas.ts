@@ -24,31 +24,40 @@ function strongPassword<T extends Record<string, unknown>>(
 	};
 }
 
+const ageConfirmed = z
+	.boolean()
+	.default(false)
+	.refine((v) => v, 'Sessionboard is only for people aged 16 or older.');
+// The browser's own zone, sent unseen: one PostgreSQL does not know starts the account in UTC
+// (changeable in settings) rather than refusing a field the person cannot see.
+const browserTimeZone = timeZone.or(z.literal('')).default('').catch('');
+
 export const signUpSchema = z
-	.object({
-		name,
-		email,
-		password: newPassword,
-		ageConfirmed: z
-			.boolean()
-			.default(false)
-			.refine((v) => v, 'Sessionboard is only for people aged 16 or older.'),
-		// The browser's own zone, sent unseen: one PostgreSQL does not know starts the account in
-		// UTC (changeable in settings) rather than refusing a field the person cannot see.
-		timeZone: timeZone.or(z.literal('')).default('').catch('')
-	})
+	.object({ name, email, password: newPassword, ageConfirmed, timeZone: browserTimeZone })
 	.superRefine(strongPassword('password', (v) => [v.name, v.email]));
+
+/** The age step of a new Google user; who they are waits in the pending sign-in's cookie. */
+export const googleAgeSchema = z.object({ ageConfirmed, timeZone: browserTimeZone });
+export const googleSignUpSchema = googleAgeSchema.extend({ pending: token });
 
 export const signInSchema = z.object({
 	email,
 	password: password.min(1, 'Enter your password.')
 });
 
+/** The procedure's: the form's fields, and the Google sign-in waiting for this password, if any. */
+export const signInLinkingSchema = signInSchema.extend({ googlePending: token.optional() });
+
 export const requestResetSchema = z.object({ email });
 
 export const resetPasswordSchema = z
 	.object({ token, password: newPassword })
 	.superRefine(strongPassword('password'));
+
+/** A first password for an account made with Google: nothing to confirm it with. */
+export const addPasswordSchema = z
+	.object({ newPassword })
+	.superRefine(strongPassword('newPassword'));
 
 export const changePasswordSchema = z
 	.object({

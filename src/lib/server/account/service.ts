@@ -12,7 +12,14 @@ import {
 } from '../auth/session';
 import { splitToken } from '../auth/tokens';
 import type { Db } from '../db';
-import { authSessions, securityEvents, users, type User } from '../db/schema';
+import {
+	authSessions,
+	googleIdentities,
+	securityEvents,
+	userPictures,
+	users,
+	type User
+} from '../db/schema';
 import { queueEmail } from '../email/deliveries';
 import { enqueueJob, QUEUES, type PasswordResetJob } from '../jobs/queues';
 import {
@@ -26,6 +33,7 @@ import {
 } from '../email/templates';
 import { pgErrorCode, UNIQUE_VIOLATION } from '../pg-errors';
 import { fieldError } from '../trpc/errors';
+import { linkPendingAfterPassword } from './google';
 import { recordSecurityEvent } from './security-log';
 import type {
 	changePasswordSchema,
@@ -33,7 +41,7 @@ import type {
 	requestEmailChangeSchema,
 	requestResetSchema,
 	resetPasswordSchema,
-	signInSchema,
+	signInLinkingSchema,
 	signUpSchema
 } from './schemas';
 
@@ -66,7 +74,7 @@ async function findUserByEmail(db: Db, email: string): Promise<User | undefined>
 const tokenId = (token: string) => splitToken(token)!.id;
 
 /** Issues a confirmation link and queues its email, together: no link without its email. */
-async function queueVerification(
+export async function queueVerification(
 	db: Db,
 	user: Pick<User, 'id' | 'email' | 'name'>,
 	origin: string
@@ -145,6 +153,9 @@ export async function signUp(
 			.where(eq(users.id, existing.id))
 			.returning();
 		await invalidateOtherAuthSessions(tx, existing.id, null);
+		// A Google account linked to it came with the unproven address: it goes with it.
+		await tx.delete(googleIdentities).where(eq(googleIdentities.userId, existing.id));
+		await tx.delete(userPictures).where(eq(userPictures.userId, existing.id));
 		return { kind: 'verify' as const, user: replaced! };
 	});
 
@@ -220,11 +231,15 @@ async function signedInFromBefore(db: Db, email: string, ip: string): Promise<bo
 	return known !== undefined;
 }
 
+/**
+ * `googleLinked`: the sign-in began with Google, for an account of this email, and Google is
+ * linked to it now that its password was given.
+ */
 export async function signIn(
 	db: Db,
-	input: z.output<typeof signInSchema>,
+	input: z.output<typeof signInLinkingSchema>,
 	client: Client
-): Promise<NewAuthSession> {
+): Promise<NewAuthSession & { googleLinked: boolean }> {
 	await hit(db, limits.signInPerIp, client.ip ?? 'unknown');
 	// Wrong passwords for an account lock out those who guess, not its owner: past the limit, a
 	// password is still tried from an address the account was signed in from lately, under a
@@ -244,7 +259,10 @@ export async function signIn(
 	}
 	await clear(db, limits.signInPerEmail, input.email);
 	await recordSecurityEvent(db, user.id, 'sign_in', client);
-	return signInAs(db, user.id, client);
+	const googleLinked = input.googlePending
+		? await linkPendingAfterPassword(db, user, input.googlePending, client)
+		: false;
+	return { ...(await signInAs(db, user.id, client)), googleLinked };
 }
 
 export async function signOut(

@@ -2,24 +2,28 @@ import { superValidate } from 'sveltekit-superforms';
 import { zod4 } from 'sveltekit-superforms/adapters';
 import type { Actions, PageServerLoad } from './$types';
 import {
+	addPasswordSchema,
 	changePasswordSchema,
 	profileSchema,
 	requestEmailChangeSchema
 } from '$lib/server/account/schemas';
-import { attempt, reject } from '$lib/server/forms';
+import { attempt, attemptButton, reject } from '$lib/server/forms';
 import { timeZoneChoices } from '$lib/server/time-zones';
 import { serverCaller } from '$lib/server/trpc/router';
+import { googleNotice } from '$lib/google-notices';
 
 const profile = zod4(profileSchema);
 const password = zod4(changePasswordSchema);
 const emailChange = zod4(requestEmailChangeSchema);
+const firstPassword = zod4(addPasswordSchema);
 
 export const load: PageServerLoad = async (event) => {
 	const caller = serverCaller(event);
-	const [me, authSessions, securityLog] = await Promise.all([
+	const [me, authSessions, securityLog, google] = await Promise.all([
 		caller.account.me(),
 		caller.account.authSessions(),
-		caller.account.securityLog()
+		caller.account.securityLog(),
+		caller.account.google()
 	]);
 	return {
 		profileForm: await superValidate(
@@ -33,6 +37,9 @@ export const load: PageServerLoad = async (event) => {
 			profile
 		),
 		passwordForm: await superValidate(password),
+		addPasswordForm: await superValidate(firstPassword),
+		google,
+		googleNotice: googleNotice(event.url.searchParams.get('google')),
 		email: me.email,
 		emailForm: await superValidate(emailChange),
 		authSessions,
@@ -63,6 +70,19 @@ export const actions: Actions = {
 		};
 		form.data = { currentPassword: '', newPassword: '' };
 		return { form };
+	},
+	addPassword: async (event) => {
+		const form = await superValidate(event.request, firstPassword);
+		if (!form.valid) return reject(form);
+		const result = await attempt(form, () => serverCaller(event).account.addPassword(form.data));
+		if (!result.ok) return result.failure;
+		form.message = { kind: 'success', text: 'Password added: you can sign in with it too.' };
+		form.data = { newPassword: '' };
+		return { form };
+	},
+	unlinkGoogle: async (event) => {
+		const refused = await attemptButton(() => serverCaller(event).account.unlinkGoogle());
+		return refused ?? { googleUnlinked: true };
 	},
 	email: async (event) => {
 		const form = await superValidate(event.request, emailChange);

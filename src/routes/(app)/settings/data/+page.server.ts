@@ -9,11 +9,13 @@ import { serverCaller } from '$lib/server/trpc/router';
 const schema = zod4(deleteAccountSchema);
 
 export const load: PageServerLoad = async (event) => {
-	const published = (await serverCaller(event).series.list()).filter(
-		(s) => s.status === 'published'
-	);
+	const caller = serverCaller(event);
+	const [series, google] = await Promise.all([caller.series.list(), caller.account.google()]);
+	const published = series.filter((s) => s.status === 'published');
 	return {
 		deleteForm: await superValidate(schema),
+		// An account made with Google confirms with a password it must add first.
+		hasPassword: google.hasPassword,
 		// Who is emailed that their series ended when the account goes.
 		publishedSeries: published.length,
 		subscribersToTell: published.reduce((sum, s) => sum + s.taken + s.waitlisted, 0)

@@ -1,0 +1,284 @@
+import { TRPCError } from '@trpc/server';
+import { and, eq, lt, sql } from 'drizzle-orm';
+import type { z } from 'zod';
+import { googleNotices } from '../../google-notices';
+import type { GoogleProfile } from '../auth/google';
+import { googleConfigured } from '../auth/google';
+import { hashPassword } from '../auth/password';
+import { createAuthSession, type Client } from '../auth/session';
+import { issueToken, secretMatches, splitToken } from '../auth/tokens';
+import type { Db } from '../db';
+import { googleIdentities, googlePendingSignIns, users, type User } from '../db/schema';
+import { pgErrorCode, UNIQUE_VIOLATION } from '../pg-errors';
+import { copyPicture } from './picture';
+import type { addPasswordSchema, googleSignUpSchema } from './schemas';
+import { recordSecurityEvent } from './security-log';
+import { queueVerification, type NewAuthSession } from './service';
+
+/** A Google sign-in waiting for its next step keeps this long. */
+const PENDING_LIFETIME_MS = 15 * 60 * 1000;
+
+export type GoogleSignInOutcome =
+	| { kind: 'signed-in'; session: NewAuthSession }
+	/** An account has this email: its password must be given before Google is linked to it. */
+	| { kind: 'password-needed'; pendingToken: string; email: string }
+	/** No account yet: the person confirms their age, then one is made. */
+	| { kind: 'new-account'; pendingToken: string };
+
+async function startSession(db: Db, userId: string, client: Client): Promise<NewAuthSession> {
+	const { token, session } = await createAuthSession(db, userId, client);
+	return { token, expiresAt: session.expiresAt, sessionId: session.id };
+}
+
+async function userWithEmail(db: Db, email: string): Promise<User | undefined> {
+	const [user] = await db
+		.select()
+		.from(users)
+		.where(eq(sql`lower(${users.email})`, email.toLowerCase()));
+	return user;
+}
+
+/** Keeps who Google said signed in for the next step; only the secret's hash is stored. */
+async function holdPending(db: Db, profile: GoogleProfile): Promise<string> {
+	// Expired ones go as new ones come: the table stays as small as the sign-ins under way.
+	await db.delete(googlePendingSignIns).where(lt(googlePendingSignIns.expiresAt, new Date()));
+	const { id, token, secretHash } = issueToken();
+	await db.insert(googlePendingSignIns).values({
+		id,
+		secretHash,
+		subject: profile.subject,
+		email: profile.email,
+		emailVerified: profile.emailVerified,
+		name: profile.name,
+		pictureUrl: profile.pictureUrl,
+		expiresAt: new Date(Date.now() + PENDING_LIFETIME_MS)
+	});
+	return token;
+}
+
+/** The pending sign-in of `token`, while it lasts; `consume` deletes it in the same statement. */
+export async function pendingSignIn(db: Db, token: string | undefined, consume = false) {
+	const parts = token ? splitToken(token) : null;
+	if (!parts) return null;
+	const where = and(
+		eq(googlePendingSignIns.id, parts.id),
+		sql`${googlePendingSignIns.expiresAt} > now()`
+	);
+	const [row] = consume
+		? await db.delete(googlePendingSignIns).where(where).returning()
+		: await db.select().from(googlePendingSignIns).where(where);
+	return row && secretMatches(parts.secret, row.secretHash) ? row : null;
+}
+
+/**
+ * Someone came back from Google. A Google account already linked signs in to its account; an
+ * email that already has an account is never linked on Google's word alone (an address Google has
+ * not verified, or one at a provider that hands addresses out again, would take the account over):
+ * its password must be given first.
+ */
+export async function signInWithGoogle(
+	db: Db,
+	profile: GoogleProfile,
+	client: Client
+): Promise<GoogleSignInOutcome> {
+	const [identity] = await db
+		.select({ userId: googleIdentities.userId })
+		.from(googleIdentities)
+		.where(eq(googleIdentities.subject, profile.subject));
+	if (identity) {
+		await recordSecurityEvent(db, identity.userId, 'sign_in', client);
+		await copyPicture(db, identity.userId, profile.pictureUrl);
+		return { kind: 'signed-in', session: await startSession(db, identity.userId, client) };
+	}
+	const pendingToken = await holdPending(db, profile);
+	const existing = await userWithEmail(db, profile.email);
+	return existing
+		? { kind: 'password-needed', pendingToken, email: profile.email }
+		: { kind: 'new-account', pendingToken };
+}
+
+/** Carried as the TRPCError's cause, for the callback to say which notice to show. */
+export class GoogleLinkRefused extends Error {
+	constructor(readonly reason: 'linked-elsewhere' | 'other-linked') {
+		super(googleNotices[reason].text);
+	}
+}
+
+function linkRefused(reason: GoogleLinkRefused['reason']): TRPCError {
+	const cause = new GoogleLinkRefused(reason);
+	return new TRPCError({ code: 'CONFLICT', message: cause.message, cause });
+}
+
+/**
+ * Links the Google account to the user. Safe to repeat for the same pair; refused when either
+ * side is linked to another.
+ */
+async function link(db: Db, userId: string, subject: string, client: Client): Promise<void> {
+	try {
+		const [linked] = await db
+			.insert(googleIdentities)
+			.values({ userId, subject })
+			.onConflictDoNothing({ target: googleIdentities.userId })
+			.returning();
+		if (linked) {
+			await recordSecurityEvent(db, userId, 'google_linked', client);
+			return;
+		}
+	} catch (error) {
+		if (pgErrorCode(error) === UNIQUE_VIOLATION) {
+			throw linkRefused('linked-elsewhere');
+		}
+		throw error;
+	}
+	const [current] = await db
+		.select({ subject: googleIdentities.subject })
+		.from(googleIdentities)
+		.where(eq(googleIdentities.userId, userId));
+	if (current?.subject !== subject) {
+		throw linkRefused('other-linked');
+	}
+}
+
+/** Settings → Link Google: the signed-in person came back from Google with the account to link. */
+export async function linkGoogle(
+	db: Db,
+	userId: string,
+	profile: GoogleProfile,
+	client: Client
+): Promise<void> {
+	await link(db, userId, profile.subject, client);
+	await copyPicture(db, userId, profile.pictureUrl);
+}
+
+/**
+ * After a password sign-in that began with Google: links the pending Google account, only to an
+ * account of the same email (the person proved its password; Google said the address is theirs).
+ * The pending sign-in is used up either way. Returns whether it linked.
+ */
+export async function linkPendingAfterPassword(
+	db: Db,
+	user: Pick<User, 'id' | 'email'>,
+	pendingToken: string,
+	client: Client
+): Promise<boolean> {
+	const pending = await pendingSignIn(db, pendingToken, true);
+	if (!pending || pending.email !== user.email.toLowerCase()) return false;
+	try {
+		await link(db, user.id, pending.subject, client);
+	} catch (error) {
+		// Linked elsewhere meanwhile: the password sign-in itself stands.
+		if (error instanceof TRPCError) return false;
+		throw error;
+	}
+	await copyPicture(db, user.id, pending.pictureUrl);
+	return true;
+}
+
+const EMAIL_HAS_ACCOUNT = googleNotices.link.text;
+const PENDING_GONE = 'This sign-in with Google has expired. Please start again.';
+
+/** What the age step shows: whose account would be made. */
+export async function pendingNewAccount(db: Db, pendingToken: string | undefined) {
+	const pending = await pendingSignIn(db, pendingToken);
+	return pending ? { name: pending.name, email: pending.email } : null;
+}
+
+/**
+ * Makes the account of a new Google user once they confirmed their age, and signs them in. Its
+ * email counts as confirmed when Google says it verified it; otherwise the usual link is sent.
+ */
+export async function signUpWithGoogle(
+	db: Db,
+	input: z.output<typeof googleSignUpSchema>,
+	client: Client,
+	origin: string
+): Promise<NewAuthSession> {
+	const created = await db.transaction(async (tx) => {
+		const pending = await pendingSignIn(tx, input.pending, true);
+		if (!pending) throw new TRPCError({ code: 'BAD_REQUEST', message: PENDING_GONE });
+		const [user] = await tx
+			.insert(users)
+			.values({
+				email: pending.email,
+				name: pending.name,
+				passwordHash: null,
+				emailVerifiedAt: pending.emailVerified ? new Date() : null,
+				timeZone: input.timeZone || 'UTC',
+				ageConfirmedAt: new Date()
+			})
+			.onConflictDoNothing()
+			.returning();
+		// Someone signed up with this email meanwhile: theirs to link, with its password.
+		if (!user) throw new TRPCError({ code: 'CONFLICT', message: EMAIL_HAS_ACCOUNT });
+		await tx.insert(googleIdentities).values({ userId: user.id, subject: pending.subject });
+		await recordSecurityEvent(tx, user.id, 'sign_up', client);
+		await recordSecurityEvent(tx, user.id, 'google_linked', client);
+		return { user, pictureUrl: pending.pictureUrl };
+	});
+	const { user, pictureUrl } = created;
+	if (!user.emailVerifiedAt) await queueVerification(db, user, origin);
+	await copyPicture(db, user.id, pictureUrl);
+	return startSession(db, user.id, client);
+}
+
+export async function googleStatus(db: Db, userId: string) {
+	const [row] = await db
+		.select({
+			hasPassword: sql<boolean>`${users.passwordHash} is not null`,
+			subject: googleIdentities.subject
+		})
+		.from(users)
+		.leftJoin(googleIdentities, eq(googleIdentities.userId, users.id))
+		.where(eq(users.id, userId));
+	return {
+		configured: googleConfigured(),
+		linked: Boolean(row?.subject),
+		hasPassword: Boolean(row?.hasPassword)
+	};
+}
+
+/** Unlinking leaves the account a way in: its password. */
+export async function unlinkGoogle(db: Db, userId: string, client: Client): Promise<void> {
+	await db.transaction(async (tx) => {
+		const [user] = await tx
+			.select({ passwordHash: users.passwordHash })
+			.from(users)
+			.where(eq(users.id, userId))
+			.for('update');
+		if (!user?.passwordHash) {
+			throw new TRPCError({
+				code: 'PRECONDITION_FAILED',
+				message: 'Add a password first: until then Google is your only way to sign in.'
+			});
+		}
+		const removed = await tx
+			.delete(googleIdentities)
+			.where(eq(googleIdentities.userId, userId))
+			.returning();
+		if (removed.length > 0) await recordSecurityEvent(tx, userId, 'google_unlinked', client);
+	});
+}
+
+/** A Google-only account gets a password; one that has a password changes it instead. */
+export async function addPassword(
+	db: Db,
+	userId: string,
+	input: z.output<typeof addPasswordSchema>,
+	client: Client
+): Promise<void> {
+	const passwordHash = await hashPassword(input.newPassword);
+	await db.transaction(async (tx) => {
+		const [updated] = await tx
+			.update(users)
+			.set({ passwordHash, updatedAt: new Date() })
+			.where(and(eq(users.id, userId), sql`${users.passwordHash} is null`))
+			.returning({ id: users.id });
+		if (!updated) {
+			throw new TRPCError({
+				code: 'CONFLICT',
+				message: 'Your account already has a password: change it below.'
+			});
+		}
+		await recordSecurityEvent(tx, userId, 'password_added', client);
+	});
+}

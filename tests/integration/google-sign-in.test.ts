@@ -1,0 +1,445 @@
+/**
+ * Signing in with Google, end to end over HTTP: the app served by SvelteKit, a real OpenID
+ * provider (oidc-provider) standing in for Google, and a browser keeping cookies.
+ */
+import { TRPCError } from '@trpc/server';
+import { eq } from 'drizzle-orm';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { AUTH_COOKIE } from '../../src/lib/server/auth/session';
+import { ownedTables } from '../../src/lib/server/account-data/owned-tables';
+import { sendPasswordReset } from '../../src/lib/server/account/service';
+import type { Database } from '../../src/lib/server/db';
+import {
+	googleIdentities,
+	googlePendingSignIns,
+	securityEvents,
+	userPictures,
+	users
+} from '../../src/lib/server/db/schema';
+import { solidPng, type FakeOidc } from '../fakes/oidc';
+import type { App } from './support/app-server';
+import {
+	emailsTo,
+	signedUpPractitioner,
+	STRONG_PASSWORD,
+	TestBrowser,
+	tokenFromEmail
+} from './support/browser';
+import { useTestDatabase } from './support/database';
+import {
+	googleRoundTrip,
+	HttpBrowser,
+	location,
+	newGoogleAccount,
+	useAppWithGoogle
+} from './support/google';
+
+let db: Database;
+let app: App;
+let google: FakeOidc;
+
+beforeAll(async () => {
+	({ db } = await useTestDatabase());
+	({ app, google } = await useAppWithGoogle());
+}, 60_000);
+
+async function userByEmail(email: string) {
+	const [user] = await db.select().from(users).where(eq(users.email, email));
+	return user;
+}
+
+async function identityOf(userId: string) {
+	const [identity] = await db
+		.select()
+		.from(googleIdentities)
+		.where(eq(googleIdentities.userId, userId));
+	return identity;
+}
+
+async function eventsOf(userId: string) {
+	const rows = await db
+		.select({ kind: securityEvents.kind })
+		.from(securityEvents)
+		.where(eq(securityEvents.userId, userId));
+	return rows.map((row) => row.kind);
+}
+
+/** A new Google user through the age step: signed in, in `browser`. */
+async function newGoogleUser(overrides: Parameters<typeof newGoogleAccount>[1] = {}) {
+	const browser = new HttpBrowser();
+	const account = newGoogleAccount(google, overrides);
+	const { next } = await googleRoundTrip(app, browser, account);
+	expect(next.pathname + next.search).toBe('/sign-in/google/new');
+	const created = await browser.post(next, { ageConfirmed: 'on', timeZone: 'Europe/Vienna' });
+	expect(created.status).toBe(303);
+	expect(location(created, app.origin).pathname).toBe('/dashboard');
+	const user = (await userByEmail(account.email))!;
+	return { browser, account, user };
+}
+
+/** The app's tRPC procedures as the HTTP browser's signed-in user. */
+function apiOf(browser: HttpBrowser) {
+	const test = new TestBrowser(db);
+	test.token = browser.cookie(AUTH_COOKIE) ?? null;
+	return test.api();
+}
+
+describe('Sign in with Google', () => {
+	it('shows the button only when Google is configured', async () => {
+		const page = await (await fetch(`${app.origin}/sign-in`)).text();
+		expect(page).toContain('Sign in with Google');
+		const saved = process.env.GOOGLE_CLIENT_SECRET;
+		delete process.env.GOOGLE_CLIENT_SECRET;
+		try {
+			const without = await (await fetch(`${app.origin}/sign-in`)).text();
+			expect(without).not.toContain('Sign in with Google');
+			expect((await fetch(`${app.origin}/sign-in/google`, { redirect: 'manual' })).status).toBe(
+				404
+			);
+		} finally {
+			process.env.GOOGLE_CLIENT_SECRET = saved;
+		}
+	});
+
+	it('makes a new Google user confirm their age once, then makes the account and signs them in', async () => {
+		const browser = new HttpBrowser();
+		const account = newGoogleAccount(google, { name: 'Ada Google' });
+		const { next } = await googleRoundTrip(app, browser, account);
+		expect(next.pathname).toBe('/sign-in/google/new');
+		// No account and no sign-in before the age is confirmed.
+		expect(browser.cookie(AUTH_COOKIE)).toBeUndefined();
+		expect(await userByEmail(account.email)).toBeUndefined();
+
+		const step = await browser.request(next);
+		const page = await step.text();
+		expect(page).toContain('I am 16 or older');
+		expect(page).toContain('Ada Google');
+
+		const refused = await browser.post(next, { timeZone: 'Europe/Vienna' });
+		expect(refused.status).toBe(400);
+		expect(await refused.text()).toContain('only for people aged 16 or older');
+		expect(await userByEmail(account.email)).toBeUndefined();
+
+		const created = await browser.post(next, { ageConfirmed: 'on', timeZone: 'Europe/Vienna' });
+		expect(location(created, app.origin).pathname).toBe('/dashboard');
+		expect(browser.cookie(AUTH_COOKIE)).toBeDefined();
+		const user = (await userByEmail(account.email))!;
+		expect(user).toMatchObject({
+			name: 'Ada Google',
+			passwordHash: null,
+			timeZone: 'Europe/Vienna'
+		});
+		expect(user.emailVerifiedAt).not.toBeNull();
+		expect(user.ageConfirmedAt).not.toBeNull();
+		expect((await identityOf(user.id))?.subject).toBe(account.sub);
+		expect(await eventsOf(user.id)).toEqual(expect.arrayContaining(['sign_up', 'google_linked']));
+		expect((await (await apiOf(browser)).account.me()).id).toBe(user.id);
+		// The pending sign-in is used up: its cookie cannot make a second account.
+		expect(await db.select().from(googlePendingSignIns)).toHaveLength(0);
+	});
+
+	it('copies the picture and serves it only to its owner, with no cache kept', async () => {
+		const { browser, user } = await newGoogleUser();
+		const [stored] = await db.select().from(userPictures).where(eq(userPictures.userId, user.id));
+		expect(stored?.contentType).toBe('image/png');
+		expect(stored?.bytes.equals(google.pictures.get('avatar.png')!.bytes)).toBe(true);
+
+		const own = await browser.request(`${app.origin}/account/picture`);
+		expect(own.status).toBe(200);
+		expect(own.headers.get('content-type')).toBe('image/png');
+		expect(own.headers.get('cache-control')).toBe('private, no-store');
+		expect(Buffer.from(await own.arrayBuffer()).equals(stored!.bytes)).toBe(true);
+		// The layout shows our copy, never Google's address.
+		const dashboard = await (await browser.request(`${app.origin}/dashboard`)).text();
+		expect(dashboard).toContain('src="/account/picture"');
+		expect(dashboard).not.toContain(google.issuer);
+
+		const stranger = new HttpBrowser();
+		expect((await stranger.request(`${app.origin}/account/picture`)).status).toBe(404);
+		const other = await newGoogleUser({ picture: '' });
+		expect((await other.browser.request(`${app.origin}/account/picture`)).status).toBe(404);
+	});
+
+	it('copies only pictures within the rules: an image type, at most 1 MiB, from an allowed host', async () => {
+		google.pictures.set('page.html', { contentType: 'text/html', bytes: Buffer.from('<p>hi') });
+		google.pictures.set('huge.png', {
+			contentType: 'image/png',
+			bytes: Buffer.concat([solidPng(), Buffer.alloc(1024 * 1024)])
+		});
+		google.pictures.set('fake.png', { contentType: 'image/png', bytes: Buffer.from('GIF89a') });
+		for (const picture of [
+			google.pictureUrl('page.html'),
+			google.pictureUrl('huge.png'),
+			google.pictureUrl('fake.png'),
+			// Plain HTTP only from the test provider's own host.
+			google.pictureUrl('avatar.png').replace('127.0.0.1', 'localhost')
+		]) {
+			const { user } = await newGoogleUser({ picture });
+			const stored = await db.select().from(userPictures).where(eq(userPictures.userId, user.id));
+			expect(stored, picture).toHaveLength(0);
+		}
+	});
+
+	it('leaves an email Google has not verified to the usual confirmation link', async () => {
+		const { user, account } = await newGoogleUser({ email_verified: false });
+		expect(user.emailVerifiedAt).toBeNull();
+		expect((await emailsTo(db, account.email))[0]?.subject).toContain('Confirm');
+	});
+
+	it('lets a password sign-up take over an address Google did not verify, and the Google link goes with it', async () => {
+		const { account, user } = await newGoogleUser({ email_verified: false });
+		await (
+			await new TestBrowser(db).api()
+		).account.signUp({
+			name: 'The Real Owner',
+			email: account.email,
+			password: STRONG_PASSWORD,
+			ageConfirmed: true,
+			timeZone: 'UTC'
+		});
+		expect(await identityOf(user.id)).toBeUndefined();
+		expect(await db.select().from(userPictures).where(eq(userPictures.userId, user.id))).toEqual(
+			[]
+		);
+		const { next } = await googleRoundTrip(app, new HttpBrowser(), account);
+		expect(next.pathname + next.search).toBe('/sign-in?google=link');
+	});
+
+	it('signs a known Google account in to its account, and refreshes its picture', async () => {
+		const { account, user } = await newGoogleUser();
+		google.pictures.set('new.png', { contentType: 'image/png', bytes: solidPng(4, [0, 128, 0]) });
+		const browser = new HttpBrowser();
+		const { next } = await googleRoundTrip(app, browser, {
+			...account,
+			picture: google.pictureUrl('new.png')
+		});
+		expect(next.pathname).toBe('/dashboard');
+		expect((await (await apiOf(browser)).account.me()).id).toBe(user.id);
+		expect((await eventsOf(user.id)).filter((kind) => kind === 'sign_in')).toHaveLength(1);
+		const [stored] = await db.select().from(userPictures).where(eq(userPictures.userId, user.id));
+		expect(stored?.bytes.equals(google.pictures.get('new.png')!.bytes)).toBe(true);
+	});
+
+	it('does not take over an account with the same email: its password links Google, then Google signs in', async () => {
+		const owner = await signedUpPractitioner(db);
+		const browser = new HttpBrowser();
+		const account = newGoogleAccount(google, { email: owner.email });
+		const { next } = await googleRoundTrip(app, browser, account);
+		expect(next.pathname + next.search).toBe('/sign-in?google=link');
+		expect(browser.cookie(AUTH_COOKIE)).toBeUndefined();
+		expect(await identityOf(owner.user.id)).toBeUndefined();
+
+		const page = await (await browser.request(next)).text();
+		expect(page).toContain(
+			'An account with this email exists: sign in with its password to link Google.'
+		);
+		expect(page).toContain(`value="${owner.email}"`);
+
+		const signedIn = await browser.post(`${app.origin}/sign-in`, {
+			email: owner.email,
+			password: owner.password
+		});
+		expect(location(signedIn, app.origin).href).toBe(`${app.origin}/settings?google=linked`);
+		expect((await identityOf(owner.user.id))?.subject).toBe(account.sub);
+		expect(await eventsOf(owner.user.id)).toContain('google_linked');
+		expect(
+			await db.select().from(userPictures).where(eq(userPictures.userId, owner.user.id))
+		).toHaveLength(1);
+
+		const again = await googleRoundTrip(app, new HttpBrowser(), account);
+		expect(again.next.pathname).toBe('/dashboard');
+	});
+
+	it('links nothing when another account signs in with its password after Google', async () => {
+		const owner = await signedUpPractitioner(db);
+		const other = await signedUpPractitioner(db);
+		const browser = new HttpBrowser();
+		const account = newGoogleAccount(google, { email: owner.email });
+		await googleRoundTrip(app, browser, account);
+		const signedIn = await browser.post(`${app.origin}/sign-in`, {
+			email: other.email,
+			password: other.password
+		});
+		expect(location(signedIn, app.origin).pathname).toBe('/dashboard');
+		expect(await identityOf(owner.user.id)).toBeUndefined();
+		expect(await identityOf(other.user.id)).toBeUndefined();
+		// Used up: the owner's own sign-in later links nothing either.
+		await browser.post(`${app.origin}/sign-in`, { email: owner.email, password: owner.password });
+		expect(await identityOf(owner.user.id)).toBeUndefined();
+		expect(
+			await db.select().from(googleIdentities).where(eq(googleIdentities.subject, account.sub))
+		).toHaveLength(0);
+	});
+
+	describe('refuses an answer it cannot trust, with words of its own', () => {
+		async function refused(next: URL, browser: HttpBrowser, words: string) {
+			expect(browser.cookie(AUTH_COOKIE)).toBeUndefined();
+			const page = await (await browser.request(next)).text();
+			expect(page).toContain(words);
+			expect(page).not.toContain('End-User');
+		}
+
+		it('another state', async () => {
+			const browser = new HttpBrowser();
+			const account = newGoogleAccount(google);
+			const { next } = await googleRoundTrip(app, browser, account, {
+				callback: (url) => {
+					url.searchParams.set('state', 'forged-state');
+					return url;
+				}
+			});
+			expect(next.pathname + next.search).toBe('/sign-in?google=failed');
+			await refused(next, browser, 'the answer could not be checked');
+			expect(await userByEmail(account.email)).toBeUndefined();
+		});
+
+		it('another nonce', async () => {
+			const browser = new HttpBrowser();
+			const account = newGoogleAccount(google);
+			const { next } = await googleRoundTrip(app, browser, account, {
+				authorization: (url) => {
+					url.searchParams.set('nonce', 'someone-elses-nonce');
+					return url;
+				}
+			});
+			expect(next.pathname + next.search).toBe('/sign-in?google=failed');
+			await refused(next, browser, 'the answer could not be checked');
+		});
+
+		it('an answer naming another issuer', async () => {
+			const browser = new HttpBrowser();
+			const account = newGoogleAccount(google);
+			const { next } = await googleRoundTrip(app, browser, account, {
+				callback: (url) => {
+					expect(url.searchParams.get('iss')).toBe(google.issuer);
+					url.searchParams.set('iss', 'https://accounts.google.com');
+					return url;
+				}
+			});
+			expect(next.pathname + next.search).toBe('/sign-in?google=failed');
+			await refused(next, browser, 'the answer could not be checked');
+			expect(await userByEmail(account.email)).toBeUndefined();
+		});
+
+		it('a cancelled sign-in', async () => {
+			const browser = new HttpBrowser();
+			const { next, callback } = await googleRoundTrip(app, browser, newGoogleAccount(google), {
+				cancel: true
+			});
+			expect(callback.searchParams.get('error')).toBe('access_denied');
+			expect(next.pathname + next.search).toBe('/sign-in?google=cancelled');
+			await refused(next, browser, 'Signing in with Google was cancelled.');
+		});
+
+		it('the same answer twice', async () => {
+			const browser = new HttpBrowser();
+			const { callback } = await googleRoundTrip(app, browser, newGoogleAccount(google));
+			const replayed = await new HttpBrowser().request(callback);
+			expect(location(replayed, app.origin).search).toBe('?google=expired');
+			const again = await browser.request(callback);
+			expect(location(again, app.origin).search).toBe('?google=expired');
+		});
+	});
+});
+
+describe('A Google-only account', () => {
+	it('refuses a password sign-in with the words a wrong password gets', async () => {
+		const { account } = await newGoogleUser();
+		const api = await new TestBrowser(db).api();
+		const attempt = (email: string, password: string) =>
+			api.account.signIn({ email, password }).catch((error: unknown) => error);
+		const googleOnly = await attempt(account.email, STRONG_PASSWORD);
+		const wrong = await attempt((await signedUpPractitioner(db)).email, 'not the password 42');
+		expect(googleOnly).toBeInstanceOf(TRPCError);
+		expect((googleOnly as TRPCError).code).toBe('UNAUTHORIZED');
+		expect((googleOnly as TRPCError).message).toBe((wrong as TRPCError).message);
+	});
+
+	it('cannot unlink Google until it has a password; then it can', async () => {
+		const { browser, user, account } = await newGoogleUser();
+		const api = await apiOf(browser);
+		await expect(api.account.unlinkGoogle()).rejects.toMatchObject({ code: 'PRECONDITION_FAILED' });
+		expect(await identityOf(user.id)).toBeDefined();
+		expect(await api.account.google()).toMatchObject({ linked: true, hasPassword: false });
+
+		await expect(api.account.addPassword({ newPassword: 'short' })).rejects.toBeInstanceOf(
+			TRPCError
+		);
+		await api.account.addPassword({ newPassword: STRONG_PASSWORD });
+		expect(await eventsOf(user.id)).toContain('password_added');
+		await expect(api.account.addPassword({ newPassword: STRONG_PASSWORD })).rejects.toMatchObject({
+			code: 'CONFLICT'
+		});
+		await (
+			await new TestBrowser(db).api()
+		).account.signIn({
+			email: account.email,
+			password: STRONG_PASSWORD
+		});
+
+		await api.account.unlinkGoogle();
+		expect(await identityOf(user.id)).toBeUndefined();
+		expect(await eventsOf(user.id)).toContain('google_unlinked');
+		// Unlinked: Google alone no longer signs in to it.
+		const { next } = await googleRoundTrip(app, new HttpBrowser(), account);
+		expect(next.search).toBe('?google=link');
+	});
+
+	it('gets a password through a password reset too', async () => {
+		const { account, user } = await newGoogleUser();
+		await sendPasswordReset(db, {
+			email: account.email,
+			origin: 'http://sessionboard.test',
+			ip: null,
+			userAgent: null
+		});
+		const token = await tokenFromEmail(db, account.email, '/reset-password');
+		await (
+			await new TestBrowser(db).api()
+		).account.resetPassword({ token, password: STRONG_PASSWORD });
+		await (
+			await new TestBrowser(db).api()
+		).account.signIn({
+			email: account.email,
+			password: STRONG_PASSWORD
+		});
+		expect((await userByEmail(account.email))?.passwordHash).not.toBeNull();
+		expect(await identityOf(user.id)).toBeDefined();
+	});
+});
+
+describe('Linking Google from settings', () => {
+	it('links the Google account to the signed-in one, unless it is linked elsewhere', async () => {
+		const first = await newGoogleUser();
+		const person = await signedUpPractitioner(db);
+		const browser = new HttpBrowser();
+		const signedIn = await browser.post(`${app.origin}/sign-in`, {
+			email: person.email,
+			password: person.password
+		});
+		expect(signedIn.status).toBe(303);
+
+		const taken = await googleRoundTrip(app, browser, first.account, { start: '?link' });
+		expect(taken.next.pathname + taken.next.search).toBe('/settings?google=linked-elsewhere');
+		expect(await identityOf(person.user.id)).toBeUndefined();
+
+		const account = newGoogleAccount(google);
+		const linked = await googleRoundTrip(app, browser, account, { start: '?link' });
+		expect(linked.next.pathname + linked.next.search).toBe('/settings?google=linked');
+		expect((await identityOf(person.user.id))?.subject).toBe(account.sub);
+		const settings = await (await browser.request(linked.next)).text();
+		expect(settings).toContain('Google is linked');
+		expect(settings).toContain('Unlink Google');
+	});
+});
+
+describe('Account data', () => {
+	it('exports the Google link and picture without secrets, and not the pending sign-ins', async () => {
+		const tables = new Map((await ownedTables(db)).map((table) => [table.name, table]));
+		expect(tables.get('google_identities')?.columns.sort()).toEqual(
+			['linked_at', 'subject', 'user_id'].sort()
+		);
+		expect(tables.get('user_pictures')?.columns).toContain('bytes');
+		expect(tables.has('google_pending_sign_ins')).toBe(false);
+	});
+});
