@@ -341,7 +341,8 @@ const cases: Record<string, Case> = {
 	'payments.refresh': { own: 'reads the caller’s own connected account again' },
 	'payments.disconnect': { own: 'forgets the caller’s own connected account' },
 	'meetings.joinLink': {
-		public: 'clients and subscribers open the join link signed out; it leads only to the meeting'
+		public:
+			'signed out, it leads only a subscriber with a place there, by a key signed for them and the date; else only the owner, signed in'
 	},
 
 	'zoom.status': { own: 'the caller’s own Zoom connection, found from their id' },

@@ -2,9 +2,18 @@ import { and, eq, sql } from 'drizzle-orm';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { open } from '../../src/lib/server/crypto';
 import type { Database } from '../../src/lib/server/db';
-import { seriesOccurrences, sessions, zoomConnections } from '../../src/lib/server/db/schema';
+import {
+	seriesOccurrences,
+	sessions,
+	subscribers,
+	zoomConnections
+} from '../../src/lib/server/db/schema';
 import { deleteMeeting } from '../../src/lib/server/integrations/zoom/client';
-import { resyncMeetings, runMeetingJob } from '../../src/lib/server/integrations/zoom/meetings';
+import {
+	resyncMeetings,
+	runMeetingJob,
+	subscriberJoinPath
+} from '../../src/lib/server/integrations/zoom/meetings';
 import { enqueueJob, QUEUES } from '../../src/lib/server/jobs/queues';
 import { startWorker, type RunningWorker } from '../../src/lib/server/jobs/worker';
 import { queueDueReminders } from '../../src/lib/server/series/reminders';
@@ -13,14 +22,18 @@ import { extendAllSeries, HORIZON_DAYS } from '../../src/lib/server/series/servi
 import { load as joinLoad } from '../../src/routes/j/[id]/+page.server';
 import type { FakeZoom } from '../fakes/zoom';
 import { startFakeSmtp, type FakeSmtp } from '../fakes/smtp';
-import { signedUpPractitioner } from './support/browser';
+import { signedUpPractitioner, TestBrowser } from './support/browser';
 import { useTestDatabase } from './support/database';
 import { makeClient, makeSessions } from './support/practice';
 import { answerOf, requestEvent } from './support/routes';
 import { seriesInput, signUpAndConfirm } from './support/series';
 import { waitFor } from './support/wait';
 import { useZoom } from './support/zoom';
-import { zoomPractitioner as connectedPractitioner } from './support/zoom-connection';
+import {
+	zoomPractitioner as connectedPractitioner,
+	signedInAs,
+	type SignedIn
+} from './support/zoom-connection';
 
 let db: Database;
 let url: string;
@@ -76,7 +89,13 @@ function meetingJobsSettled(timeoutMs = 30_000): Promise<void> {
 async function zoomPractitioner() {
 	const zoomUser = fake.addUser();
 	const person = await connectedPractitioner(db, fake, { zoomUserId: zoomUser.id });
-	return { ...person, api: await person.browser.api(), userId: person.user.id, zoomUser };
+	return {
+		...person,
+		api: await person.browser.api(),
+		userId: person.user.id,
+		zoomUser,
+		signedIn: await signedInAs(db, person.browser)
+	};
 }
 
 async function zoomSession(
@@ -105,9 +124,16 @@ async function problemOf(userId: string) {
 	return row?.problem ?? null;
 }
 
-function joinLink(id: string) {
-	return answerOf(() => joinLoad(requestEvent({ path: `/j/${id}`, params: { id } }) as never));
+/** Follows `/j/<id>`: as the signed-in `signedIn`, or with a subscriber's key, or as anyone. */
+function joinLink(id: string, by: { signedIn?: SignedIn; key?: string } = {}) {
+	const path = by.key === undefined ? `/j/${id}` : `/j/${id}?k=${encodeURIComponent(by.key)}`;
+	return answerOf(() =>
+		joinLoad(requestEvent({ path, params: { id }, signedIn: by.signedIn }) as never)
+	);
 }
+
+/** The key of a signed join path (`/j/<id>?k=<key>`). */
+const keyOf = (path: string) => new URL(path, 'http://x').searchParams.get('k')!;
 
 const MEETINGS = /^\/v2\/users\/me\/meetings$/;
 const A_MEETING = /^\/v2\/meetings\/\d+$/;
@@ -205,7 +231,7 @@ describe('Zoom meetings', () => {
 			meetingState: null
 		});
 		// Its join link, in emails already sent, now says so instead of leading anywhere.
-		expect(await joinLink(cancelled)).toEqual({ status: 200, data: { cancelled: true } });
+		expect(await joinLink(cancelled, robin)).toEqual({ status: 200, data: { cancelled: true } });
 	});
 
 	it('a 429 waits out Retry-After, then makes the meeting, once', async () => {
@@ -270,7 +296,7 @@ describe('Zoom meetings', () => {
 		const id = await zoomSession(robin.api, { date: '2027-05-04' });
 		await meetingJobsSettled();
 		const first = await sessionRow(id);
-		expect(await joinLink(id)).toEqual({ status: 302, location: first.joinUrl });
+		expect(await joinLink(id, robin)).toEqual({ status: 302, location: first.joinUrl });
 
 		// Deleted at Zoom by hand; the next change of the date makes a new meeting.
 		const [connection] = await db
@@ -295,13 +321,13 @@ describe('Zoom meetings', () => {
 		const second = await sessionRow(id);
 		expect(second.meetingState).toBe('ready');
 		expect(second.joinUrl).not.toBe(first.joinUrl);
-		expect(await joinLink(id)).toEqual({ status: 302, location: second.joinUrl });
+		expect(await joinLink(id, robin)).toEqual({ status: 302, location: second.joinUrl });
 	});
 
 	it('/j/<id> says the link is not ready while there is none, keeps a pasted link without Zoom, and is 404 for no date', async () => {
 		const robin = await zoomPractitioner();
 		const waiting = await zoomSession(robin.api, { date: '2027-06-01' });
-		expect(await joinLink(waiting)).toEqual({ status: 200, data: { cancelled: false } });
+		expect(await joinLink(waiting, robin)).toEqual({ status: 200, data: { cancelled: false } });
 
 		const unconnected = await signedUpPractitioner(db);
 		const api = await unconnected.browser.api();
@@ -310,10 +336,14 @@ describe('Zoom meetings', () => {
 			locationDetail: 'https://zoom.us/j/5550001'
 		});
 		expect((await sessionRow(pasted)).meetingState).toBeNull();
-		expect(await joinLink(pasted)).toEqual({ status: 302, location: 'https://zoom.us/j/5550001' });
+		const unconnectedIn = await signedInAs(db, unconnected.browser);
+		expect(await joinLink(pasted, { signedIn: unconnectedIn })).toEqual({
+			status: 302,
+			location: 'https://zoom.us/j/5550001'
+		});
 
-		expect((await joinLink(crypto.randomUUID())).status).toBe(404);
-		expect((await joinLink('not-a-uuid')).status).toBe(404);
+		expect((await joinLink(crypto.randomUUID(), robin)).status).toBe(404);
+		expect((await joinLink('not-a-uuid', robin)).status).toBe(404);
 	});
 
 	it('each date of a Zoom series gets its own meeting, named after the series', async () => {
@@ -390,6 +420,10 @@ describe('Zoom meetings', () => {
 		await robin.api.series.setStatus({ id: created.id, status: 'published' });
 		await meetingJobsSettled();
 		await signUpAndConfirm(db, created.slug, 1);
+		const [{ id: subscriberId }] = await db
+			.select({ id: subscribers.id })
+			.from(subscribers)
+			.where(eq(subscribers.seriesId, created.id));
 
 		// The first date moves to within the hour, so its one-hour reminder is due.
 		const [first] = await db
@@ -418,7 +452,8 @@ describe('Zoom meetings', () => {
 		);
 		const reminder = received().find((m) => m.subject.startsWith('Reminder'))!;
 		const welcome = received().find((m) => m.subject.startsWith('You are in'))!;
-		expect(reminder.text).toContain(`/j/${first!.id}`);
+		const signed = await subscriberJoinPath(db, first!.id, subscriberId);
+		expect(reminder.text).toContain(signed);
 		// iCalendar folds long lines; unfolded, each event's location is its date's join link.
 		const ics = welcome.attachments
 			.map((a) => a.content)
@@ -428,7 +463,9 @@ describe('Zoom meetings', () => {
 			.select()
 			.from(seriesOccurrences)
 			.where(eq(seriesOccurrences.seriesId, created.id));
-		for (const date of dates) expect(ics).toContain(`/j/${date.id}`);
+		for (const date of dates) {
+			expect(ics).toContain(await subscriberJoinPath(db, date.id, subscriberId));
+		}
 
 		const zoomAddresses = fake.meetings(robin.zoomUser.id, { deleted: true }).map((m) => m.joinUrl);
 		expect(zoomAddresses.length).toBeGreaterThan(0);
@@ -439,12 +476,78 @@ describe('Zoom meetings', () => {
 		const visitor = await signedUpPractitioner(db);
 		const view = await (await visitor.browser.api()).subscribers.manage({ token });
 		expect(view.dates.length).toBeGreaterThan(0);
-		for (const date of view.dates) expect(date.joinUrl).toBe(`/j/${date.id}`);
-		expect(await joinLink(first!.id)).toMatchObject({ status: 302 });
+		for (const date of view.dates) {
+			expect(date.joinUrl).toBe(await subscriberJoinPath(db, date.id, subscriberId));
+		}
 		const [stored] = await db
 			.select({ joinUrl: seriesOccurrences.joinUrl })
 			.from(seriesOccurrences)
 			.where(and(eq(seriesOccurrences.id, first!.id)));
-		expect((await joinLink(first!.id)).location).toBe(stored!.joinUrl);
+		expect(await joinLink(first!.id, { key: keyOf(signed) })).toEqual({
+			status: 302,
+			location: stored!.joinUrl
+		});
+	});
+
+	it('/j/<id> of a series date leads only its subscribers with a place there, by their own signed link; the public page holds no date ids', async () => {
+		await work();
+		const robin = await zoomPractitioner();
+		const created = await robin.api.series.create(
+			seriesInput({
+				title: 'Members only',
+				startDate: new Date(Date.now() + 2 * 86_400_000).toISOString().slice(0, 10),
+				endKind: 'count',
+				occurrenceCount: 2,
+				capacity: 1,
+				locationKind: 'zoom',
+				locationDetail: ''
+			})
+		);
+		await robin.api.series.setStatus({ id: created.id, status: 'published' });
+		await meetingJobsSettled();
+		await signUpAndConfirm(db, created.slug, 1);
+		await signUpAndConfirm(db, created.slug, 2);
+		const people = await db
+			.select()
+			.from(subscribers)
+			.where(eq(subscribers.seriesId, created.id))
+			.orderBy(subscribers.arrival);
+		const [member, waiting] = people;
+		expect([member!.status, waiting!.status]).toEqual(['active', 'waitlisted']);
+		const [first, second] = await db
+			.select()
+			.from(seriesOccurrences)
+			.where(eq(seriesOccurrences.seriesId, created.id))
+			.orderBy(seriesOccurrences.startsAt);
+
+		const visitor = await new TestBrowser(db).api();
+		const shown = await visitor.subscribers.publicSeries({ slug: created.slug });
+		expect(JSON.stringify(shown)).not.toContain(first!.id);
+
+		const memberKey = keyOf(await subscriberJoinPath(db, first!.id, member!.id));
+		expect(await joinLink(first!.id, { key: memberKey })).toEqual({
+			status: 302,
+			location: first!.joinUrl
+		});
+		// The practitioner, signed in, needs no key.
+		expect(await joinLink(first!.id, robin)).toMatchObject({ status: 302 });
+
+		const notValid = { status: 404, data: { message: 'This link is not valid.' } };
+		// Anyone with the id alone, another practitioner signed in, or a key made for another date.
+		expect(await joinLink(first!.id)).toEqual(notValid);
+		const other = await signedUpPractitioner(db, 'Other Person');
+		const otherIn = await signedInAs(db, other.browser);
+		expect(await joinLink(first!.id, { signedIn: otherIn })).toEqual(notValid);
+		expect(await joinLink(second!.id, { key: memberKey })).toEqual(notValid);
+		expect(await joinLink(first!.id, { key: memberKey.slice(0, -2) + 'xx' })).toEqual(notValid);
+		// Someone waiting for a place, even with a key signed for them.
+		const waitingKey = keyOf(await subscriberJoinPath(db, first!.id, waiting!.id));
+		expect(await joinLink(first!.id, { key: waitingKey })).toEqual(notValid);
+		// A date that does not exist reads the same.
+		expect(await joinLink(crypto.randomUUID(), { key: memberKey })).toEqual(notValid);
+
+		// Once they left, their link no longer leads anywhere.
+		await db.update(subscribers).set({ status: 'left' }).where(eq(subscribers.id, member!.id));
+		expect(await joinLink(first!.id, { key: memberKey })).toEqual(notValid);
 	});
 });

@@ -3,6 +3,7 @@ import type { Db } from '../../db';
 import { enqueueJob, QUEUES } from '../../jobs/queues';
 import { arrayLiteral } from '../../pg-arrays';
 import { publishToUser } from '../../realtime/publish';
+import { signLink, verifyLink } from '../../signed-links';
 import { reportUnexpected, unexpectedMessage } from '../../unexpected';
 import {
 	createMeeting,
@@ -403,32 +404,66 @@ export type JoinLink = { go: string } | { waiting: true } | { cancelled: true };
 
 const httpsOnly = (url: string | null) => (url && /^https:\/\/\S+$/.test(url) ? url : null);
 
+/** Who follows a join link: the signed-in user, if any, and the link's key (`?k=`), if any. */
+export type JoinVisitor = { userId: string | null; key: string | null };
+
 /**
  * Where `/j/<id>` leads for a session or series date: its meeting's current join URL, or the link
- * pasted by hand when it has no meeting of the Zoom integration. Undefined when no such date exists.
+ * pasted by hand when it has no meeting of the Zoom integration. Only for whom the link is: the
+ * practitioner, signed in, or a subscriber holding a place in the date's series with the key
+ * signed for them and this date. Undefined otherwise, alike whether the date exists or not.
  */
-export async function joinLinkOf(db: Db, id: string): Promise<JoinLink | undefined> {
+export async function joinLinkOf(
+	db: Db,
+	id: string,
+	visitor: JoinVisitor
+): Promise<JoinLink | undefined> {
 	const [row] = await db.execute<{
+		owner_id: string;
+		series_id: string | null;
 		join_url: string | null;
 		meeting_state: string | null;
 		pasted: string | null;
 		cancelled: boolean;
 	}>(sql`
-		select join_url, meeting_state,
+		select owner_id, null::uuid as series_id, join_url, meeting_state,
 			case when location_kind in ('zoom', 'link') then location_detail end as pasted,
 			status in ('cancelled', 'late_cancelled') as cancelled
 		from sessions where id = ${id}
 		union all
-		select o.join_url, o.meeting_state,
+		select o.owner_id, o.series_id, o.join_url, o.meeting_state,
 			case when se.location_kind = 'online' then se.location_detail end,
 			o.status = 'cancelled' or se.status = 'archived'
 		from series_occurrences o join series se on se.id = o.series_id
 		where o.id = ${id}`);
 	if (!row) return undefined;
+	const owner = visitor.userId === row.owner_id;
+	if (!owner && !(row.series_id && (await holdsPlace(db, row.series_id, id, visitor.key)))) {
+		return undefined;
+	}
 	if (row.cancelled) return { cancelled: true };
 	const url = httpsOnly(row.join_url) ?? (row.meeting_state ? null : httpsOnly(row.pasted));
 	return url ? { go: url } : { waiting: true };
 }
 
-/** The join link given to subscribers and clients: stable, wherever the meeting itself moves. */
-export const joinAddress = (origin: string, id: string) => `${origin}/j/${id}`;
+/** The key was signed for a subscriber and this date, and they still have a place in the series. */
+async function holdsPlace(db: Db, seriesId: string, occurrenceId: string, key: string | null) {
+	const subscriberId = key ? await verifyLink(db, 'join', key, occurrenceId) : null;
+	if (!subscriberId) return false;
+	const [row] = await db.execute(sql`
+		select 1 from subscribers
+		where id = ${subscriberId} and series_id = ${seriesId} and status = 'active'`);
+	return row !== undefined;
+}
+
+/**
+ * A subscriber's join link of one series date, relative to the site: stable wherever the meeting
+ * itself moves, and good only for them while they have a place.
+ */
+export async function subscriberJoinPath(
+	db: Db,
+	occurrenceId: string,
+	subscriberId: string
+): Promise<string> {
+	return `/j/${occurrenceId}?k=${await signLink(db, 'join', subscriberId, occurrenceId)}`;
+}
