@@ -10,6 +10,7 @@ import {
 } from '../../src/lib/server/db/schema';
 import { deleteMeeting } from '../../src/lib/server/integrations/zoom/client';
 import {
+	MEETING_WINDOW_DAYS,
 	resyncMeetings,
 	runMeetingJob,
 	subscriberJoinPath
@@ -18,7 +19,6 @@ import { enqueueJob, QUEUES } from '../../src/lib/server/jobs/queues';
 import { startWorker, type RunningWorker } from '../../src/lib/server/jobs/worker';
 import { queueDueReminders } from '../../src/lib/server/series/reminders';
 import { weekdayFields } from '../../src/lib/server/series/schemas';
-import { extendAllSeries, HORIZON_DAYS } from '../../src/lib/server/series/service';
 import { load as joinLoad } from '../../src/routes/j/[id]/+page.server';
 import type { FakeZoom } from '../fakes/zoom';
 import { startFakeSmtp, type FakeSmtp } from '../fakes/smtp';
@@ -69,6 +69,18 @@ async function work(): Promise<RunningWorker> {
 	});
 	workers.push(worker);
 	return worker;
+}
+
+/** The day `days` from now, as the series form takes it. */
+const dayFromNow = (days: number) =>
+	new Date(Date.now() + days * 86_400_000).toISOString().slice(0, 10);
+
+function datesOf(seriesId: string) {
+	return db
+		.select()
+		.from(seriesOccurrences)
+		.where(eq(seriesOccurrences.seriesId, seriesId))
+		.orderBy(seriesOccurrences.startsAt);
 }
 
 /** Every Zoom job is done: none waits, retries or runs. */
@@ -346,13 +358,14 @@ describe('Zoom meetings', () => {
 		expect((await joinLink('not-a-uuid', robin)).status).toBe(404);
 	});
 
-	it('each date of a Zoom series gets its own meeting, named after the series', async () => {
+	it('a draft Zoom series makes no meetings; publishing makes one per date, each named after the series', async () => {
+		const since = new Date();
 		await work();
 		const robin = await zoomPractitioner();
 		const created = await robin.api.series.create(
 			seriesInput({
 				title: 'Breathing together',
-				startDate: '2027-01-05',
+				startDate: dayFromNow(1),
 				endKind: 'count',
 				occurrenceCount: 3,
 				locationKind: 'zoom',
@@ -360,12 +373,18 @@ describe('Zoom meetings', () => {
 			})
 		);
 		await meetingJobsSettled();
-		const dates = await db
-			.select()
-			.from(seriesOccurrences)
-			.where(eq(seriesOccurrences.seriesId, created.id));
+		const made = () =>
+			callsSince(since, 'POST', MEETINGS).filter((c) => c.userId === robin.zoomUser.id);
+		expect(made()).toEqual([]);
+		const drafted = await datesOf(created.id);
+		expect(drafted.every((d) => d.meetingState === null)).toBe(true);
+
+		await robin.api.series.setStatus({ id: created.id, status: 'published' });
+		await meetingJobsSettled();
+		const dates = await datesOf(created.id);
 		const meetings = fake.meetings(robin.zoomUser.id);
 		expect(dates).toHaveLength(3);
+		expect(made()).toHaveLength(3);
 		expect(meetings).toHaveLength(3);
 		expect(new Set(dates.map((d) => d.meetingId)).size).toBe(3);
 		for (const date of dates) {
@@ -376,31 +395,48 @@ describe('Zoom meetings', () => {
 		}
 	});
 
-	it('dates the hourly extension adds to a Zoom series get their meetings too', async () => {
+	it(`only dates within ${MEETING_WINDOW_DAYS} days get meetings; the hourly job gives them to dates coming within`, async () => {
 		await work();
 		const robin = await zoomPractitioner();
 		const created = await robin.api.series.create(
 			seriesInput({
 				title: 'Weekly circle',
-				startDate: new Date(Date.now() + 86_400_000).toISOString().slice(0, 10),
+				startDate: dayFromNow(1),
 				endKind: 'never',
 				locationKind: 'zoom',
 				locationDetail: ''
 			})
 		);
+		await robin.api.series.setStatus({ id: created.id, status: 'published' });
 		await meetingJobsSettled();
-		const before = fake.meetings(robin.zoomUser.id).length;
-		expect(before).toBeGreaterThan(10);
+		const windowEnd = Date.now() + MEETING_WINDOW_DAYS * 86_400_000;
+		const dates = await datesOf(created.id);
+		const near = dates.filter((d) => d.startsAt.getTime() < windowEnd);
+		const far = dates.filter((d) => d.startsAt.getTime() > windowEnd + 3_600_000);
+		expect(near.length).toBeGreaterThanOrEqual(4);
+		expect(far.length).toBeGreaterThan(4);
+		expect(fake.meetings(robin.zoomUser.id)).toHaveLength(near.length);
+		expect(far.every((d) => d.meetingState === null && d.meetingId === null)).toBe(true);
 
-		await extendAllSeries(db, HORIZON_DAYS + 14);
+		// Time passes: a far date comes within the window (as if weeks went by), unseen by any save.
+		const later = far[0]!;
+		await db
+			.update(seriesOccurrences)
+			.set({
+				startsAt: new Date(Date.now() + 3 * 86_400_000),
+				endsAt: new Date(Date.now() + 3 * 86_400_000 + 3_600_000)
+			})
+			.where(eq(seriesOccurrences.id, later.id));
+		await enqueueJob(db, QUEUES.seriesExtend, {});
+		await waitFor('the hourly job to give the date its meeting', async () => {
+			const [row] = await db
+				.select()
+				.from(seriesOccurrences)
+				.where(eq(seriesOccurrences.id, later.id));
+			return row!.meetingState === 'ready';
+		});
 		await meetingJobsSettled();
-		const dates = await db
-			.select()
-			.from(seriesOccurrences)
-			.where(eq(seriesOccurrences.seriesId, created.id));
-		expect(dates.length).toBeGreaterThan(before);
-		expect(fake.meetings(robin.zoomUser.id)).toHaveLength(dates.length);
-		expect(dates.every((d) => d.meetingState === 'ready' && d.joinUrl !== null)).toBe(true);
+		expect(fake.meetings(robin.zoomUser.id)).toHaveLength(near.length + 1);
 	});
 
 	it('every subscriber email with a join link, and the self-service page, carry /j/<id> and never Zoom’s address', async () => {

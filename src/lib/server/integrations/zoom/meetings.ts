@@ -60,12 +60,21 @@ const sessionRules: Rules = {
 			or exists (select 1 from zoom_connections z where z.user_id = s.owner_id)))`
 };
 
+/**
+ * How far ahead a series date gets its meeting: a series runs on without end, and Zoom limits the
+ * meetings made a day, so one series must not make a year's worth at once. The hourly job
+ * (`followDatesEnteringWindow`) gives the dates that come within it theirs.
+ */
+export const MEETING_WINDOW_DAYS = 30;
+
 const occurrenceRules: Rules = {
 	table: sql`series_occurrences s`,
 	from: sql`from series se`,
 	live: sql`(se.id = s.series_id and s.ends_at > now())`,
-	wants: sql`(se.location_kind = 'zoom' and se.status <> 'archived' and s.status = 'scheduled'
-		and s.ends_at > now())`
+	// A draft is no one's business yet: publishing it makes its meetings.
+	wants: sql`(se.location_kind = 'zoom' and se.status = 'published' and s.status = 'scheduled'
+		and s.ends_at > now()
+		and s.starts_at < now() + ${MEETING_WINDOW_DAYS} * interval '1 day')`
 };
 
 const rulesOf = (target: MeetingTarget) => (target === 'session' ? sessionRules : occurrenceRules);
@@ -126,6 +135,20 @@ export async function forgetMeetings(
 ): Promise<void> {
 	for (const { id, meetingId } of rows) {
 		if (meetingId) await enqueueMeetingJob(db, { target, id, ownerId, meetingId });
+	}
+}
+
+/**
+ * The hourly job: the dates of published Zoom series that came within MEETING_WINDOW_DAYS since
+ * the last run (they have no meeting and no state yet) get theirs, one practitioner at a time.
+ */
+export async function followDatesEnteringWindow(db: Db): Promise<void> {
+	const fresh = sql`s.meeting_state is null and s.meeting_id is null`;
+	const owners = await db.execute<{ owner_id: string }>(sql`
+		select distinct s.owner_id from series_occurrences s join series se on se.id = s.series_id
+		where ${fresh} and ${occurrenceRules.wants}`);
+	for (const { owner_id } of owners) {
+		await db.transaction((tx) => follow(tx, 'occurrence', owner_id, fresh));
 	}
 }
 
