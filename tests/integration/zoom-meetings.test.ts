@@ -9,6 +9,7 @@ import {
 	zoomConnections
 } from '../../src/lib/server/db/schema';
 import { deleteMeeting } from '../../src/lib/server/integrations/zoom/client';
+import { zoomHealth } from '../../src/lib/server/integrations/zoom/connection';
 import {
 	MEETING_WINDOW_DAYS,
 	resyncMeetings,
@@ -285,6 +286,34 @@ describe('Zoom meetings', () => {
 		expect(await sessionRow(id)).toMatchObject({ meetingState: 'ready', meetingError: null });
 		expect(fake.meetings(robin.zoomUser.id)).toHaveLength(1);
 		expect(await problemOf(robin.userId)).toBeNull();
+	});
+
+	it('a failed date that has passed no longer keeps the problem once a later failure recovers', async () => {
+		await work();
+		const robin = await zoomPractitioner();
+		const failAll = () => fake.failNext('POST', MEETINGS, { status: 500, times: ZOOM_RETRIES + 1 });
+		failAll();
+		const past = await zoomSession(robin.api, { date: dayFromNow(3) });
+		await meetingJobsSettled();
+		expect((await sessionRow(past)).meetingState).toBe('failed');
+		// Time passes: the failed session is over.
+		await db
+			.update(sessions)
+			.set({ startsAt: new Date(Date.now() - 7_200_000), endsAt: new Date(Date.now() - 3_600_000) })
+			.where(eq(sessions.id, past));
+
+		failAll();
+		const later = await zoomSession(robin.api, { date: dayFromNow(4) });
+		await meetingJobsSettled();
+		expect((await sessionRow(later)).meetingState).toBe('failed');
+		expect(await problemOf(robin.userId)).toBe('meetings_failing');
+
+		await resyncMeetings(db, robin.userId);
+		await meetingJobsSettled();
+		expect((await sessionRow(later)).meetingState).toBe('ready');
+		expect((await sessionRow(past)).meetingState).toBe('failed');
+		expect(await problemOf(robin.userId)).toBeNull();
+		expect(await zoomHealth(db, robin.userId)).toMatchObject({ problem: null, failedCount: 0 });
 	});
 
 	it('a refresh token Zoom killed ends in failed with refresh_refused, never skipped', async () => {

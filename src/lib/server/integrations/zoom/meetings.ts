@@ -16,6 +16,7 @@ import {
 	announceZoom,
 	clearProblem,
 	markMeetingsFailing,
+	upcomingFailedCount,
 	withZoomToken,
 	ZoomNotConnected
 } from './connection';
@@ -368,13 +369,11 @@ async function markFailed(db: Db, job: ZoomMeetingJob, error: unknown): Promise<
 	if (await markMeetingsFailing(db, job.ownerId)) announceZoom(job.ownerId);
 }
 
-/** Nothing of the user's is failing any more: the "meetings failing" problem is over. */
+/** Nothing of the user's still to come is failing: the "meetings failing" problem is over. */
 async function clearWhenNoneFailing(db: Db, userId: string): Promise<void> {
-	const [row] = await db.execute<{ failing: boolean }>(sql`
-		select exists (select 1 from sessions where owner_id = ${userId} and meeting_state = 'failed')
-			or exists (select 1 from series_occurrences where owner_id = ${userId}
-				and meeting_state = 'failed') as failing`);
-	if (!row?.failing && (await clearProblem(db, userId))) announceZoom(userId);
+	if ((await upcomingFailedCount(db, userId)) === 0 && (await clearProblem(db, userId))) {
+		announceZoom(userId);
+	}
 }
 
 function published(job: ZoomMeetingJob, row: Current | undefined): void {
