@@ -348,6 +348,9 @@ const cases: Record<string, Case> = {
 	'zoom.status': { own: 'the caller’s own Zoom connection, found from their id' },
 	'zoom.account': { own: 'asks Zoom with the caller’s own tokens' },
 	'zoom.health': { own: 'the caller’s own connection and meetings' },
+	'zoom.retryMeetings': {
+		own: 'queues again the caller’s own failed meetings, found from their id'
+	},
 	'zoom.disconnect': { own: 'revokes and forgets the caller’s own Zoom connection' }
 };
 

@@ -316,6 +316,35 @@ describe('Zoom meetings', () => {
 		expect(await zoomHealth(db, robin.userId)).toMatchObject({ problem: null, failedCount: 0 });
 	});
 
+	it('failed meetings are tried again by the hourly job, and by "Try again", without reconnecting', async () => {
+		await work();
+		const robin = await zoomPractitioner();
+		const failAll = () => fake.failNext('POST', MEETINGS, { status: 500, times: ZOOM_RETRIES + 1 });
+		failAll();
+		const swept = await zoomSession(robin.api, { date: dayFromNow(3) });
+		await meetingJobsSettled();
+		expect((await sessionRow(swept)).meetingState).toBe('failed');
+		expect(await problemOf(robin.userId)).toBe('meetings_failing');
+
+		// Zoom is well again; no one does anything but the clock.
+		await enqueueJob(db, QUEUES.seriesExtend, {});
+		await waitFor('the hourly job to make the meeting', async () => {
+			return (await sessionRow(swept)).meetingState === 'ready';
+		});
+		await meetingJobsSettled();
+		expect(await problemOf(robin.userId)).toBeNull();
+
+		failAll();
+		const pressed = await zoomSession(robin.api, { date: dayFromNow(4) });
+		await meetingJobsSettled();
+		expect((await sessionRow(pressed)).meetingState).toBe('failed');
+		expect(await robin.api.zoom.retryMeetings()).toEqual({ queued: true });
+		await meetingJobsSettled();
+		expect((await sessionRow(pressed)).meetingState).toBe('ready');
+		expect(await problemOf(robin.userId)).toBeNull();
+		expect(fake.meetings(robin.zoomUser.id)).toHaveLength(2);
+	});
+
 	it('a refresh token Zoom killed ends in failed with refresh_refused, never skipped', async () => {
 		await work();
 		const robin = await zoomPractitioner();

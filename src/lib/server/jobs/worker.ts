@@ -15,6 +15,7 @@ import { extendAllSeries } from '../series/service';
 import { releaseLapsedHolds } from '../payments/checkout';
 import {
 	followDatesEnteringWindow,
+	retryFailingMeetings,
 	runMeetingJob,
 	type ZoomMeetingJob
 } from '../integrations/zoom/meetings';
@@ -245,6 +246,7 @@ export async function startWorker(
 	await boss.work(QUEUES.seriesExtend, { pollingIntervalSeconds: 10 }, async () => {
 		await extendAllSeries(db);
 		await followDatesEnteringWindow(db);
+		await retryFailingMeetings(db);
 	});
 
 	await boss.work(QUEUES.subscriberHolds, { pollingIntervalSeconds: 1 }, async () => {

@@ -175,6 +175,16 @@ export async function resyncMeetings(db: Db, userId: string): Promise<void> {
 	});
 }
 
+/**
+ * The hourly job: meetings that failed (Zoom out of reach, retries spent) are tried again without
+ * the practitioner doing anything. A refused connection is left alone: only reconnecting mends it.
+ */
+export async function retryFailingMeetings(db: Db): Promise<void> {
+	const failing = await db.execute<{ user_id: string }>(sql`
+		select user_id from zoom_connections where problem = 'meetings_failing'`);
+	for (const { user_id } of failing) await resyncMeetings(db, user_id);
+}
+
 type Current = {
 	id: string;
 	ownerId: string;
