@@ -244,7 +244,10 @@ describe('Zoom meetings', () => {
 			meetingState: null
 		});
 		// Its join link, in emails already sent, now says so instead of leading anywhere.
-		expect(await joinLink(cancelled, robin)).toEqual({ status: 200, data: { cancelled: true } });
+		expect(await joinLink(cancelled, robin)).toEqual({
+			status: 200,
+			data: { cancelled: true, elsewhere: null }
+		});
 	});
 
 	it('a 429 waits out Retry-After, then makes the meeting, once', async () => {
@@ -397,7 +400,10 @@ describe('Zoom meetings', () => {
 	it('/j/<id> says the link is not ready while there is none, keeps a pasted link without Zoom, and is 404 for no date', async () => {
 		const robin = await zoomPractitioner();
 		const waiting = await zoomSession(robin.api, { date: '2027-06-01' });
-		expect(await joinLink(waiting, robin)).toEqual({ status: 200, data: { cancelled: false } });
+		expect(await joinLink(waiting, robin)).toEqual({
+			status: 200,
+			data: { cancelled: false, elsewhere: null }
+		});
 
 		const unconnected = await signedUpPractitioner(db);
 		const api = await unconnected.browser.api();
@@ -411,6 +417,26 @@ describe('Zoom meetings', () => {
 			status: 302,
 			location: 'https://zoom.us/j/5550001'
 		});
+
+		// A pasted link to another site is shown, host named, and never redirected to.
+		const elsewhere = await zoomSession(api, {
+			date: dayFromNow(5),
+			locationKind: 'link',
+			locationDetail: 'https://zoom.us.evil.example/j/1'
+		});
+		const fakeZoom = await zoomSession(api, {
+			date: dayFromNow(6),
+			locationDetail: 'https://evil.example/zoom.us/j/1'
+		});
+		for (const [id, url, host] of [
+			[elsewhere, 'https://zoom.us.evil.example/j/1', 'zoom.us.evil.example'],
+			[fakeZoom, 'https://evil.example/zoom.us/j/1', 'evil.example']
+		] as const) {
+			expect(await joinLink(id, { signedIn: unconnectedIn })).toEqual({
+				status: 200,
+				data: { cancelled: false, elsewhere: { url, host } }
+			});
+		}
 
 		expect((await joinLink(crypto.randomUUID(), robin)).status).toBe(404);
 		expect((await joinLink('not-a-uuid', robin)).status).toBe(404);
@@ -514,10 +540,11 @@ describe('Zoom meetings', () => {
 		await robin.api.series.setStatus({ id: created.id, status: 'published' });
 		await meetingJobsSettled();
 		await signUpAndConfirm(db, created.slug, 1);
-		const [{ id: subscriberId }] = await db
+		const [subscriber] = await db
 			.select({ id: subscribers.id })
 			.from(subscribers)
 			.where(eq(subscribers.seriesId, created.id));
+		const subscriberId = subscriber!.id;
 
 		// The first date moves to within the hour, so its one-hour reminder is due.
 		const [first] = await db

@@ -19,5 +19,8 @@ export const load: PageServerLoad = async (event) => {
 	if (!link) error(404, 'This link is not valid.');
 	event.setHeaders({ 'cache-control': 'no-store', 'referrer-policy': 'no-referrer' });
 	if ('go' in link) redirect(302, link.go);
-	return { cancelled: 'cancelled' in link };
+	return {
+		cancelled: 'cancelled' in link,
+		elsewhere: 'elsewhere' in link ? link.elsewhere : null
+	};
 };

@@ -4,6 +4,7 @@ import { enqueueJob, QUEUES } from '../../jobs/queues';
 import { arrayLiteral } from '../../pg-arrays';
 import { publishToUser } from '../../realtime/publish';
 import { signLink, verifyLink } from '../../signed-links';
+import { httpsHost, isHttpsLink, isZoomHost } from '../../../validation';
 import { reportUnexpected, unexpectedMessage } from '../../unexpected';
 import {
 	createMeeting,
@@ -432,9 +433,15 @@ export async function runMeetingJob(
 	}
 }
 
-export type JoinLink = { go: string } | { waiting: true } | { cancelled: true };
-
-const httpsOnly = (url: string | null) => (url && /^https:\/\/\S+$/.test(url) ? url : null);
+/**
+ * `go`: a Zoom meeting's join URL, to be redirected to. `elsewhere`: a pasted link to another
+ * site, shown rather than followed, so that /j/ on this site is no open redirect.
+ */
+export type JoinLink =
+	| { go: string }
+	| { elsewhere: { url: string; host: string } }
+	| { waiting: true }
+	| { cancelled: true };
 
 /** Who follows a join link: the signed-in user, if any, and the link's key (`?k=`), if any. */
 export type JoinVisitor = { userId: string | null; key: string | null };
@@ -474,8 +481,11 @@ export async function joinLinkOf(
 		return undefined;
 	}
 	if (row.cancelled) return { cancelled: true };
-	const url = httpsOnly(row.join_url) ?? (row.meeting_state ? null : httpsOnly(row.pasted));
-	return url ? { go: url } : { waiting: true };
+	// Made by the integration, from what Zoom answered (client.ts takes only https).
+	if (row.join_url && isHttpsLink(row.join_url)) return { go: row.join_url };
+	const host = row.meeting_state || !row.pasted ? null : httpsHost(row.pasted);
+	if (host === null) return { waiting: true };
+	return isZoomHost(host) ? { go: row.pasted! } : { elsewhere: { url: row.pasted!, host } };
 }
 
 /** The key was signed for a subscriber and this date, and they still have a place in the series. */
