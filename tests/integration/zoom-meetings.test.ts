@@ -11,6 +11,7 @@ import {
 import { deleteMeeting } from '../../src/lib/server/integrations/zoom/client';
 import { zoomHealth } from '../../src/lib/server/integrations/zoom/connection';
 import {
+	MAX_WAITS,
 	MEETING_WINDOW_DAYS,
 	resyncMeetings,
 	runMeetingJob,
@@ -263,6 +264,27 @@ describe('Zoom meetings', () => {
 		expect(posts[1]!.at.getTime() - posts[0]!.at.getTime()).toBeGreaterThanOrEqual(3000);
 		expect(fake.meetings(robin.zoomUser.id)).toHaveLength(1);
 		expect((await sessionRow(id)).meetingState).toBe('ready');
+	});
+
+	it(`a Zoom that keeps answering 429 ends in failed after ${MAX_WAITS} waits, in words, not in more retries`, async () => {
+		const since = new Date();
+		await work();
+		const robin = await zoomPractitioner();
+		fake.failNext('POST', MEETINGS, {
+			status: 429,
+			retryAfterSeconds: 1,
+			times: MAX_WAITS + 1
+		});
+		const id = await zoomSession(robin.api, { date: dayFromNow(2) });
+		await meetingJobsSettled();
+
+		const row = await sessionRow(id);
+		expect(row.meetingState).toBe('failed');
+		expect(row.meetingError).toMatch(/too many requests/);
+		expect(await problemOf(robin.userId)).toBe('meetings_failing');
+		const posts = callsSince(since, 'POST', MEETINGS);
+		expect(posts.map((c) => c.status)).toEqual(Array(MAX_WAITS + 1).fill(429));
+		expect(fake.meetings(robin.zoomUser.id)).toEqual([]);
 	});
 
 	it('a Zoom that keeps failing ends in failed, in words, with the connection’s problem set; it recovers after', async () => {

@@ -41,8 +41,11 @@ export type ZoomMeetingJob = {
 	waited?: number;
 };
 
-/** How often a job waits out Zoom's 429 before the meeting counts as failed. */
-const MAX_WAITS = 5;
+/**
+ * How often a job waits out Zoom's 429 before the meeting counts as failed: past that, Zoom's
+ * limit (a day's meetings, say) will not lift within retries, and the practitioner is told.
+ */
+export const MAX_WAITS = 5;
 
 /**
  * The SQL that tells, for one table alias, whether a row wants a meeting (`wants`) and whether it
@@ -362,7 +365,7 @@ function inWords(error: unknown): string {
 			case 'unauthorized':
 				return 'Zoom refused the connection: reconnect Zoom in Settings → Integrations.';
 			case 'rate_limited':
-				return 'Zoom kept asking to wait (too many requests); it was tried several times.';
+				return 'Zoom kept asking to wait (too many requests, perhaps its daily limit of new meetings); it is tried again within the hour.';
 			case 'unavailable':
 				return 'Zoom could not be reached or failed; it was tried several times.';
 			default:
@@ -415,13 +418,14 @@ export async function runMeetingJob(
 		return { done: true };
 	} catch (error) {
 		const waited = job.waited ?? 0;
-		if (error instanceof ZoomError && error.kind === 'rate_limited' && waited < MAX_WAITS) {
+		const limited = error instanceof ZoomError && error.kind === 'rate_limited';
+		if (limited && waited < MAX_WAITS) {
 			return {
 				waitSeconds: error.retryAfterSeconds ?? 1,
 				again: { ...job, waited: waited + 1 }
 			};
 		}
-		if (!lastTry && !(error instanceof ZoomNotConnected)) throw error;
+		if (!lastTry && !limited && !(error instanceof ZoomNotConnected)) throw error;
 		if (job.meetingId) {
 			// Nothing is left to show it on: the meeting stays at Zoom, for the log to tell.
 			reportUnexpected(error, `Deleting Zoom meeting ${job.meetingId}`);
