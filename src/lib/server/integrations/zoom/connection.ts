@@ -292,23 +292,28 @@ export async function revokeAndForget(
 	db: Db,
 	userId: string
 ): Promise<{ disconnected: boolean; revoked: boolean }> {
-	const row = await connectionOf(db, userId);
-	if (!row) return { disconnected: false, revoked: false };
-	let revoked = false;
-	try {
-		// Zoom switched off on this server since: there is no client to revoke with.
-		if (!zoomConfigured()) throw new ZoomNotConnected('not_connected');
-		await revokeToken(openTokens(row).refreshToken);
-		revoked = true;
-	} catch (error) {
-		if (!(error instanceof ZoomError) && !(error instanceof ZoomNotConnected)) throw error;
-		reportUnexpected(error, 'Revoking Zoom access');
-	}
-	const deleted = await db
-		.delete(zoomConnections)
-		.where(eq(zoomConnections.userId, userId))
-		.returning({ userId: zoomConnections.userId });
-	return { disconnected: deleted.length > 0, revoked };
+	// Under the row's lock, as a refresh is: one in flight finishes first, and the refresh token
+	// revoked is the one it stored, not the one it rotated out (which would leave the new one alive).
+	return db.transaction(async (tx) => {
+		const [row] = await tx
+			.select()
+			.from(zoomConnections)
+			.where(eq(zoomConnections.userId, userId))
+			.for('update');
+		if (!row) return { disconnected: false, revoked: false };
+		let revoked = false;
+		try {
+			// Zoom switched off on this server since: there is no client to revoke with.
+			if (!zoomConfigured()) throw new ZoomNotConnected('not_connected');
+			await revokeToken(openTokens(row).refreshToken);
+			revoked = true;
+		} catch (error) {
+			if (!(error instanceof ZoomError) && !(error instanceof ZoomNotConnected)) throw error;
+			reportUnexpected(error, 'Revoking Zoom access');
+		}
+		await tx.delete(zoomConnections).where(eq(zoomConnections.userId, userId));
+		return { disconnected: true, revoked };
+	});
 }
 
 /** The practitioner disconnects Zoom (Settings → Integrations): `revokeAndForget`, on the record. */
