@@ -247,7 +247,7 @@ describe('Zoom meetings', () => {
 		// Its join link, in emails already sent, now says so instead of leading anywhere.
 		expect(await joinLink(cancelled, robin)).toEqual({
 			status: 200,
-			data: { cancelled: true, elsewhere: null }
+			data: { cancelled: true, failed: false, elsewhere: null }
 		});
 	});
 
@@ -305,6 +305,11 @@ describe('Zoom meetings', () => {
 		expect(failed.meetingError).not.toContain('XYZZY');
 		expect(await problemOf(robin.userId)).toBe('meetings_failing');
 		expect(callsSince(since, 'POST', MEETINGS)).toHaveLength(ZOOM_RETRIES + 1);
+		// Its join link says so, rather than "being set up" for ever.
+		expect(await joinLink(id, robin)).toEqual({
+			status: 200,
+			data: { cancelled: false, failed: true, elsewhere: null }
+		});
 
 		await resyncMeetings(db, robin.userId);
 		await meetingJobsSettled();
@@ -424,7 +429,7 @@ describe('Zoom meetings', () => {
 		const waiting = await zoomSession(robin.api, { date: '2027-06-01' });
 		expect(await joinLink(waiting, robin)).toEqual({
 			status: 200,
-			data: { cancelled: false, elsewhere: null }
+			data: { cancelled: false, failed: false, elsewhere: null }
 		});
 
 		const unconnected = await signedUpPractitioner(db);
@@ -456,7 +461,7 @@ describe('Zoom meetings', () => {
 		] as const) {
 			expect(await joinLink(id, { signedIn: unconnectedIn })).toEqual({
 				status: 200,
-				data: { cancelled: false, elsewhere: { url, host } }
+				data: { cancelled: false, failed: false, elsewhere: { url, host } }
 			});
 		}
 

@@ -21,6 +21,7 @@ export const load: PageServerLoad = async (event) => {
 	if ('go' in link) redirect(302, link.go);
 	return {
 		cancelled: 'cancelled' in link,
+		failed: 'failed' in link,
 		elsewhere: 'elsewhere' in link ? link.elsewhere : null
 	};
 };

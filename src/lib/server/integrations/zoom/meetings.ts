@@ -445,6 +445,7 @@ export type JoinLink =
 	| { go: string }
 	| { elsewhere: { url: string; host: string } }
 	| { waiting: true }
+	| { failed: true }
 	| { cancelled: true };
 
 /** Who follows a join link: the signed-in user, if any, and the link's key (`?k=`), if any. */
@@ -487,6 +488,7 @@ export async function joinLinkOf(
 	if (row.cancelled) return { cancelled: true };
 	// Made by the integration, from what Zoom answered (client.ts takes only https).
 	if (row.join_url && isHttpsLink(row.join_url)) return { go: row.join_url };
+	if (row.meeting_state === 'failed') return { failed: true };
 	const host = row.meeting_state || !row.pasted ? null : httpsHost(row.pasted);
 	if (host === null) return { waiting: true };
 	return isZoomHost(host) ? { go: row.pasted! } : { elsewhere: { url: row.pasted!, host } };
