@@ -118,7 +118,7 @@ async function zoomSession(
 ) {
 	const client = await makeClient(api, { name: 'Jamie Secretclient' });
 	const { ids } = await makeSessions(api, client.id, {
-		date: '2027-03-02',
+		date: dayFromNow(10),
 		locationKind: 'zoom',
 		...fields
 	});
@@ -194,7 +194,7 @@ describe('Zoom meetings', () => {
 		await robin.api.sessions.update({
 			id,
 			clientId: input.clientId,
-			date: '2027-03-04',
+			date: dayFromNow(12),
 			startTime: '15:30',
 			durationMinutes: 50,
 			timeZone: 'Europe/Berlin',
@@ -221,15 +221,16 @@ describe('Zoom meetings', () => {
 		expect(row.meetingState).toBe('ready');
 		expect(row.meetingStartsAt).toEqual(row.startsAt);
 		const [meeting] = fake.meetings(robin.zoomUser.id);
-		expect(meeting!.startsAt).toEqual(new Date('2027-03-04T14:30:00Z'));
+		expect(meeting!.startsAt).toEqual(row.startsAt);
+		expect(row.startsAt.toISOString().slice(0, 10)).toBe(dayFromNow(12));
 		expect(fake.meetings(robin.zoomUser.id)).toHaveLength(1);
 	});
 
 	it('cancelling or deleting a Zoom session deletes its meeting at Zoom', async () => {
 		await work();
 		const robin = await zoomPractitioner();
-		const cancelled = await zoomSession(robin.api, { date: '2027-04-01' });
-		const deleted = await zoomSession(robin.api, { date: '2027-04-02' });
+		const cancelled = await zoomSession(robin.api, { date: dayFromNow(14) });
+		const deleted = await zoomSession(robin.api, { date: dayFromNow(15) });
 		await meetingJobsSettled();
 		expect(fake.meetings(robin.zoomUser.id)).toHaveLength(2);
 
@@ -393,7 +394,7 @@ describe('Zoom meetings', () => {
 	it('/j/<id> leads to the current join URL, and to the new one once the meeting is made again', async () => {
 		await work();
 		const robin = await zoomPractitioner();
-		const id = await zoomSession(robin.api, { date: '2027-05-04' });
+		const id = await zoomSession(robin.api, { date: dayFromNow(16) });
 		await meetingJobsSettled();
 		const first = await sessionRow(id);
 		expect(await joinLink(id, robin)).toEqual({ status: 302, location: first.joinUrl });
@@ -408,7 +409,7 @@ describe('Zoom meetings', () => {
 		await robin.api.sessions.update({
 			id,
 			clientId: input.clientId,
-			date: '2027-05-05',
+			date: dayFromNow(17),
 			startTime: '09:00',
 			durationMinutes: 50,
 			timeZone: 'Europe/Berlin',
@@ -426,7 +427,7 @@ describe('Zoom meetings', () => {
 
 	it('/j/<id> says the link is not ready while there is none, keeps a pasted link without Zoom, and is 404 for no date', async () => {
 		const robin = await zoomPractitioner();
-		const waiting = await zoomSession(robin.api, { date: '2027-06-01' });
+		const waiting = await zoomSession(robin.api, { date: dayFromNow(18) });
 		expect(await joinLink(waiting, robin)).toEqual({
 			status: 200,
 			data: { cancelled: false, failed: false, elsewhere: null }
@@ -435,7 +436,7 @@ describe('Zoom meetings', () => {
 		const unconnected = await signedUpPractitioner(db);
 		const api = await unconnected.browser.api();
 		const pasted = await zoomSession(api, {
-			date: '2027-06-02',
+			date: dayFromNow(19),
 			locationDetail: 'https://zoom.us/j/5550001'
 		});
 		expect((await sessionRow(pasted)).meetingState).toBeNull();
@@ -504,6 +505,52 @@ describe('Zoom meetings', () => {
 			expect(meeting.topic).toBe('Breathing together');
 			expect(meeting.startsAt).toEqual(date.startsAt);
 		}
+	});
+
+	it('a moved series date updates its meeting once, a cancelled one deletes it, at Zoom', async () => {
+		await work();
+		const robin = await zoomPractitioner();
+		const created = await robin.api.series.create(
+			seriesInput({
+				title: 'Moving circle',
+				startDate: dayFromNow(2),
+				endKind: 'count',
+				occurrenceCount: 2,
+				locationKind: 'zoom',
+				locationDetail: ''
+			})
+		);
+		await robin.api.series.setStatus({ id: created.id, status: 'published' });
+		await meetingJobsSettled();
+		const [first, second] = await datesOf(created.id);
+		expect([first!.meetingState, second!.meetingState]).toEqual(['ready', 'ready']);
+
+		const since = new Date();
+		await robin.api.series.moveOccurrence({
+			occurrenceId: first!.id,
+			date: dayFromNow(3),
+			startTime: '07:15'
+		});
+		await robin.api.series.cancelOccurrence({ occurrenceId: second!.id });
+		await meetingJobsSettled();
+
+		const patches = callsSince(since, 'PATCH', A_MEETING);
+		const deletes = callsSince(since, 'DELETE', A_MEETING);
+		expect(patches.map((c) => c.path)).toEqual([`/v2/meetings/${first!.meetingId}`]);
+		expect(deletes.map((c) => c.path)).toEqual([`/v2/meetings/${second!.meetingId}`]);
+		expect(callsSince(since, 'POST', MEETINGS)).toEqual([]);
+		const [moved, cancelled] = await Promise.all(
+			[first!.id, second!.id].map(async (id) => {
+				const [row] = await db.select().from(seriesOccurrences).where(eq(seriesOccurrences.id, id));
+				return row!;
+			})
+		);
+		expect(moved).toMatchObject({ meetingState: 'ready', meetingId: first!.meetingId });
+		const [meeting] = fake.meetings(robin.zoomUser.id);
+		expect(meeting).toMatchObject({ id: first!.meetingId, startsAt: moved.startsAt });
+		expect(moved.startsAt).not.toEqual(first!.startsAt);
+		expect(cancelled).toMatchObject({ meetingState: null, meetingId: null, joinUrl: null });
+		expect(fake.meetings(robin.zoomUser.id)).toHaveLength(1);
 	});
 
 	it(`only dates within ${MEETING_WINDOW_DAYS} days get meetings; the hourly job gives them to dates coming within`, async () => {
