@@ -539,12 +539,10 @@ describe('Zoom meetings', () => {
 		expect(patches.map((c) => c.path)).toEqual([`/v2/meetings/${first!.meetingId}`]);
 		expect(deletes.map((c) => c.path)).toEqual([`/v2/meetings/${second!.meetingId}`]);
 		expect(callsSince(since, 'POST', MEETINGS)).toEqual([]);
-		const [moved, cancelled] = await Promise.all(
-			[first!.id, second!.id].map(async (id) => {
-				const [row] = await db.select().from(seriesOccurrences).where(eq(seriesOccurrences.id, id));
-				return row!;
-			})
-		);
+		const row = async (id: string) =>
+			(await db.select().from(seriesOccurrences).where(eq(seriesOccurrences.id, id)))[0]!;
+		const moved = await row(first!.id);
+		const cancelled = await row(second!.id);
 		expect(moved).toMatchObject({ meetingState: 'ready', meetingId: first!.meetingId });
 		const [meeting] = fake.meetings(robin.zoomUser.id);
 		expect(meeting).toMatchObject({ id: first!.meetingId, startsAt: moved.startsAt });
