@@ -26,6 +26,7 @@ import type { FakeZoom } from '../fakes/zoom';
 import { startFakeSmtp, type FakeSmtp } from '../fakes/smtp';
 import { signedUpPractitioner, TestBrowser } from './support/browser';
 import { useTestDatabase } from './support/database';
+import { failure } from './support/errors';
 import { makeClient, makeSessions } from './support/practice';
 import { answerOf, requestEvent } from './support/routes';
 import { seriesInput, signUpAndConfirm } from './support/series';
@@ -374,6 +375,15 @@ describe('Zoom meetings', () => {
 		expect((await sessionRow(pressed)).meetingState).toBe('ready');
 		expect(await problemOf(robin.userId)).toBeNull();
 		expect(fake.meetings(robin.zoomUser.id)).toHaveLength(2);
+
+		// Pressed over and over, it is refused for a while; a refused connection needs reconnecting.
+		for (let n = 1; n < 6; n++) await robin.api.zoom.retryMeetings();
+		expect((await failure(robin.api.zoom.retryMeetings())).code).toBe('TOO_MANY_REQUESTS');
+		await db
+			.update(zoomConnections)
+			.set({ problem: 'refresh_refused', problemAt: new Date() })
+			.where(eq(zoomConnections.userId, robin.userId));
+		expect((await failure(robin.api.zoom.retryMeetings())).code).toBe('PRECONDITION_FAILED');
 	});
 
 	it('a refresh token Zoom killed ends in failed with refresh_refused, never skipped', async () => {
