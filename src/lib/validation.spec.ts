@@ -1,5 +1,14 @@
 import { describe, expect, it } from 'vitest';
-import { count, email, localDate, text, timeZone } from './validation';
+import {
+	count,
+	email,
+	httpsHost,
+	isHttpsLink,
+	isZoomHost,
+	localDate,
+	text,
+	timeZone
+} from './validation';
 
 const refusal = (result: { success: boolean; error?: { issues: { message: string }[] } }) =>
 	result.success ? null : result.error!.issues.map((issue) => issue.message);
@@ -87,5 +96,23 @@ describe('count', () => {
 		for (const value of ['1e400', 'NaN', '2.5', '11', '0', 'x', {}]) {
 			expect(count(1, 10).safeParse(value).success).toBe(false);
 		}
+	});
+});
+
+describe('https links and Zoom hosts', () => {
+	it('takes only https addresses without spaces, and reads the host from the parsed address', () => {
+		expect(isHttpsLink('https://zoom.us/j/1')).toBe(true);
+		expect(isHttpsLink('http://zoom.us/j/1')).toBe(false);
+		expect(isHttpsLink('https://zoom.us/j/1 x')).toBe(false);
+		expect(httpsHost('https://US02web.Zoom.us/j/1?pwd=x')).toBe('us02web.zoom.us');
+		expect(httpsHost('https://zoom.us@evil.example/j/1')).toBe('evil.example');
+		expect(httpsHost('javascript:alert(1)')).toBeNull();
+	});
+
+	it('counts zoom.us and its subdomains as Zoom, and no look-alike', () => {
+		expect(isZoomHost('zoom.us')).toBe(true);
+		expect(isZoomHost('us02web.zoom.us')).toBe(true);
+		expect(isZoomHost('notzoom.us')).toBe(false);
+		expect(isZoomHost('zoom.us.evil.example')).toBe(false);
 	});
 });

@@ -26,6 +26,22 @@ export function text(
 	return string.max(max, tooLong).refine(isStorableText, UNSTORABLE);
 }
 
+/** An https address without spaces: the only links sessions and series take. */
+export const isHttpsLink = (value: string) => /^https:\/\/\S+$/i.test(value);
+
+/** The host of an https link (lower-case, as URL reads it), or null for anything else. */
+export function httpsHost(value: string): string | null {
+	if (!isHttpsLink(value)) return null;
+	try {
+		return new URL(value).hostname;
+	} catch {
+		return null;
+	}
+}
+
+/** zoom.us or one of its subdomains (us02web.zoom.us), read from the parsed host, never the text. */
+export const isZoomHost = (host: string) => host === 'zoom.us' || host.endsWith('.zoom.us');
+
 /** A required email address, lower-case. */
 export const email = text(254, { tooLong: 'That email address is too long.' })
 	.toLowerCase()

@@ -27,11 +27,26 @@ test('Zoom sessions and series dates get meetings made automatically; the pages 
 			last_name: 'Zoomer',
 			email: 'mara.zoomer@zoom-user.test'
 		})) as { id: string };
+		const client = await createClient(page.request, { name: uniqueName('Ada') });
+
+		await test.step('before Zoom is connected, a Zoom session without a pasted link says how to get one', async () => {
+			await page.goto('/sessions/new');
+			await page.getByLabel('Client', { exact: true }).selectOption({ label: client.name });
+			await page.getByLabel('Date', { exact: true }).fill(isoDate(6));
+			await page.getByLabel('Start time', { exact: true }).fill('09:00');
+			await page.getByLabel('Where', { exact: true }).selectOption({ label: 'Zoom' });
+			await page.getByRole('radio', { name: 'Once' }).check();
+			await page.getByRole('button', { name: 'Create', exact: true }).click();
+			await expect(page).toHaveURL(new RegExp(`/sessions/${UUID.source}$`));
+			await expect(page.getByTestId('no-meeting-link')).toHaveText(
+				'No meeting link: connect Zoom in Settings → Integrations or paste a link.'
+			);
+		});
+
 		await controlFakeZoom('signIn', { userId: zoomUser.id });
 		const settings = new IntegrationsSettingsPage(page);
 		await settings.openFromSettings();
 		await settings.connectThroughZoom('Connect Zoom');
-		const client = await createClient(page.request, { name: uniqueName('Ada') });
 
 		await test.step('a Zoom session: the form says a meeting is made; its page shows the join link', async () => {
 			await page.goto('/sessions/new');
@@ -99,6 +114,9 @@ test('Zoom sessions and series dates get meetings made automatically; the pages 
 			await expect(page).toHaveURL(new RegExp(`/series/${UUID.source}$`));
 			seriesId = new URL(page.url()).pathname.split('/').pop()!;
 			const joins = meetingOf(page).getByRole('link', { name: 'Join link' });
+			// A draft gets no meetings; publishing makes them.
+			await expect(joins).toHaveCount(0);
+			await page.getByRole('button', { name: 'Publish', exact: true }).click();
 			await expect(joins).toHaveCount(3, LIVE);
 			await screenshots(page, 'series-meetings-ready');
 		});

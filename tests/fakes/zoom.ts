@@ -472,7 +472,10 @@ export async function startFakeZoom(options: FakeZoomOptions = {}): Promise<Fake
 	function revoke(form: URLSearchParams, query: URLSearchParams, call: RecordedCall) {
 		const given = form.get('token') ?? query.get('token') ?? '';
 		const grant = accessTokens.get(given)?.grant ?? refreshTokens.get(given)?.grant;
-		if (!grant) throw oauthError(400, 'invalid_request', 'Invalid Token!');
+		// A refresh token rotated out is no token any more: revoking with it ends nothing.
+		if (!grant || refreshTokens.get(given)?.state === 'rotated') {
+			throw oauthError(400, 'invalid_request', 'Invalid Token!');
+		}
 		call.userId = grant.userId;
 		// Revoking either token ends the app's authorization: both die.
 		grant.revoked = true;

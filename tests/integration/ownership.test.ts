@@ -341,12 +341,16 @@ const cases: Record<string, Case> = {
 	'payments.refresh': { own: 'reads the caller’s own connected account again' },
 	'payments.disconnect': { own: 'forgets the caller’s own connected account' },
 	'meetings.joinLink': {
-		public: 'clients and subscribers open the join link signed out; it leads only to the meeting'
+		public:
+			'signed out, it leads only a subscriber with a place there, by a key signed for them and the date; else only the owner, signed in'
 	},
 
 	'zoom.status': { own: 'the caller’s own Zoom connection, found from their id' },
 	'zoom.account': { own: 'asks Zoom with the caller’s own tokens' },
 	'zoom.health': { own: 'the caller’s own connection and meetings' },
+	'zoom.retryMeetings': {
+		own: 'queues again the caller’s own failed meetings, found from their id'
+	},
 	'zoom.disconnect': { own: 'revokes and forgets the caller’s own Zoom connection' }
 };
 

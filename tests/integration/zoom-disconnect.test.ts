@@ -12,9 +12,11 @@ import { securityEvents, users, zoomConnections } from '../../src/lib/server/db/
 import * as integrationsPage from '../../src/routes/(app)/settings/integrations/+page.server';
 import * as webhookRoute from '../../src/routes/api/webhooks/zoom/+server';
 import type { FakeZoom } from '../fakes/zoom';
+import { revokeAndForget, withZoomToken } from '../../src/lib/server/integrations/zoom/connection';
 import { STRONG_PASSWORD } from './support/browser';
 import { useTestDatabase } from './support/database';
 import { answerOf, requestEvent } from './support/routes';
+import { waitFor } from './support/wait';
 import { useZoom, ZOOM_WEBHOOK_PATH } from './support/zoom';
 import {
 	everyTableAsText,
@@ -113,6 +115,30 @@ describe('disconnecting on the settings page', () => {
 		expect(await storedTokens(db, person.user.id)).toBeNull();
 		await expectForgotten(person);
 		expect(await loggedKinds(person.user.id)).toContain('zoom_disconnected');
+	});
+
+	it('during a refresh, waits for it and revokes the refresh token it stored, not the one it rotated out', async () => {
+		const person = await zoomPractitioner(db, fake, { zoomUserId: fake.addUser().id });
+		// Due for a refresh by our record, so the next use refreshes first.
+		await db
+			.update(zoomConnections)
+			.set({ accessExpiresAt: new Date(Date.now() - 1_000) })
+			.where(eq(zoomConnections.userId, person.user.id));
+		fake.setRefreshDelay(1_000);
+		try {
+			const using = withZoomToken(db, person.user.id, async (token) => token);
+			await waitFor('the refresh to be on its way', () =>
+				fake.refreshes(person.zoomUser.id).some((r) => r.endedAt === null)
+			);
+			const disconnected = await revokeAndForget(db, person.user.id);
+			const newest = await using;
+			expect(newest).not.toBe(person.tokens!.accessToken);
+			expect(disconnected).toEqual({ disconnected: true, revoked: true });
+			expect(fake.tokenState(newest)).toBe('revoked');
+			expect(await storedTokens(db, person.user.id)).toBeNull();
+		} finally {
+			fake.setRefreshDelay(25);
+		}
 	});
 
 	it('forgets the connection even when Zoom cannot be reached to revoke it', async () => {

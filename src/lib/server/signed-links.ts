@@ -27,27 +27,40 @@ function linkKey(db: Db): Promise<Buffer> {
 	return cached;
 }
 
-/** `offer`: the page where a waitlisted person pays for a place offered to them. */
-export type LinkPurpose = 'manage' | 'unsubscribe' | 'confirm' | 'offer';
+/**
+ * `offer`: the page where a waitlisted person pays for a place offered to them. `join`: one
+ * subscriber's join link of one series date (the date is the link's `scope`).
+ */
+export type LinkPurpose = 'manage' | 'unsubscribe' | 'confirm' | 'offer' | 'join';
 
-function mac(key: Buffer, purpose: LinkPurpose, id: string): string {
-	return createHmac('sha256', key).update(`${purpose}:${id}`).digest('base64url').slice(0, 32);
+function mac(key: Buffer, purpose: LinkPurpose, id: string, scope?: string): string {
+	const signed = scope === undefined ? `${purpose}:${id}` : `${purpose}:${scope}:${id}`;
+	return createHmac('sha256', key).update(signed).digest('base64url').slice(0, 32);
 }
 
-/** `<id>.<signature>`: proves the link was made by us for this id and purpose; needs no storage. */
-export async function signLink(db: Db, purpose: LinkPurpose, id: string): Promise<string> {
-	return `${id}.${mac(await linkKey(db), purpose, id)}`;
+/**
+ * `<id>.<signature>`: proves the link was made by us for this id and purpose (and `scope`, when
+ * the link is good for one thing only, such as one date); needs no storage.
+ */
+export async function signLink(
+	db: Db,
+	purpose: LinkPurpose,
+	id: string,
+	scope?: string
+): Promise<string> {
+	return `${id}.${mac(await linkKey(db), purpose, id, scope)}`;
 }
 
-/** The id a signed link is for, or null when it was not made by us for this purpose. */
+/** The id a signed link is for, or null when it was not made by us for this purpose and scope. */
 export async function verifyLink(
 	db: Db,
 	purpose: LinkPurpose,
-	token: string
+	token: string,
+	scope?: string
 ): Promise<string | null> {
 	const [id, signature, extra] = token.split('.');
 	if (!id || !signature || extra !== undefined || !/^[0-9a-f-]{36}$/.test(id)) return null;
-	const expected = Buffer.from(mac(await linkKey(db), purpose, id));
+	const expected = Buffer.from(mac(await linkKey(db), purpose, id, scope));
 	const given = Buffer.from(signature);
 	return given.length === expected.length && timingSafeEqual(given, expected) ? id : null;
 }

@@ -21,7 +21,9 @@ export const limits = {
 	emailChangePerUser: { name: 'email-change:user', max: 5, windowSeconds: 60 * 60 },
 	publicSignupPerIp: { name: 'series-signup:ip', max: 10, windowSeconds: 10 * 60 },
 	/** Each download of all the account's data holds a transaction open while it is read. */
-	dataExportPerUser: { name: 'data-export:user', max: 5, windowSeconds: 60 * 60 }
+	dataExportPerUser: { name: 'data-export:user', max: 5, windowSeconds: 60 * 60 },
+	/** "Try again" on failed Zoom meetings: each press queues a job per failed date. */
+	zoomRetryPerUser: { name: 'zoom-retry:user', max: 6, windowSeconds: 60 * 60 }
 } satisfies Record<string, Limit>;
 
 /** Carried as the TRPCError's cause so the error formatter can tell the client when to retry. */

@@ -13,7 +13,12 @@ import { closeTransports } from '../email/mailer';
 import { queueDueReminders } from '../series/reminders';
 import { extendAllSeries } from '../series/service';
 import { releaseLapsedHolds } from '../payments/checkout';
-import { runMeetingJob, type ZoomMeetingJob } from '../integrations/zoom/meetings';
+import {
+	followDatesEnteringWindow,
+	retryFailingMeetings,
+	runMeetingJob,
+	type ZoomMeetingJob
+} from '../integrations/zoom/meetings';
 import {
 	emailWakers,
 	JOB_SCHEMA,
@@ -240,6 +245,8 @@ export async function startWorker(
 	});
 	await boss.work(QUEUES.seriesExtend, { pollingIntervalSeconds: 10 }, async () => {
 		await extendAllSeries(db);
+		await followDatesEnteringWindow(db);
+		await retryFailingMeetings(db);
 	});
 
 	await boss.work(QUEUES.subscriberHolds, { pollingIntervalSeconds: 1 }, async () => {

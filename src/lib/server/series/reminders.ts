@@ -5,7 +5,7 @@ import type { Db } from '../db';
 import { emailDeliveries, series, seriesOccurrences, subscribers, users } from '../db/schema';
 import { queueEmails, type QueuedEmail } from '../email/deliveries';
 import { subscriberMessage, whenInZone } from '../email/subscriber-messages';
-import { joinAddress } from '../integrations/zoom/meetings';
+import { subscriberJoinPath } from '../integrations/zoom/meetings';
 import { signLink } from '../signed-links';
 
 type DueReminder = {
@@ -75,17 +75,18 @@ function dueReminders(db: Db) {
 		order by 1`);
 }
 
-function reminderEmail(
+async function reminderEmail(
+	db: Db,
 	row: DueReminder,
 	origin: string,
 	links: { manageUrl: string; unsubscribeUrl: string }
-): QueuedEmail {
+): Promise<QueuedEmail> {
 	const when = whenInZone(new Date(row.startsAt), row.timeZone, row);
 	// The stable link, not Zoom's: a meeting made again after this email still opens from it.
 	const joinUrl =
 		row.locationKind === 'zoom' ||
 		(row.locationKind === 'online' && (row.joinUrl || row.locationDetail))
-			? joinAddress(origin, row.occurrenceId)
+			? origin + (await subscriberJoinPath(db, row.occurrenceId, row.subscriberId))
 			: '';
 	const where =
 		row.locationKind === 'in_person'
@@ -128,7 +129,7 @@ export async function queueDueReminders(db: Db): Promise<number> {
 			};
 			links.set(row.subscriberId, pair);
 		}
-		emails.push(reminderEmail(row, origin, pair));
+		emails.push(await reminderEmail(db, row, origin, pair));
 	}
 	return (await queueEmails(db, emails)).length;
 }

@@ -9,7 +9,7 @@ import {
 	stripeUnitAmount,
 	toMinorUnits
 } from '../../money';
-import { count, localDate, localTime, text, timeZone } from '../../validation';
+import { count, isHttpsLink, localDate, localTime, text, timeZone } from '../../validation';
 
 export const slugPattern = /^[a-z0-9]+(-[a-z0-9]+)*$/;
 
@@ -83,7 +83,7 @@ export const seriesFields = z
 		if (
 			value.locationKind === 'online' &&
 			value.locationDetail &&
-			!/^https:\/\/\S+$/.test(value.locationDetail)
+			!isHttpsLink(value.locationDetail)
 		) {
 			ctx.addIssue({
 				code: 'custom',

@@ -1,3 +1,4 @@
+import { httpsHost, isZoomHost } from '../../validation';
 import type { locationKinds } from './schemas';
 
 /**
@@ -11,16 +12,7 @@ export function locationFromText(text: string): {
 	locationKind: (typeof locationKinds)[number];
 	locationDetail: string;
 } {
-	const host = /^https:\/\/\S+$/i.test(text) ? hostOf(text) : null;
+	const host = httpsHost(text);
 	if (host === null) return { locationKind: 'in_person', locationDetail: text };
-	const zoom = host === 'zoom.us' || host.endsWith('.zoom.us');
-	return { locationKind: zoom ? 'zoom' : 'link', locationDetail: text };
-}
-
-function hostOf(address: string): string | null {
-	try {
-		return new URL(address).hostname;
-	} catch {
-		return null;
-	}
+	return { locationKind: isZoomHost(host) ? 'zoom' : 'link', locationDetail: text };
 }

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { isCurrencyCode, toMinorUnits } from '../../money';
-import { count, localDate, localTime, text, timeZone } from '../../validation';
+import { count, isHttpsLink, localDate, localTime, text, timeZone } from '../../validation';
 
 export const sessionStatuses = [
 	'scheduled',
@@ -35,7 +35,7 @@ function checkFee(value: { fee: string; currency: string }, ctx: z.RefinementCtx
 }
 
 function checkLink(value: { locationKind: string; locationDetail: string }, ctx: z.RefinementCtx) {
-	if (value.locationKind === 'link' && !/^https:\/\/\S+$/.test(value.locationDetail)) {
+	if (value.locationKind === 'link' && !isHttpsLink(value.locationDetail)) {
 		ctx.addIssue({
 			code: 'custom',
 			path: ['locationDetail'],

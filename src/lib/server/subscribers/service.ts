@@ -25,7 +25,7 @@ import { connectedAccount, paymentsBlocked } from '../payments/accounts';
 import { checkoutFor, checkoutHold, expireCheckout, offerEmail } from '../payments/checkout';
 import { notFound } from '../practice-errors';
 import { publishSpotsLeft, publishToUser } from '../realtime/publish';
-import { joinAddress } from '../integrations/zoom/meetings';
+import { subscriberJoinPath } from '../integrations/zoom/meetings';
 import { icsCalendar } from '../series/ics';
 import { signLink, verifyLink } from '../signed-links';
 import type { publicSignupSchema } from './schemas';
@@ -121,7 +121,8 @@ export async function publicSeries(db: Db, slug: string) {
 		closedReason: closed,
 		capacity: row.capacity,
 		spotsLeft: left,
-		dates: dates.map((d) => ({ id: d.id, startsAt: d.startsAt, endsAt: d.endsAt }))
+		// No ids: a date's id is no business of the public.
+		dates: dates.map((d) => ({ startsAt: d.startsAt, endsAt: d.endsAt }))
 	};
 }
 
@@ -431,14 +432,18 @@ export async function welcomeEmail(
 	const ics = icsCalendar(
 		row.title,
 		row.timeZone,
-		dates.map((d) => ({
-			uid: `${d.id}@sessionboard`,
-			startsAt: d.startsAt,
-			endsAt: d.endsAt,
-			summary: row.title,
-			description: `Your place in ${row.title}.`,
-			location: online ? joinAddress(origin, d.id) : row.locationDetail
-		}))
+		await Promise.all(
+			dates.map(async (d) => ({
+				uid: `${d.id}@sessionboard`,
+				startsAt: d.startsAt,
+				endsAt: d.endsAt,
+				summary: row.title,
+				description: `Your place in ${row.title}.`,
+				location: online
+					? origin + (await subscriberJoinPath(db, d.id, subscriber.id))
+					: row.locationDetail
+			}))
+		)
 	);
 	const next = dates[0];
 	return subscriberEmail(
@@ -775,12 +780,17 @@ export async function manageView(db: Db, token: string) {
 			online,
 			address: online ? '' : row!.locationDetail
 		},
-		dates: dates.map((d) => ({
-			id: d.id,
-			startsAt: d.startsAt,
-			// Only people holding a place get the join link: the stable one, on this site.
-			joinUrl: online && subscriber.status === 'active' ? `/j/${d.id}` : null
-		}))
+		dates: await Promise.all(
+			dates.map(async (d) => ({
+				id: d.id,
+				startsAt: d.startsAt,
+				// Only people holding a place get the join link: the stable one, signed for them.
+				joinUrl:
+					online && subscriber.status === 'active'
+						? await subscriberJoinPath(db, d.id, subscriber.id)
+						: null
+			}))
+		)
 	};
 }
 

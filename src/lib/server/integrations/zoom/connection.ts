@@ -1,4 +1,4 @@
-import { and, count, eq, gt, isNull } from 'drizzle-orm';
+import { and, eq, isNull, sql } from 'drizzle-orm';
 import type { Client } from '../../auth/session';
 import { recordSecurityEvent } from '../../account/security-log';
 import { open, seal, SealedValueRefused } from '../../crypto';
@@ -196,32 +196,31 @@ function tokensReadable(row: ZoomConnection): boolean {
 	}
 }
 
+/**
+ * The user's sessions and series dates still to come whose meeting could not be made: what the
+ * banner counts and what keeps the "meetings failing" problem. A date that failed and then passed
+ * is over, and no longer a problem to mend.
+ */
+export async function upcomingFailedCount(db: Db, userId: string): Promise<number> {
+	const failed = (table: typeof sessions | typeof seriesOccurrences) => sql`(
+		select count(*) from ${table} where ${table.ownerId} = ${userId}
+			and ${table.meetingState} = 'failed' and ${table.endsAt} > now())`;
+	const [row] = await db.execute<{ n: number }>(
+		sql`select (${failed(sessions)} + ${failed(seriesOccurrences)})::int as n`
+	);
+	return row!.n;
+}
+
 /** What the dashboard's banner and the settings page show about the practitioner's Zoom. */
 export async function zoomHealth(db: Db, userId: string): Promise<ZoomHealth> {
 	const row = await connectionOf(db, userId);
-	const failed = async (table: typeof sessions | typeof seriesOccurrences) => {
-		const [row] = await db
-			.select({ n: count() })
-			.from(table)
-			.where(
-				and(
-					eq(table.ownerId, userId),
-					eq(table.meetingState, 'failed'),
-					gt(table.endsAt, new Date())
-				)
-			);
-		return row?.n ?? 0;
-	};
-	const [failedSessions, failedDates] = await Promise.all([
-		failed(sessions),
-		failed(seriesOccurrences)
-	]);
+	const failedCount = await upcomingFailedCount(db, userId);
 	return {
 		configured: zoomConfigured(),
 		connected: row !== null,
 		problem: row?.problem ?? null,
 		unreadable: row !== null && zoomConfigured() && !tokensReadable(row),
-		failedCount: failedSessions + failedDates
+		failedCount
 	};
 }
 
@@ -293,23 +292,28 @@ export async function revokeAndForget(
 	db: Db,
 	userId: string
 ): Promise<{ disconnected: boolean; revoked: boolean }> {
-	const row = await connectionOf(db, userId);
-	if (!row) return { disconnected: false, revoked: false };
-	let revoked = false;
-	try {
-		// Zoom switched off on this server since: there is no client to revoke with.
-		if (!zoomConfigured()) throw new ZoomNotConnected('not_connected');
-		await revokeToken(openTokens(row).refreshToken);
-		revoked = true;
-	} catch (error) {
-		if (!(error instanceof ZoomError) && !(error instanceof ZoomNotConnected)) throw error;
-		reportUnexpected(error, 'Revoking Zoom access');
-	}
-	const deleted = await db
-		.delete(zoomConnections)
-		.where(eq(zoomConnections.userId, userId))
-		.returning({ userId: zoomConnections.userId });
-	return { disconnected: deleted.length > 0, revoked };
+	// Under the row's lock, as a refresh is: one in flight finishes first, and the refresh token
+	// revoked is the one it stored, not the one it rotated out (which would leave the new one alive).
+	return db.transaction(async (tx) => {
+		const [row] = await tx
+			.select()
+			.from(zoomConnections)
+			.where(eq(zoomConnections.userId, userId))
+			.for('update');
+		if (!row) return { disconnected: false, revoked: false };
+		let revoked = false;
+		try {
+			// Zoom switched off on this server since: there is no client to revoke with.
+			if (!zoomConfigured()) throw new ZoomNotConnected('not_connected');
+			await revokeToken(openTokens(row).refreshToken);
+			revoked = true;
+		} catch (error) {
+			if (!(error instanceof ZoomError) && !(error instanceof ZoomNotConnected)) throw error;
+			reportUnexpected(error, 'Revoking Zoom access');
+		}
+		await tx.delete(zoomConnections).where(eq(zoomConnections.userId, userId));
+		return { disconnected: true, revoked };
+	});
 }
 
 /** The practitioner disconnects Zoom (Settings → Integrations): `revokeAndForget`, on the record. */

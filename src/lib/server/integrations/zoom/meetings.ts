@@ -3,6 +3,8 @@ import type { Db } from '../../db';
 import { enqueueJob, QUEUES } from '../../jobs/queues';
 import { arrayLiteral } from '../../pg-arrays';
 import { publishToUser } from '../../realtime/publish';
+import { signLink, verifyLink } from '../../signed-links';
+import { httpsHost, isHttpsLink, isZoomHost } from '../../../validation';
 import { reportUnexpected, unexpectedMessage } from '../../unexpected';
 import {
 	createMeeting,
@@ -15,6 +17,7 @@ import {
 	announceZoom,
 	clearProblem,
 	markMeetingsFailing,
+	upcomingFailedCount,
 	withZoomToken,
 	ZoomNotConnected
 } from './connection';
@@ -38,8 +41,11 @@ export type ZoomMeetingJob = {
 	waited?: number;
 };
 
-/** How often a job waits out Zoom's 429 before the meeting counts as failed. */
-const MAX_WAITS = 5;
+/**
+ * How often a job waits out Zoom's 429 before the meeting counts as failed: past that, Zoom's
+ * limit (a day's meetings, say) will not lift within retries, and the practitioner is told.
+ */
+export const MAX_WAITS = 5;
 
 /**
  * The SQL that tells, for one table alias, whether a row wants a meeting (`wants`) and whether it
@@ -59,12 +65,21 @@ const sessionRules: Rules = {
 			or exists (select 1 from zoom_connections z where z.user_id = s.owner_id)))`
 };
 
+/**
+ * How far ahead a series date gets its meeting: a series runs on without end, and Zoom limits the
+ * meetings made a day, so one series must not make a year's worth at once. The hourly job
+ * (`followDatesEnteringWindow`) gives the dates that come within it theirs.
+ */
+export const MEETING_WINDOW_DAYS = 30;
+
 const occurrenceRules: Rules = {
 	table: sql`series_occurrences s`,
 	from: sql`from series se`,
 	live: sql`(se.id = s.series_id and s.ends_at > now())`,
-	wants: sql`(se.location_kind = 'zoom' and se.status <> 'archived' and s.status = 'scheduled'
-		and s.ends_at > now())`
+	// A draft is no one's business yet: publishing it makes its meetings.
+	wants: sql`(se.location_kind = 'zoom' and se.status = 'published' and s.status = 'scheduled'
+		and s.ends_at > now()
+		and s.starts_at < now() + ${MEETING_WINDOW_DAYS} * interval '1 day')`
 };
 
 const rulesOf = (target: MeetingTarget) => (target === 'session' ? sessionRules : occurrenceRules);
@@ -128,6 +143,20 @@ export async function forgetMeetings(
 	}
 }
 
+/**
+ * The hourly job: the dates of published Zoom series that came within MEETING_WINDOW_DAYS since
+ * the last run (they have no meeting and no state yet) get theirs, one practitioner at a time.
+ */
+export async function followDatesEnteringWindow(db: Db): Promise<void> {
+	const fresh = sql`s.meeting_state is null and s.meeting_id is null`;
+	const owners = await db.execute<{ owner_id: string }>(sql`
+		select distinct s.owner_id from series_occurrences s join series se on se.id = s.series_id
+		where ${fresh} and ${occurrenceRules.wants}`);
+	for (const { owner_id } of owners) {
+		await db.transaction((tx) => follow(tx, 'occurrence', owner_id, fresh));
+	}
+}
+
 function enqueueMeetingJob(db: Db, job: ZoomMeetingJob): Promise<void> {
 	return enqueueJob(db, QUEUES.zoomMeeting, job);
 }
@@ -148,6 +177,16 @@ export async function resyncMeetings(db: Db, userId: string): Promise<void> {
 		);
 		await follow(tx, 'occurrence', userId, stuck);
 	});
+}
+
+/**
+ * The hourly job: meetings that failed (Zoom out of reach, retries spent) are tried again without
+ * the practitioner doing anything. A refused connection is left alone: only reconnecting mends it.
+ */
+export async function retryFailingMeetings(db: Db): Promise<void> {
+	const failing = await db.execute<{ user_id: string }>(sql`
+		select user_id from zoom_connections where problem = 'meetings_failing'`);
+	for (const { user_id } of failing) await resyncMeetings(db, user_id);
 }
 
 type Current = {
@@ -326,7 +365,7 @@ function inWords(error: unknown): string {
 			case 'unauthorized':
 				return 'Zoom refused the connection: reconnect Zoom in Settings → Integrations.';
 			case 'rate_limited':
-				return 'Zoom kept asking to wait (too many requests); it was tried several times.';
+				return 'Zoom kept asking to wait (too many requests, perhaps its daily limit of new meetings); it is tried again within the hour.';
 			case 'unavailable':
 				return 'Zoom could not be reached or failed; it was tried several times.';
 			default:
@@ -344,13 +383,11 @@ async function markFailed(db: Db, job: ZoomMeetingJob, error: unknown): Promise<
 	if (await markMeetingsFailing(db, job.ownerId)) announceZoom(job.ownerId);
 }
 
-/** Nothing of the user's is failing any more: the "meetings failing" problem is over. */
+/** Nothing of the user's still to come is failing: the "meetings failing" problem is over. */
 async function clearWhenNoneFailing(db: Db, userId: string): Promise<void> {
-	const [row] = await db.execute<{ failing: boolean }>(sql`
-		select exists (select 1 from sessions where owner_id = ${userId} and meeting_state = 'failed')
-			or exists (select 1 from series_occurrences where owner_id = ${userId}
-				and meeting_state = 'failed') as failing`);
-	if (!row?.failing && (await clearProblem(db, userId))) announceZoom(userId);
+	if ((await upcomingFailedCount(db, userId)) === 0 && (await clearProblem(db, userId))) {
+		announceZoom(userId);
+	}
 }
 
 function published(job: ZoomMeetingJob, row: Current | undefined): void {
@@ -381,13 +418,14 @@ export async function runMeetingJob(
 		return { done: true };
 	} catch (error) {
 		const waited = job.waited ?? 0;
-		if (error instanceof ZoomError && error.kind === 'rate_limited' && waited < MAX_WAITS) {
+		const limited = error instanceof ZoomError && error.kind === 'rate_limited';
+		if (limited && waited < MAX_WAITS) {
 			return {
 				waitSeconds: error.retryAfterSeconds ?? 1,
 				again: { ...job, waited: waited + 1 }
 			};
 		}
-		if (!lastTry && !(error instanceof ZoomNotConnected)) throw error;
+		if (!lastTry && !limited && !(error instanceof ZoomNotConnected)) throw error;
 		if (job.meetingId) {
 			// Nothing is left to show it on: the meeting stays at Zoom, for the log to tell.
 			reportUnexpected(error, `Deleting Zoom meeting ${job.meetingId}`);
@@ -399,36 +437,81 @@ export async function runMeetingJob(
 	}
 }
 
-export type JoinLink = { go: string } | { waiting: true } | { cancelled: true };
+/**
+ * `go`: a Zoom meeting's join URL, to be redirected to. `elsewhere`: a pasted link to another
+ * site, shown rather than followed, so that /j/ on this site is no open redirect.
+ */
+export type JoinLink =
+	| { go: string }
+	| { elsewhere: { url: string; host: string } }
+	| { waiting: true }
+	| { failed: true }
+	| { cancelled: true };
 
-const httpsOnly = (url: string | null) => (url && /^https:\/\/\S+$/.test(url) ? url : null);
+/** Who follows a join link: the signed-in user, if any, and the link's key (`?k=`), if any. */
+export type JoinVisitor = { userId: string | null; key: string | null };
 
 /**
  * Where `/j/<id>` leads for a session or series date: its meeting's current join URL, or the link
- * pasted by hand when it has no meeting of the Zoom integration. Undefined when no such date exists.
+ * pasted by hand when it has no meeting of the Zoom integration. Only for whom the link is: the
+ * practitioner, signed in, or a subscriber holding a place in the date's series with the key
+ * signed for them and this date. Undefined otherwise, alike whether the date exists or not.
  */
-export async function joinLinkOf(db: Db, id: string): Promise<JoinLink | undefined> {
+export async function joinLinkOf(
+	db: Db,
+	id: string,
+	visitor: JoinVisitor
+): Promise<JoinLink | undefined> {
 	const [row] = await db.execute<{
+		owner_id: string;
+		series_id: string | null;
 		join_url: string | null;
 		meeting_state: string | null;
 		pasted: string | null;
 		cancelled: boolean;
 	}>(sql`
-		select join_url, meeting_state,
+		select owner_id, null::uuid as series_id, join_url, meeting_state,
 			case when location_kind in ('zoom', 'link') then location_detail end as pasted,
 			status in ('cancelled', 'late_cancelled') as cancelled
 		from sessions where id = ${id}
 		union all
-		select o.join_url, o.meeting_state,
+		select o.owner_id, o.series_id, o.join_url, o.meeting_state,
 			case when se.location_kind = 'online' then se.location_detail end,
 			o.status = 'cancelled' or se.status = 'archived'
 		from series_occurrences o join series se on se.id = o.series_id
 		where o.id = ${id}`);
 	if (!row) return undefined;
+	const owner = visitor.userId === row.owner_id;
+	if (!owner && !(row.series_id && (await holdsPlace(db, row.series_id, id, visitor.key)))) {
+		return undefined;
+	}
 	if (row.cancelled) return { cancelled: true };
-	const url = httpsOnly(row.join_url) ?? (row.meeting_state ? null : httpsOnly(row.pasted));
-	return url ? { go: url } : { waiting: true };
+	// Made by the integration, from what Zoom answered (client.ts takes only https).
+	if (row.join_url && isHttpsLink(row.join_url)) return { go: row.join_url };
+	if (row.meeting_state === 'failed') return { failed: true };
+	const host = row.meeting_state || !row.pasted ? null : httpsHost(row.pasted);
+	if (host === null) return { waiting: true };
+	return isZoomHost(host) ? { go: row.pasted! } : { elsewhere: { url: row.pasted!, host } };
 }
 
-/** The join link given to subscribers and clients: stable, wherever the meeting itself moves. */
-export const joinAddress = (origin: string, id: string) => `${origin}/j/${id}`;
+/** The key was signed for a subscriber and this date, and they still have a place in the series. */
+async function holdsPlace(db: Db, seriesId: string, occurrenceId: string, key: string | null) {
+	const subscriberId = key ? await verifyLink(db, 'join', key, occurrenceId) : null;
+	if (!subscriberId) return false;
+	const [row] = await db.execute(sql`
+		select 1 from subscribers
+		where id = ${subscriberId} and series_id = ${seriesId} and status = 'active'`);
+	return row !== undefined;
+}
+
+/**
+ * A subscriber's join link of one series date, relative to the site: stable wherever the meeting
+ * itself moves, and good only for them while they have a place.
+ */
+export async function subscriberJoinPath(
+	db: Db,
+	occurrenceId: string,
+	subscriberId: string
+): Promise<string> {
+	return `/j/${occurrenceId}?k=${await signLink(db, 'join', subscriberId, occurrenceId)}`;
+}

@@ -1,3 +1,5 @@
+import { TRPCError } from '@trpc/server';
+import { hit, limits } from '../../auth/rate-limit';
 import { authedProcedure, router } from '../../trpc/init';
 import { zoomMissing } from './client';
 import {
@@ -7,6 +9,7 @@ import {
 	zoomConnectionSummary,
 	zoomHealth
 } from './connection';
+import { resyncMeetings } from './meetings';
 
 export const zoomRouter = router({
 	/** What Settings → Integrations shows: whether Zoom is set up here, and the connection. */
@@ -19,6 +22,21 @@ export const zoomRouter = router({
 	account: authedProcedure.query(({ ctx }) => zoomAccountShown(ctx.db, ctx.user.id)),
 
 	health: authedProcedure.query(({ ctx }) => zoomHealth(ctx.db, ctx.user.id)),
+
+	/** "Try again": the caller's own failed (and stuck) meetings are queued again, no OAuth needed. */
+	retryMeetings: authedProcedure.mutation(async ({ ctx }) => {
+		const health = await zoomHealth(ctx.db, ctx.user.id);
+		if (!health.connected || health.problem === 'refresh_refused' || health.unreadable) {
+			throw new TRPCError({
+				code: 'PRECONDITION_FAILED',
+				message: 'Zoom needs to be reconnected first: Settings → Integrations.'
+			});
+		}
+		await hit(ctx.db, limits.zoomRetryPerUser, ctx.user.id);
+		await resyncMeetings(ctx.db, ctx.user.id);
+		announceZoom(ctx.user.id);
+		return { queued: true };
+	}),
 
 	disconnect: authedProcedure.mutation(async ({ ctx }) => {
 		const result = await disconnectZoom(ctx.db, ctx.user.id, ctx.client);
