@@ -18,6 +18,10 @@ export const googleNotices = {
 		kind: 'error',
 		text: 'Google did not share your email address, which Sessionboard needs. Please try again and allow it.'
 	},
+	unverified: {
+		kind: 'error',
+		text: 'Google has not verified this email address, so it cannot be used here. Verify it with Google first, or sign in with your password.'
+	},
 	expired: {
 		kind: 'error',
 		text: 'This sign-in with Google took too long or was already used. Please start again.'

@@ -19,7 +19,7 @@ import {
 import { solidPng, type FakeOidc } from '../fakes/oidc';
 import type { App } from './support/app-server';
 import {
-	emailsTo,
+	ORIGIN,
 	signedUpPractitioner,
 	STRONG_PASSWORD,
 	TestBrowser,
@@ -82,6 +82,31 @@ function apiOf(browser: HttpBrowser) {
 	const test = new TestBrowser(db);
 	test.token = browser.cookie(AUTH_COOKIE) ?? null;
 	return test.api();
+}
+
+/**
+ * An account whose address was never confirmed, with a Google account and picture linked to it:
+ * what an unverified Google email could make before it was refused, still in the database.
+ */
+async function unconfirmedWithGoogle() {
+	const email = `unconfirmed-${Date.now()}-${Math.random().toString(36).slice(2)}@example.org`;
+	await (
+		await new TestBrowser(db).api()
+	).account.signUp({
+		name: 'Someone',
+		email,
+		password: STRONG_PASSWORD,
+		ageConfirmed: true,
+		timeZone: 'UTC'
+	});
+	const user = (await userByEmail(email))!;
+	expect(user.emailVerifiedAt).toBeNull();
+	const account = newGoogleAccount(google, { email });
+	await db.insert(googleIdentities).values({ userId: user.id, subject: account.sub });
+	await db
+		.insert(userPictures)
+		.values({ userId: user.id, contentType: 'image/png', bytes: solidPng() });
+	return { email, userId: user.id, account };
 }
 
 describe('Sign in with Google', () => {
@@ -180,27 +205,64 @@ describe('Sign in with Google', () => {
 		}
 	});
 
-	it('leaves an email Google has not verified to the usual confirmation link', async () => {
-		const { user, account } = await newGoogleUser({ email_verified: false });
-		expect(user.emailVerifiedAt).toBeNull();
-		expect((await emailsTo(db, account.email))[0]?.subject).toContain('Confirm');
+	it('refuses an email Google has not verified: no account, no sign-in, no link', async () => {
+		const browser = new HttpBrowser();
+		const account = newGoogleAccount(google, { email_verified: false });
+		const { next } = await googleRoundTrip(app, browser, account);
+		expect(next.pathname + next.search).toBe('/sign-in?google=unverified');
+		expect(browser.cookie(AUTH_COOKIE)).toBeUndefined();
+		const page = await (await browser.request(next)).text();
+		expect(page).toContain('Google has not verified this email address');
+		expect(await userByEmail(account.email)).toBeUndefined();
+		expect(await db.select().from(googlePendingSignIns)).toHaveLength(0);
+
+		// Not for an account of that address either: nothing waits for its password.
+		const owner = await signedUpPractitioner(db);
+		const claimed = newGoogleAccount(google, { email: owner.email, email_verified: false });
+		const other = await googleRoundTrip(app, browser, claimed);
+		expect(other.next.search).toBe('?google=unverified');
+		expect(await db.select().from(googlePendingSignIns)).toHaveLength(0);
 	});
 
-	it('lets a password sign-up take over an address Google did not verify, and the Google link goes with it', async () => {
-		const { account, user } = await newGoogleUser({ email_verified: false });
+	it('lets a password sign-up take over an address never confirmed, and a Google link made before goes with it', async () => {
+		const { email, userId, account } = await unconfirmedWithGoogle();
 		await (
 			await new TestBrowser(db).api()
 		).account.signUp({
 			name: 'The Real Owner',
-			email: account.email,
+			email,
 			password: STRONG_PASSWORD,
 			ageConfirmed: true,
 			timeZone: 'UTC'
 		});
-		expect(await identityOf(user.id)).toBeUndefined();
-		expect(await db.select().from(userPictures).where(eq(userPictures.userId, user.id))).toEqual(
-			[]
-		);
+		expect(await identityOf(userId)).toBeUndefined();
+		expect(await db.select().from(userPictures).where(eq(userPictures.userId, userId))).toEqual([]);
+		const { next } = await googleRoundTrip(app, new HttpBrowser(), account);
+		expect(next.pathname + next.search).toBe('/sign-in?google=link');
+	});
+
+	it('drops a Google link made before the address was proven when the owner resets the password', async () => {
+		const { email, userId, account } = await unconfirmedWithGoogle();
+		await sendPasswordReset(db, { email, origin: ORIGIN, ip: null, userAgent: null });
+		const token = await tokenFromEmail(db, email, '/reset-password');
+		await (
+			await new TestBrowser(db).api()
+		).account.resetPassword({ token, password: STRONG_PASSWORD });
+		expect((await userByEmail(email))?.emailVerifiedAt).not.toBeNull();
+		expect(await identityOf(userId)).toBeUndefined();
+		expect(await db.select().from(userPictures).where(eq(userPictures.userId, userId))).toEqual([]);
+		// Whoever linked it is out: their Google no longer signs in to the owner's account.
+		const { next } = await googleRoundTrip(app, new HttpBrowser(), account);
+		expect(next.pathname + next.search).toBe('/sign-in?google=link');
+	});
+
+	it('drops a Google link made before the address was proven when the owner confirms it', async () => {
+		const { email, userId, account } = await unconfirmedWithGoogle();
+		const token = await tokenFromEmail(db, email, '/verify-email');
+		await (await new TestBrowser(db).api()).account.verifyEmail({ token });
+		expect((await userByEmail(email))?.emailVerifiedAt).not.toBeNull();
+		expect(await identityOf(userId)).toBeUndefined();
+		expect(await db.select().from(userPictures).where(eq(userPictures.userId, userId))).toEqual([]);
 		const { next } = await googleRoundTrip(app, new HttpBrowser(), account);
 		expect(next.pathname + next.search).toBe('/sign-in?google=link');
 	});
@@ -385,11 +447,11 @@ describe('A Google-only account', () => {
 		expect(next.search).toBe('?google=link');
 	});
 
-	it('gets a password through a password reset too', async () => {
+	it('gets a password through a password reset too, and keeps Google: Google proved the address', async () => {
 		const { account, user } = await newGoogleUser();
 		await sendPasswordReset(db, {
 			email: account.email,
-			origin: 'http://sessionboard.test',
+			origin: ORIGIN,
 			ip: null,
 			userAgent: null
 		});

@@ -13,7 +13,7 @@ import { pgErrorCode, UNIQUE_VIOLATION } from '../pg-errors';
 import { copyPicture } from './picture';
 import type { addPasswordSchema, googleSignUpSchema } from './schemas';
 import { recordSecurityEvent } from './security-log';
-import { queueVerification, type NewAuthSession } from './service';
+import type { NewAuthSession } from './service';
 
 /** A Google sign-in waiting for its next step keeps this long. */
 const PENDING_LIFETIME_MS = 15 * 60 * 1000;
@@ -185,24 +185,26 @@ export async function pendingNewAccount(db: Db, pendingToken: string | undefined
 
 /**
  * Makes the account of a new Google user once they confirmed their age, and signs them in. Its
- * email counts as confirmed when Google says it verified it; otherwise the usual link is sent.
+ * email counts as confirmed: Google verified it (finishGoogleSignIn refuses any other).
  */
 export async function signUpWithGoogle(
 	db: Db,
 	input: z.output<typeof googleSignUpSchema>,
-	client: Client,
-	origin: string
+	client: Client
 ): Promise<NewAuthSession> {
 	const created = await db.transaction(async (tx) => {
 		const pending = await pendingSignIn(tx, input.pending, true);
-		if (!pending) throw new TRPCError({ code: 'BAD_REQUEST', message: PENDING_GONE });
+		// One held before unverified addresses were refused at the callback is refused here.
+		if (!pending?.emailVerified) {
+			throw new TRPCError({ code: 'BAD_REQUEST', message: PENDING_GONE });
+		}
 		const [user] = await tx
 			.insert(users)
 			.values({
 				email: pending.email,
 				name: pending.name,
 				passwordHash: null,
-				emailVerifiedAt: pending.emailVerified ? new Date() : null,
+				emailVerifiedAt: new Date(),
 				timeZone: input.timeZone || 'UTC',
 				ageConfirmedAt: new Date()
 			})
@@ -216,7 +218,6 @@ export async function signUpWithGoogle(
 		return { user, pictureUrl: pending.pictureUrl };
 	});
 	const { user, pictureUrl } = created;
-	if (!user.emailVerifiedAt) await queueVerification(db, user, origin);
 	await copyPicture(db, user.id, pictureUrl);
 	return startSession(db, user.id, client);
 }

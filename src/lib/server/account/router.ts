@@ -40,7 +40,7 @@ export const accountRouter = router({
 	}),
 
 	googleSignUp: publicProcedure.input(googleSignUpSchema).mutation(async ({ ctx, input }) => {
-		const session = await google.signUpWithGoogle(ctx.db, input, ctx.client, ctx.origin);
+		const session = await google.signUpWithGoogle(ctx.db, input, ctx.client);
 		ctx.authCookie.set(session.token, session.expiresAt);
 	}),
 

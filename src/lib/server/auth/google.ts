@@ -114,7 +114,7 @@ export async function startGoogleSignIn(
 }
 
 /** Why a sign-in with Google did not happen, in words the sign-in page shows as they are. */
-export type GoogleRefusal = 'cancelled' | 'failed' | 'unavailable' | 'no-email';
+export type GoogleRefusal = 'cancelled' | 'failed' | 'unavailable' | 'no-email' | 'unverified';
 
 export class GoogleSignInRefused extends Error {
 	constructor(readonly reason: GoogleRefusal) {
@@ -175,6 +175,9 @@ export async function finishGoogleSignIn(callback: URL, flow: GoogleFlow): Promi
 		throw new GoogleSignInRefused(claims?.email ? 'failed' : 'no-email');
 	}
 	const { sub, email, email_verified, name, picture } = parsed.data;
+	// An address Google has not verified may be anyone's: it neither makes, links nor opens an
+	// account here, or whoever typed it at Google would hold the account of its real owner.
+	if (email_verified !== true) throw new GoogleSignInRefused('unverified');
 	return {
 		subject: sub,
 		email,
