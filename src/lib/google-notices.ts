@@ -35,6 +35,10 @@ export const googleNotices = {
 		kind: 'error',
 		text: 'That Google account is already linked to another Sessionboard account. Unlink it there first.'
 	},
+	unconfirmed: {
+		kind: 'error',
+		text: 'Confirm your email address first (follow the link we emailed you), then link Google.'
+	},
 	'other-linked': {
 		kind: 'error',
 		text: 'Another Google account is linked to yours. Unlink it first to link this one.'

@@ -493,6 +493,36 @@ describe('Linking Google from settings', () => {
 		expect(settings).toContain('Google is linked');
 		expect(settings).toContain('Unlink Google');
 	});
+
+	it('links nothing to an account whose email is not confirmed yet, and says why', async () => {
+		const email = `not-yet-${Date.now()}@example.org`;
+		const browser = new HttpBrowser();
+		await browser.post(`${app.origin}/sign-up`, {
+			name: 'Not Yet',
+			email,
+			password: STRONG_PASSWORD,
+			ageConfirmed: 'on',
+			timeZone: 'UTC'
+		});
+		const signedIn = await browser.post(`${app.origin}/sign-in`, {
+			email,
+			password: STRONG_PASSWORD
+		});
+		expect(browser.cookie(AUTH_COOKIE), String(signedIn.status)).toBeDefined();
+		const user = (await userByEmail(email))!;
+		expect(user.emailVerifiedAt).toBeNull();
+		const page = await (await browser.request(`${app.origin}/settings`)).text();
+		expect(page).toContain('To link Google, confirm your email address first');
+
+		const refused = await googleRoundTrip(app, browser, newGoogleAccount(google), {
+			start: '?link'
+		});
+		expect(refused.next.pathname + refused.next.search).toBe('/settings?google=unconfirmed');
+		expect(await identityOf(user.id)).toBeUndefined();
+		expect(await (await browser.request(refused.next)).text()).toContain(
+			'Confirm your email address first'
+		);
+	});
 });
 
 describe('Account data', () => {

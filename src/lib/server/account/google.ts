@@ -99,7 +99,7 @@ export async function signInWithGoogle(
 
 /** Carried as the TRPCError's cause, for the callback to say which notice to show. */
 export class GoogleLinkRefused extends Error {
-	constructor(readonly reason: 'linked-elsewhere' | 'other-linked') {
+	constructor(readonly reason: 'linked-elsewhere' | 'other-linked' | 'unconfirmed') {
 		super(googleNotices[reason].text);
 	}
 }
@@ -139,13 +139,22 @@ async function link(db: Db, userId: string, subject: string, client: Client): Pr
 	}
 }
 
-/** Settings → Link Google: the signed-in person came back from Google with the account to link. */
+/**
+ * Settings → Link Google: the signed-in person came back from Google with the account to link.
+ * Only to an account whose address is proven: until then whoever signed it up may not own the
+ * address, and a Google account of theirs would outlive the owner taking it back.
+ */
 export async function linkGoogle(
 	db: Db,
 	userId: string,
 	profile: GoogleProfile,
 	client: Client
 ): Promise<void> {
+	const [user] = await db
+		.select({ emailVerifiedAt: users.emailVerifiedAt })
+		.from(users)
+		.where(eq(users.id, userId));
+	if (!user?.emailVerifiedAt) throw linkRefused('unconfirmed');
 	await link(db, userId, profile.subject, client);
 	await copyPicture(db, userId, profile.pictureUrl);
 }
@@ -226,6 +235,7 @@ export async function googleStatus(db: Db, userId: string) {
 	const [row] = await db
 		.select({
 			hasPassword: sql<boolean>`${users.passwordHash} is not null`,
+			emailConfirmed: sql<boolean>`${users.emailVerifiedAt} is not null`,
 			subject: googleIdentities.subject
 		})
 		.from(users)
@@ -234,7 +244,8 @@ export async function googleStatus(db: Db, userId: string) {
 	return {
 		configured: googleConfigured(),
 		linked: Boolean(row?.subject),
-		hasPassword: Boolean(row?.hasPassword)
+		hasPassword: Boolean(row?.hasPassword),
+		emailConfirmed: Boolean(row?.emailConfirmed)
 	};
 }
 
