@@ -296,10 +296,12 @@ describe('Sign in with Google', () => {
 			'An account with this email exists: sign in with its password to link Google.'
 		);
 		expect(page).toContain(`value="${owner.email}"`);
+		expect(page).toContain('name="linkGoogle"');
 
 		const signedIn = await browser.post(`${app.origin}/sign-in`, {
 			email: owner.email,
-			password: owner.password
+			password: owner.password,
+			linkGoogle: 'true'
 		});
 		expect(location(signedIn, app.origin).href).toBe(`${app.origin}/settings?google=linked`);
 		expect((await identityOf(owner.user.id))?.subject).toBe(account.sub);
@@ -312,6 +314,23 @@ describe('Sign in with Google', () => {
 		expect(again.next.pathname).toBe('/dashboard');
 	});
 
+	it('links nothing when a later sign-in in that browser is not from the page back from Google', async () => {
+		const owner = await signedUpPractitioner(db);
+		const shared = new HttpBrowser();
+		const account = newGoogleAccount(google, { email: owner.email });
+		const { next } = await googleRoundTrip(app, shared, account);
+		expect(next.search).toBe('?google=link');
+		// The plain sign-in page, as anyone using this browser later would open it.
+		const plain = await (await shared.request(`${app.origin}/sign-in`)).text();
+		expect(plain).not.toContain('name="linkGoogle"');
+		const signedIn = await shared.post(`${app.origin}/sign-in`, {
+			email: owner.email,
+			password: owner.password
+		});
+		expect(location(signedIn, app.origin).pathname).toBe('/dashboard');
+		expect(await identityOf(owner.user.id)).toBeUndefined();
+	});
+
 	it('links nothing when another account signs in with its password after Google', async () => {
 		const owner = await signedUpPractitioner(db);
 		const other = await signedUpPractitioner(db);
@@ -320,13 +339,18 @@ describe('Sign in with Google', () => {
 		await googleRoundTrip(app, browser, account);
 		const signedIn = await browser.post(`${app.origin}/sign-in`, {
 			email: other.email,
-			password: other.password
+			password: other.password,
+			linkGoogle: 'true'
 		});
 		expect(location(signedIn, app.origin).pathname).toBe('/dashboard');
 		expect(await identityOf(owner.user.id)).toBeUndefined();
 		expect(await identityOf(other.user.id)).toBeUndefined();
 		// Used up: the owner's own sign-in later links nothing either.
-		await browser.post(`${app.origin}/sign-in`, { email: owner.email, password: owner.password });
+		await browser.post(`${app.origin}/sign-in`, {
+			email: owner.email,
+			password: owner.password,
+			linkGoogle: 'true'
+		});
 		expect(await identityOf(owner.user.id)).toBeUndefined();
 		expect(
 			await db.select().from(googleIdentities).where(eq(googleIdentities.subject, account.sub))

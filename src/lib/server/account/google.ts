@@ -171,7 +171,7 @@ export async function linkPendingAfterPassword(
 	client: Client
 ): Promise<boolean> {
 	const pending = await pendingSignIn(db, pendingToken, true);
-	if (!pending || pending.email !== user.email.toLowerCase()) return false;
+	if (!pending?.emailVerified || pending.email !== user.email.toLowerCase()) return false;
 	try {
 		await link(db, user.id, pending.subject, client);
 	} catch (error) {
