@@ -22,6 +22,10 @@ export const googleNotices = {
 		kind: 'error',
 		text: 'Google has not verified this email address, so it cannot be used here. Verify it with Google first, or sign in with your password.'
 	},
+	'too-many': {
+		kind: 'error',
+		text: 'Too many attempts. Please try again in a few minutes.'
+	},
 	expired: {
 		kind: 'error',
 		text: 'This sign-in with Google took too long or was already used. Please start again.'

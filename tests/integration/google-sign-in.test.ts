@@ -4,7 +4,7 @@
  */
 import { TRPCError } from '@trpc/server';
 import { eq } from 'drizzle-orm';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { AUTH_COOKIE } from '../../src/lib/server/auth/session';
 import { ownedTables } from '../../src/lib/server/account-data/owned-tables';
 import { sendPasswordReset } from '../../src/lib/server/account/service';
@@ -12,6 +12,7 @@ import type { Database } from '../../src/lib/server/db';
 import {
 	googleIdentities,
 	googlePendingSignIns,
+	rateLimits,
 	securityEvents,
 	userPictures,
 	users
@@ -42,6 +43,11 @@ beforeAll(async () => {
 	({ db } = await useTestDatabase());
 	({ app, google } = await useAppWithGoogle());
 }, 60_000);
+
+// Every request of these tests comes from 127.0.0.1: each test starts with its limits unspent.
+beforeEach(async () => {
+	await db.delete(rateLimits);
+});
 
 async function userByEmail(email: string) {
 	const [user] = await db.select().from(users).where(eq(users.email, email));
@@ -356,6 +362,47 @@ describe('Sign in with Google', () => {
 			await db.select().from(googleIdentities).where(eq(googleIdentities.subject, account.sub))
 		).toHaveLength(0);
 	});
+
+	it('limits Google sign-ups and sign-ins per address as the password forms do', async () => {
+		let refusedWith = '';
+		for (let made = 0; made <= 20; made += 1) {
+			const browser = new HttpBrowser();
+			const account = newGoogleAccount(google, { picture: '' });
+			const { next } = await googleRoundTrip(app, browser, account);
+			const answer = await browser.post(next, { ageConfirmed: 'on', timeZone: 'UTC' });
+			if (made < 20) {
+				expect(answer.status, `sign-up ${made + 1}`).toBe(303);
+			} else {
+				expect(answer.status).toBe(429);
+				refusedWith = await answer.text();
+				expect(await userByEmail(account.email)).toBeUndefined();
+			}
+		}
+		// The password form from the same address is refused now too, in the same words.
+		const password = await new HttpBrowser().post(`${app.origin}/sign-up`, {
+			name: 'Over The Limit',
+			email: `over-${Date.now()}@example.org`,
+			password: STRONG_PASSWORD,
+			ageConfirmed: 'on',
+			timeZone: 'UTC'
+		});
+		expect(password.status).toBe(429);
+		const words = /Too many attempts\. Please try again in \d+ minutes\./;
+		expect(await password.text()).toMatch(words);
+		expect(refusedWith).toMatch(words);
+
+		// 21 callbacks so far; the password form's limit of sign-ins is 30 per 15 minutes.
+		const outcomes: string[] = [];
+		for (let more = 0; more < 10; more += 1) {
+			const { next } = await googleRoundTrip(app, new HttpBrowser(), newGoogleAccount(google));
+			outcomes.push(next.pathname + next.search);
+		}
+		expect(outcomes.slice(0, 9).every((to) => to === '/sign-in/google/new')).toBe(true);
+		expect(outcomes[9]).toBe('/sign-in?google=too-many');
+		expect(await (await fetch(`${app.origin}/sign-in?google=too-many`)).text()).toContain(
+			'Too many attempts'
+		);
+	}, 60_000);
 
 	describe('refuses an answer it cannot trust, with words of its own', () => {
 		async function refused(next: URL, browser: HttpBrowser, words: string) {

@@ -5,6 +5,7 @@ import { googleNotices } from '../../google-notices';
 import type { GoogleProfile } from '../auth/google';
 import { googleConfigured } from '../auth/google';
 import { hashPassword } from '../auth/password';
+import { hit, limits } from '../auth/rate-limit';
 import { createAuthSession, type Client } from '../auth/session';
 import { issueToken, secretMatches, splitToken } from '../auth/tokens';
 import type { Db } from '../db';
@@ -81,6 +82,8 @@ export async function signInWithGoogle(
 	profile: GoogleProfile,
 	client: Client
 ): Promise<GoogleSignInOutcome> {
+	// Counted like the password form's sign-ins: each one makes a pending row or a session.
+	await hit(db, limits.signInPerIp, client.ip ?? 'unknown');
 	const [identity] = await db
 		.select({ userId: googleIdentities.userId })
 		.from(googleIdentities)
@@ -201,6 +204,8 @@ export async function signUpWithGoogle(
 	input: z.output<typeof googleSignUpSchema>,
 	client: Client
 ): Promise<NewAuthSession> {
+	// Counted with the password form's sign-ups: either way is one more account from this address.
+	await hit(db, limits.signUpPerIp, client.ip ?? 'unknown');
 	const created = await db.transaction(async (tx) => {
 		const pending = await pendingSignIn(tx, input.pending, true);
 		// One held before unverified addresses were refused at the callback is refused here.

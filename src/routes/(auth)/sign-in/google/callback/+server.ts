@@ -47,7 +47,15 @@ export const GET: RequestHandler = async (event) => {
 		redirect(303, '/settings?google=linked');
 	}
 
-	const outcome = await signInWithGoogle(db, profile, client);
+	let outcome;
+	try {
+		outcome = await signInWithGoogle(db, profile, client);
+	} catch (refusal) {
+		if (refusal instanceof TRPCError && refusal.code === 'TOO_MANY_REQUESTS') {
+			redirect(303, '/sign-in?google=too-many');
+		}
+		throw refusal;
+	}
 	if (outcome.kind === 'signed-in') {
 		forgetPending(event);
 		authCookieFor(event).set(outcome.session.token, outcome.session.expiresAt);
