@@ -67,6 +67,6 @@ test.describe('Google sign-in', () => {
 		await expect(page.getByText('Password added: you can sign in with it too.')).toBeVisible();
 		await section.getByRole('button', { name: 'Unlink Google' }).click();
 		await expect(section.getByText('Google is unlinked.')).toBeVisible();
-		await expect(section.getByRole('link', { name: 'Link Google' })).toBeVisible();
+		await expect(section.getByRole('button', { name: 'Link Google' })).toBeVisible();
 	});
 });

@@ -552,17 +552,83 @@ describe('Linking Google from settings', () => {
 		});
 		expect(signedIn.status).toBe(303);
 
-		const taken = await googleRoundTrip(app, browser, first.account, { start: '?link' });
+		const taken = await googleRoundTrip(app, browser, first.account, { link: true });
 		expect(taken.next.pathname + taken.next.search).toBe('/settings?google=linked-elsewhere');
 		expect(await identityOf(person.user.id)).toBeUndefined();
 
 		const account = newGoogleAccount(google);
-		const linked = await googleRoundTrip(app, browser, account, { start: '?link' });
+		const linked = await googleRoundTrip(app, browser, account, { link: true });
 		expect(linked.next.pathname + linked.next.search).toBe('/settings?google=linked');
 		expect((await identityOf(person.user.id))?.subject).toBe(account.sub);
 		const settings = await (await browser.request(linked.next)).text();
 		expect(settings).toContain('Google is linked');
 		expect(settings).toContain('Unlink Google');
+	});
+
+	/** A browser signed in with the password of a new practitioner (confirmed email). */
+	async function signedInBrowser() {
+		const person = await signedUpPractitioner(db);
+		const browser = new HttpBrowser();
+		await browser.post(`${app.origin}/sign-in`, { email: person.email, password: person.password });
+		expect(browser.cookie(AUTH_COOKIE)).toBeDefined();
+		return { person, browser };
+	}
+
+	it('starts linking only from the settings page itself: no link or other site can', async () => {
+		const { browser } = await signedInBrowser();
+		const byLink = await browser.request(`${app.origin}/sign-in/google?link`);
+		expect(location(byLink, app.origin).pathname).toBe('/dashboard');
+		expect(browser.cookie('sb_google_flow')).toBeUndefined();
+
+		// Another site's form, sent with the sign-in cookie as a browser would send it.
+		const crossSite = await fetch(`${app.origin}/settings?/linkGoogle`, {
+			method: 'POST',
+			body: new URLSearchParams({}),
+			headers: {
+				origin: 'https://evil.example',
+				cookie: `${AUTH_COOKIE}=${browser.cookie(AUTH_COOKIE)}`
+			},
+			redirect: 'manual'
+		});
+		expect(crossSite.status).toBe(403);
+		expect(crossSite.headers.getSetCookie().join()).not.toContain('sb_google_flow');
+
+		const page = await (await browser.request(`${app.origin}/settings`)).text();
+		expect(page).toContain('action="?/linkGoogle"');
+	});
+
+	it('links only to the account that asked, even when the browser signed in as another meanwhile', async () => {
+		const asker = await signedInBrowser();
+		const other = await signedInBrowser();
+		const { browser } = asker;
+		const account = newGoogleAccount(google);
+		const { next } = await googleRoundTrip(app, browser, account, {
+			link: true,
+			meanwhile: () => {
+				browser.cookies.find((c) => c.name === AUTH_COOKIE)!.value =
+					other.browser.cookie(AUTH_COOKIE)!;
+			}
+		});
+		expect(next.pathname + next.search).toBe('/settings?google=expired');
+		expect(await identityOf(asker.person.user.id)).toBeUndefined();
+		expect(await identityOf(other.person.user.id)).toBeUndefined();
+	});
+
+	it('refuses a flow cookie changed in the browser: it leads nowhere else', async () => {
+		const { account } = await newGoogleUser();
+		const browser = new HttpBrowser();
+		const { response, next } = await googleRoundTrip(app, browser, account, {
+			meanwhile: () => {
+				const cookie = browser.cookies.find((c) => c.name === 'sb_google_flow')!;
+				const [value, signature] = cookie.value.split('.');
+				const flow = JSON.parse(Buffer.from(value!, 'base64url').toString());
+				flow.redirectTo = 'https://evil.example/phish';
+				cookie.value = `${Buffer.from(JSON.stringify(flow)).toString('base64url')}.${signature}`;
+			}
+		});
+		expect(response.headers.get('location')).not.toContain('evil.example');
+		expect(next.pathname + next.search).toBe('/sign-in?google=expired');
+		expect(browser.cookie(AUTH_COOKIE)).toBeUndefined();
 	});
 
 	it('links nothing to an account whose email is not confirmed yet, and says why', async () => {
@@ -586,7 +652,7 @@ describe('Linking Google from settings', () => {
 		expect(page).toContain('To link Google, confirm your email address first');
 
 		const refused = await googleRoundTrip(app, browser, newGoogleAccount(google), {
-			start: '?link'
+			link: true
 		});
 		expect(refused.next.pathname + refused.next.search).toBe('/settings?google=unconfirmed');
 		expect(await identityOf(user.id)).toBeUndefined();

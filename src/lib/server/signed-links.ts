@@ -27,16 +27,36 @@ function linkKey(db: Db): Promise<Buffer> {
 	return cached;
 }
 
-/** `offer`: the page where a waitlisted person pays for a place offered to them. */
-export type LinkPurpose = 'manage' | 'unsubscribe' | 'confirm' | 'offer';
+/**
+ * `offer`: the page where a waitlisted person pays for a place offered to them. `google-flow`:
+ * the cookie a sign-in with Google keeps until Google sends the browser back.
+ */
+export type LinkPurpose = 'manage' | 'unsubscribe' | 'confirm' | 'offer' | 'google-flow';
 
 function mac(key: Buffer, purpose: LinkPurpose, id: string): string {
 	return createHmac('sha256', key).update(`${purpose}:${id}`).digest('base64url').slice(0, 32);
 }
 
-/** `<id>.<signature>`: proves the link was made by us for this id and purpose; needs no storage. */
-export async function signLink(db: Db, purpose: LinkPurpose, id: string): Promise<string> {
-	return `${id}.${mac(await linkKey(db), purpose, id)}`;
+/**
+ * `<value>.<signature>`: proves `value` (with no dot in it) was made by us for this purpose, so
+ * it can travel in a link or a cookie unchanged; needs no storage.
+ */
+export async function seal(db: Db, purpose: LinkPurpose, value: string): Promise<string> {
+	return `${value}.${mac(await linkKey(db), purpose, value)}`;
+}
+
+/** The value sealed, or null when it was not sealed by us for this purpose. */
+export async function unseal(db: Db, purpose: LinkPurpose, sealed: string): Promise<string | null> {
+	const [value, signature, extra] = sealed.split('.');
+	if (!value || !signature || extra !== undefined) return null;
+	const expected = Buffer.from(mac(await linkKey(db), purpose, value));
+	const given = Buffer.from(signature);
+	return given.length === expected.length && timingSafeEqual(given, expected) ? value : null;
+}
+
+/** A link for the id: see seal. */
+export function signLink(db: Db, purpose: LinkPurpose, id: string): Promise<string> {
+	return seal(db, purpose, id);
 }
 
 /** The id a signed link is for, or null when it was not made by us for this purpose. */
@@ -45,9 +65,6 @@ export async function verifyLink(
 	purpose: LinkPurpose,
 	token: string
 ): Promise<string | null> {
-	const [id, signature, extra] = token.split('.');
-	if (!id || !signature || extra !== undefined || !/^[0-9a-f-]{36}$/.test(id)) return null;
-	const expected = Buffer.from(mac(await linkKey(db), purpose, id));
-	const given = Buffer.from(signature);
-	return given.length === expected.length && timingSafeEqual(given, expected) ? id : null;
+	const id = await unseal(db, purpose, token);
+	return id && /^[0-9a-f-]{36}$/.test(id) ? id : null;
 }

@@ -68,9 +68,12 @@ const flowSchema = z.object({
 	state: z.string().min(1),
 	nonce: z.string().min(1),
 	verifier: z.string().min(1),
-	/** Linking Google to the signed-in account, rather than signing in with it. */
-	link: z.boolean(),
-	/** Where to go after signing in, already made safe. */
+	/**
+	 * Linking Google to the account of this id, signed in when the link was asked for, rather
+	 * than signing in with it: the callback links only to that same account.
+	 */
+	linkTo: z.string().nullable(),
+	/** Where to go after signing in. */
 	redirectTo: z.string()
 });
 export type GoogleFlow = z.infer<typeof flowSchema>;
@@ -79,10 +82,13 @@ export function serializeFlow(flow: GoogleFlow): string {
 	return Buffer.from(JSON.stringify(flow)).toString('base64url');
 }
 
-export function parseFlow(cookie: string | undefined): GoogleFlow | null {
-	if (!cookie) return null;
+/** `serialized`: as serializeFlow made it, its seal already checked (see google-cookies.ts). */
+export function parseFlow(serialized: string | null): GoogleFlow | null {
+	if (!serialized) return null;
 	try {
-		const parsed = flowSchema.safeParse(JSON.parse(Buffer.from(cookie, 'base64url').toString()));
+		const parsed = flowSchema.safeParse(
+			JSON.parse(Buffer.from(serialized, 'base64url').toString())
+		);
 		return parsed.success ? parsed.data : null;
 	} catch {
 		return null;
@@ -92,7 +98,7 @@ export function parseFlow(cookie: string | undefined): GoogleFlow | null {
 /** The address at Google to send the browser to, and the flow it must keep until it comes back. */
 export async function startGoogleSignIn(
 	origin: string,
-	intent: { link: boolean; redirectTo: string }
+	intent: { linkTo: string | null; redirectTo: string }
 ): Promise<{ url: URL; flow: GoogleFlow }> {
 	const verifier = oidc.randomPKCECodeVerifier();
 	const flow: GoogleFlow = {
