@@ -20,6 +20,7 @@ import {
 import { solidPng, type FakeOidc } from '../fakes/oidc';
 import type { App } from './support/app-server';
 import {
+	emailsTo,
 	ORIGIN,
 	signedUpPractitioner,
 	STRONG_PASSWORD,
@@ -500,6 +501,8 @@ describe('A Google-only account', () => {
 		);
 		await api.account.addPassword({ newPassword: STRONG_PASSWORD });
 		expect(await eventsOf(user.id)).toContain('password_added');
+		const subjects = async () => (await emailsTo(db, account.email)).map((e) => e.subject);
+		expect(await subjects()).toContain('A password was added to your Sessionboard account');
 		await expect(api.account.addPassword({ newPassword: STRONG_PASSWORD })).rejects.toMatchObject({
 			code: 'CONFLICT'
 		});
@@ -513,6 +516,7 @@ describe('A Google-only account', () => {
 		await api.account.unlinkGoogle();
 		expect(await identityOf(user.id)).toBeUndefined();
 		expect(await eventsOf(user.id)).toContain('google_unlinked');
+		expect(await subjects()).toContain('Google was unlinked from your Sessionboard account');
 		// Unlinked: Google alone no longer signs in to it.
 		const { next } = await googleRoundTrip(app, new HttpBrowser(), account);
 		expect(next.search).toBe('?google=link');

@@ -10,11 +10,13 @@ import { createAuthSession, type Client } from '../auth/session';
 import { issueToken, secretMatches, splitToken } from '../auth/tokens';
 import type { Db } from '../db';
 import { googleIdentities, googlePendingSignIns, users, type User } from '../db/schema';
+import { queueEmail } from '../email/deliveries';
+import { googleUnlinkedMessage, passwordAddedMessage } from '../email/templates';
 import { pgErrorCode, UNIQUE_VIOLATION } from '../pg-errors';
 import { copyPicture } from './picture';
 import type { addPasswordSchema, googleSignUpSchema } from './schemas';
 import { recordSecurityEvent } from './security-log';
-import type { NewAuthSession } from './service';
+import { links, type NewAuthSession } from './service';
 
 /** A Google sign-in waiting for its next step keeps this long. */
 const PENDING_LIFETIME_MS = 15 * 60 * 1000;
@@ -255,10 +257,15 @@ export async function googleStatus(db: Db, userId: string) {
 }
 
 /** Unlinking leaves the account a way in: its password. */
-export async function unlinkGoogle(db: Db, userId: string, client: Client): Promise<void> {
+export async function unlinkGoogle(
+	db: Db,
+	userId: string,
+	client: Client,
+	origin: string
+): Promise<void> {
 	await db.transaction(async (tx) => {
 		const [user] = await tx
-			.select({ passwordHash: users.passwordHash })
+			.select({ passwordHash: users.passwordHash, email: users.email, name: users.name })
 			.from(users)
 			.where(eq(users.id, userId))
 			.for('update');
@@ -272,7 +279,14 @@ export async function unlinkGoogle(db: Db, userId: string, client: Client): Prom
 			.delete(googleIdentities)
 			.where(eq(googleIdentities.userId, userId))
 			.returning();
-		if (removed.length > 0) await recordSecurityEvent(tx, userId, 'google_unlinked', client);
+		if (removed.length === 0) return;
+		await recordSecurityEvent(tx, userId, 'google_unlinked', client);
+		// Told by email: a way into the account went, perhaps not by its owner.
+		await queueEmail(tx, {
+			key: `google-unlinked:${userId}:${removed[0]!.linkedAt.getTime()}`,
+			purpose: 'google-unlinked',
+			email: googleUnlinkedMessage(user.email, user.name, links.forgot(origin))
+		});
 	});
 }
 
@@ -281,7 +295,8 @@ export async function addPassword(
 	db: Db,
 	userId: string,
 	input: z.output<typeof addPasswordSchema>,
-	client: Client
+	client: Client,
+	origin: string
 ): Promise<void> {
 	const passwordHash = await hashPassword(input.newPassword);
 	await db.transaction(async (tx) => {
@@ -289,7 +304,7 @@ export async function addPassword(
 			.update(users)
 			.set({ passwordHash, updatedAt: new Date() })
 			.where(and(eq(users.id, userId), sql`${users.passwordHash} is null`))
-			.returning({ id: users.id });
+			.returning({ email: users.email, name: users.name, updatedAt: users.updatedAt });
 		if (!updated) {
 			throw new TRPCError({
 				code: 'CONFLICT',
@@ -297,5 +312,11 @@ export async function addPassword(
 			});
 		}
 		await recordSecurityEvent(tx, userId, 'password_added', client);
+		// Told by email, as a changed password is: a new way into the account.
+		await queueEmail(tx, {
+			key: `password-added:${userId}:${updated.updatedAt.getTime()}`,
+			purpose: 'password-added',
+			email: passwordAddedMessage(updated.email, updated.name, links.forgot(origin))
+		});
 	});
 }

@@ -47,12 +47,14 @@ export const accountRouter = router({
 	google: authedProcedure.query(({ ctx }) => google.googleStatus(ctx.db, ctx.user.id)),
 
 	unlinkGoogle: authedProcedure.mutation(({ ctx }) =>
-		google.unlinkGoogle(ctx.db, ctx.user.id, ctx.client)
+		google.unlinkGoogle(ctx.db, ctx.user.id, ctx.client, ctx.origin)
 	),
 
 	addPassword: authedProcedure
 		.input(addPasswordSchema)
-		.mutation(({ ctx, input }) => google.addPassword(ctx.db, ctx.user.id, input, ctx.client)),
+		.mutation(({ ctx, input }) =>
+			google.addPassword(ctx.db, ctx.user.id, input, ctx.client, ctx.origin)
+		),
 
 	signOut: authedProcedure.mutation(async ({ ctx }) => {
 		await account.signOut(ctx.db, ctx.user.id, ctx.authSession.id, ctx.client);

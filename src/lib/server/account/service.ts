@@ -48,7 +48,7 @@ import type {
 export type Links = { origin: string };
 export type NewAuthSession = { token: string; expiresAt: Date; sessionId: string };
 
-const links = {
+export const links = {
 	verify: (origin: string, token: string) =>
 		`${origin}/verify-email?token=${encodeURIComponent(token)}`,
 	reset: (origin: string, token: string) =>
