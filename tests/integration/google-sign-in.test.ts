@@ -170,6 +170,36 @@ describe('Sign in with Google', () => {
 		expect(await db.select().from(googlePendingSignIns)).toHaveLength(0);
 	});
 
+	it('keeps a pending sign-in against a token with its id but another secret', async () => {
+		const browser = new HttpBrowser();
+		await googleRoundTrip(app, browser, newGoogleAccount(google));
+		const token = browser.cookie('sb_google_pending')!;
+		const [id] = token.split('.');
+		const forged = new HttpBrowser();
+		forged.cookies.push({
+			origin: app.origin,
+			path: '/sign-in',
+			name: 'sb_google_pending',
+			value: `${id}.${'a'.repeat(32)}`
+		});
+		await forged.post(`${app.origin}/sign-in/google/new`, { ageConfirmed: 'on', timeZone: 'UTC' });
+		// A sign-in of the forger's own account uses up the pending sign-in it names, if it can.
+		const forger = await signedUpPractitioner(db);
+		await forged.post(`${app.origin}/sign-in`, {
+			email: forger.email,
+			password: forger.password,
+			linkGoogle: 'true'
+		});
+		expect(
+			await db.select().from(googlePendingSignIns).where(eq(googlePendingSignIns.id, id!))
+		).toHaveLength(1);
+		const created = await browser.post(`${app.origin}/sign-in/google/new`, {
+			ageConfirmed: 'on',
+			timeZone: 'UTC'
+		});
+		expect(location(created, app.origin).pathname).toBe('/dashboard');
+	});
+
 	it('copies the picture and serves it only to its owner, with no cache kept', async () => {
 		const { browser, user } = await newGoogleUser();
 		const [stored] = await db.select().from(userPictures).where(eq(userPictures.userId, user.id));

@@ -7,7 +7,7 @@ import { googleConfigured } from '../auth/google';
 import { hashPassword } from '../auth/password';
 import { hit, limits } from '../auth/rate-limit';
 import { createAuthSession, type Client } from '../auth/session';
-import { issueToken, secretMatches, splitToken } from '../auth/tokens';
+import { hashSecret, issueToken, splitToken } from '../auth/tokens';
 import type { Db } from '../db';
 import { googleIdentities, googlePendingSignIns, users, type User } from '../db/schema';
 import { queueEmail } from '../email/deliveries';
@@ -59,18 +59,23 @@ async function holdPending(db: Db, profile: GoogleProfile): Promise<string> {
 	return token;
 }
 
-/** The pending sign-in of `token`, while it lasts; `consume` deletes it in the same statement. */
+/**
+ * The pending sign-in of `token`, while it lasts; `consume` deletes it in the same statement.
+ * The secret is part of the condition: knowing the id alone deletes nothing. (Compared as hashes,
+ * so the comparison's time tells nothing of the secret.)
+ */
 export async function pendingSignIn(db: Db, token: string | undefined, consume = false) {
 	const parts = token ? splitToken(token) : null;
 	if (!parts) return null;
 	const where = and(
 		eq(googlePendingSignIns.id, parts.id),
+		eq(googlePendingSignIns.secretHash, hashSecret(parts.secret)),
 		sql`${googlePendingSignIns.expiresAt} > now()`
 	);
 	const [row] = consume
 		? await db.delete(googlePendingSignIns).where(where).returning()
 		: await db.select().from(googlePendingSignIns).where(where);
-	return row && secretMatches(parts.secret, row.secretHash) ? row : null;
+	return row ?? null;
 }
 
 /**
