@@ -3,10 +3,10 @@ import { and, eq, lt, sql } from 'drizzle-orm';
 import type { z } from 'zod';
 import { googleNotices } from '../../google-notices';
 import type { GoogleProfile } from '../auth/google';
-import { googleConfigured } from '../auth/google';
+import { googleConfigured, PENDING_LIFETIME_SECONDS } from '../auth/google';
 import { hashPassword } from '../auth/password';
 import { hit, limits } from '../auth/rate-limit';
-import { createAuthSession, type Client } from '../auth/session';
+import type { Client } from '../auth/session';
 import { hashSecret, issueToken, splitToken } from '../auth/tokens';
 import type { Db } from '../db';
 import { googleIdentities, googlePendingSignIns, users, type User } from '../db/schema';
@@ -16,10 +16,7 @@ import { pgErrorCode, UNIQUE_VIOLATION } from '../pg-errors';
 import { copyPicture } from './picture';
 import type { addPasswordSchema, googleSignUpSchema } from './schemas';
 import { recordSecurityEvent } from './security-log';
-import { links, type NewAuthSession } from './service';
-
-/** A Google sign-in waiting for its next step keeps this long. */
-const PENDING_LIFETIME_MS = 15 * 60 * 1000;
+import { findUserByEmail, links, signInAs, type NewAuthSession } from './service';
 
 export type GoogleSignInOutcome =
 	| { kind: 'signed-in'; session: NewAuthSession }
@@ -27,19 +24,6 @@ export type GoogleSignInOutcome =
 	| { kind: 'password-needed'; pendingToken: string; email: string }
 	/** No account yet: the person confirms their age, then one is made. */
 	| { kind: 'new-account'; pendingToken: string };
-
-async function startSession(db: Db, userId: string, client: Client): Promise<NewAuthSession> {
-	const { token, session } = await createAuthSession(db, userId, client);
-	return { token, expiresAt: session.expiresAt, sessionId: session.id };
-}
-
-async function userWithEmail(db: Db, email: string): Promise<User | undefined> {
-	const [user] = await db
-		.select()
-		.from(users)
-		.where(eq(sql`lower(${users.email})`, email.toLowerCase()));
-	return user;
-}
 
 /** Keeps who Google said signed in for the next step; only the secret's hash is stored. */
 async function holdPending(db: Db, profile: GoogleProfile): Promise<string> {
@@ -54,7 +38,7 @@ async function holdPending(db: Db, profile: GoogleProfile): Promise<string> {
 		emailVerified: profile.emailVerified,
 		name: profile.name,
 		pictureUrl: profile.pictureUrl,
-		expiresAt: new Date(Date.now() + PENDING_LIFETIME_MS)
+		expiresAt: new Date(Date.now() + PENDING_LIFETIME_SECONDS * 1000)
 	});
 	return token;
 }
@@ -98,10 +82,10 @@ export async function signInWithGoogle(
 	if (identity) {
 		await recordSecurityEvent(db, identity.userId, 'sign_in', client);
 		await copyPicture(db, identity.userId, profile.pictureUrl);
-		return { kind: 'signed-in', session: await startSession(db, identity.userId, client) };
+		return { kind: 'signed-in', session: await signInAs(db, identity.userId, client) };
 	}
 	const pendingToken = await holdPending(db, profile);
-	const existing = await userWithEmail(db, profile.email);
+	const existing = await findUserByEmail(db, profile.email);
 	return existing
 		? { kind: 'password-needed', pendingToken, email: profile.email }
 		: { kind: 'new-account', pendingToken };
@@ -240,7 +224,7 @@ export async function signUpWithGoogle(
 	});
 	const { user, pictureUrl } = created;
 	await copyPicture(db, user.id, pictureUrl);
-	return startSession(db, user.id, client);
+	return signInAs(db, user.id, client);
 }
 
 export async function googleStatus(db: Db, userId: string) {

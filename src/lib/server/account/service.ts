@@ -59,7 +59,7 @@ export const links = {
 	signIn: (origin: string) => `${origin}/sign-in`
 };
 
-async function findUserByEmail(db: Db, email: string): Promise<User | undefined> {
+export async function findUserByEmail(db: Db, email: string): Promise<User | undefined> {
 	const [user] = await db
 		.select()
 		.from(users)
@@ -122,7 +122,7 @@ async function wasProven(tx: Db, userId: string): Promise<boolean> {
 	return Boolean(user?.emailVerifiedAt);
 }
 
-async function signInAs(db: Db, userId: string, client: Client): Promise<NewAuthSession> {
+export async function signInAs(db: Db, userId: string, client: Client): Promise<NewAuthSession> {
 	const { token, session } = await createAuthSession(db, userId, client);
 	return { token, expiresAt: session.expiresAt, sessionId: session.id };
 }

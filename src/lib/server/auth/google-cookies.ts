@@ -6,6 +6,7 @@ import {
 	FLOW_LIFETIME_SECONDS,
 	GOOGLE_FLOW_COOKIE,
 	parseFlow,
+	PENDING_LIFETIME_SECONDS,
 	serializeFlow,
 	startGoogleSignIn
 } from './google';
@@ -13,7 +14,6 @@ import type { GoogleFlow } from './google';
 
 /** A Google sign-in waiting for the age step or for the account's password. */
 const GOOGLE_PENDING_COOKIE = 'sb_google_pending';
-const PENDING_LIFETIME_SECONDS = 15 * 60;
 
 /**
  * Like the sign-in cookie (trpc/context.ts): HttpOnly, SameSite=Lax (sent when Google sends the

@@ -16,6 +16,8 @@ const TIMEOUT_SECONDS = 10;
 /** The browser's part of one sign-in, kept in a cookie until Google sends the person back. */
 export const GOOGLE_FLOW_COOKIE = 'sb_google_flow';
 export const FLOW_LIFETIME_SECONDS = 10 * 60;
+/** A sign-in back from Google waits this long for the age step or the account's password. */
+export const PENDING_LIFETIME_SECONDS = 15 * 60;
 export const CALLBACK_PATH = '/sign-in/google/callback';
 
 export function googleConfigured(): boolean {
