@@ -229,10 +229,19 @@ describe('Sign in with Google', () => {
 			bytes: Buffer.concat([solidPng(), Buffer.alloc(1024 * 1024)])
 		});
 		google.pictures.set('fake.png', { contentType: 'image/png', bytes: Buffer.from('GIF89a') });
+		// A redirect could lead anywhere, even to a picture of the allowed host.
+		google.pictures.set('moved.png', {
+			contentType: 'image/png',
+			bytes: Buffer.alloc(0),
+			location: google.pictureUrl('avatar.png')
+		});
 		for (const picture of [
 			google.pictureUrl('page.html'),
 			google.pictureUrl('huge.png'),
 			google.pictureUrl('fake.png'),
+			google.pictureUrl('moved.png'),
+			// Only from the provider's own host: not Google's either, while it stands in for Google.
+			'https://lh3.googleusercontent.com/a/picture.png',
 			// Plain HTTP only from the test provider's own host.
 			google.pictureUrl('avatar.png').replace('127.0.0.1', 'localhost')
 		]) {

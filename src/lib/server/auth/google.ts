@@ -29,13 +29,19 @@ function issuer(): URL {
 	return new URL(config().GOOGLE_ISSUER ?? GOOGLE);
 }
 
+/** The provider GOOGLE_ISSUER names in Google's place (the tests' own), or null for Google. */
+export function standInIssuer(): URL | null {
+	const at = issuer();
+	return at.origin !== GOOGLE ? at : null;
+}
+
 /**
  * A stand-in provider over plain HTTP (the tests' local one) is the only place anything of this
  * sign-in may travel unencrypted; Google itself is always HTTPS.
  */
 export function insecureStandInHost(): string | null {
-	const at = issuer();
-	return at.protocol === 'http:' && at.origin !== GOOGLE ? at.hostname : null;
+	const at = standInIssuer();
+	return at?.protocol === 'http:' ? at.hostname : null;
 }
 
 let discovered: { key: string; configuration: Promise<oidc.Configuration> } | undefined;
