@@ -200,6 +200,22 @@ describe('Sign in with Google', () => {
 		expect(location(created, app.origin).pathname).toBe('/dashboard');
 	});
 
+	it('finishes a sign-up sent from two tabs at once once, and sends the other tab to a notice', async () => {
+		const browser = new HttpBrowser();
+		const account = newGoogleAccount(google, { picture: '' });
+		const { next } = await googleRoundTrip(app, browser, account);
+		const answers = await Promise.all(
+			[1, 2].map(() => browser.post(next, { ageConfirmed: 'on', timeZone: 'UTC' }))
+		);
+		const to = answers
+			.map((answer) => location(answer, app.origin))
+			.map((u) => u.pathname + u.search);
+		expect(to.sort()).toEqual(['/dashboard', '/sign-in?google=expired']);
+		const other = await (await fetch(`${app.origin}/sign-in?google=expired`)).text();
+		expect(other).toContain('This sign-in with Google took too long or was already used');
+		expect(await db.select().from(users).where(eq(users.email, account.email))).toHaveLength(1);
+	});
+
 	it('copies the picture and serves it only to its owner, with no cache kept', async () => {
 		const { browser, user } = await newGoogleUser();
 		const [stored] = await db.select().from(userPictures).where(eq(userPictures.userId, user.id));
