@@ -19,9 +19,11 @@ const config = {
 				'font-src': ['self'],
 				'connect-src': ['self'],
 				// A form may lead on to Stripe's hosted pages (onboarding, Checkout, the customer
-				// portal) or to Zoom's sign-in: browsers hold a form's redirect to this list too.
+				// portal), to Zoom's sign-in or to Google's (linking Google from settings): browsers
+				// hold a form's redirect to this list too.
 				'form-action': [
 					'self',
+					'https://accounts.google.com',
 					'https://connect.stripe.com',
 					'https://checkout.stripe.com',
 					'https://billing.stripe.com',

@@ -51,14 +51,14 @@ function refusedBody(request: Request, routeId: string | null): Response | undef
 
 /**
  * A form whose answer sends the browser on to Stripe's hosted pages (Checkout, onboarding, the
- * customer portal) or to Zoom's sign-in must be allowed by the CSP's form-action, which lists
- * their own hosts (svelte.config.js). A stand-in configured through STRIPE_API_URL or
- * ZOOM_OAUTH_URL (the tests' fakes) serves those pages from its own origin, known only at run
+ * customer portal), to Zoom's sign-in or to Google's must be allowed by the CSP's form-action,
+ * which lists their own hosts (svelte.config.js). A stand-in configured through STRIPE_API_URL,
+ * ZOOM_OAUTH_URL or GOOGLE_ISSUER (the tests' fakes) serves those pages from its own origin, known only at run
  * time: it is added to the directive here.
  */
 function allowFormsToStandIns(response: Response): void {
-	const { STRIPE_API_URL, ZOOM_OAUTH_URL } = config();
-	const standIns = [STRIPE_API_URL, ZOOM_OAUTH_URL].flatMap((url) =>
+	const { STRIPE_API_URL, ZOOM_OAUTH_URL, GOOGLE_ISSUER } = config();
+	const standIns = [STRIPE_API_URL, ZOOM_OAUTH_URL, GOOGLE_ISSUER].flatMap((url) =>
 		url ? [new URL(url).origin] : []
 	);
 	const policy = response.headers.get('content-security-policy');

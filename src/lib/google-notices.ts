@@ -18,6 +18,14 @@ export const googleNotices = {
 		kind: 'error',
 		text: 'Google did not share your email address, which Sessionboard needs. Please try again and allow it.'
 	},
+	unverified: {
+		kind: 'error',
+		text: 'Google has not verified this email address, so it cannot be used here. Verify it with Google first, or sign in with your password.'
+	},
+	'too-many': {
+		kind: 'error',
+		text: 'Too many attempts. Please try again in a few minutes.'
+	},
 	expired: {
 		kind: 'error',
 		text: 'This sign-in with Google took too long or was already used. Please start again.'
@@ -30,6 +38,10 @@ export const googleNotices = {
 	'linked-elsewhere': {
 		kind: 'error',
 		text: 'That Google account is already linked to another Sessionboard account. Unlink it there first.'
+	},
+	unconfirmed: {
+		kind: 'error',
+		text: 'Confirm your email address first (follow the link we emailed you), then link Google.'
 	},
 	'other-linked': {
 		kind: 'error',

@@ -67,6 +67,12 @@ test.describe('Google sign-in', () => {
 		await expect(page.getByText('Password added: you can sign in with it too.')).toBeVisible();
 		await section.getByRole('button', { name: 'Unlink Google' }).click();
 		await expect(section.getByText('Google is unlinked.')).toBeVisible();
-		await expect(section.getByRole('link', { name: 'Link Google' })).toBeVisible();
+		await expect(section.getByRole('button', { name: 'Link Google' })).toBeVisible();
+
+		// Linked again from settings: the button's form leads on to the provider (which, like
+		// Google, still knows this person and asks nothing) and back, past the CSP's form-action.
+		await section.getByRole('button', { name: 'Link Google' }).click();
+		await expect(page).toHaveURL(/\/settings\?google=linked$/);
+		await expect(page.getByTestId('google-settings')).toContainText('Google is linked');
 	});
 });

@@ -19,7 +19,8 @@ export type FakeGoogleAccount = {
 	picture?: string;
 };
 
-export type FakePicture = { contentType: string; bytes: Buffer };
+/** `location`: answered with a 302 there instead of the bytes. */
+export type FakePicture = { contentType: string; bytes: Buffer; location?: string };
 
 export type FakeOidc = {
 	issuer: string;
@@ -190,6 +191,7 @@ export async function startFakeOidc({
 			} else if (picture && request.method === 'GET') {
 				const found = pictures.get(picture[1]!);
 				if (!found) return response.writeHead(404).end();
+				if (found.location) return response.writeHead(302, { location: found.location }).end();
 				response
 					.writeHead(200, {
 						'content-type': found.contentType,

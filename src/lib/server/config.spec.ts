@@ -6,7 +6,9 @@ const saved = {
 	PORT: process.env.PORT,
 	HOST: process.env.HOST,
 	WORKER_IN_APP: process.env.WORKER_IN_APP,
-	EMAIL_FROM: process.env.EMAIL_FROM
+	EMAIL_FROM: process.env.EMAIL_FROM,
+	NODE_ENV: process.env.NODE_ENV,
+	GOOGLE_ISSUER: process.env.GOOGLE_ISSUER
 };
 afterEach(() => {
 	for (const [name, value] of Object.entries(saved)) {
@@ -24,6 +26,23 @@ describe('config', () => {
 		expect(config()).toMatchObject({ SMTP_URL: 'smtp://127.0.0.1:2526', PORT: 4000 });
 		delete process.env.SMTP_URL;
 		expect(config().SMTP_URL).toBeUndefined();
+	});
+
+	it('refuses a Google stand-in over plain HTTP in production, unless on this machine', () => {
+		process.env.NODE_ENV = 'production';
+		process.env.GOOGLE_ISSUER = 'http://idp.example.org';
+		expect(() => config()).toThrow(/GOOGLE_ISSUER: must be https/);
+		for (const allowed of [
+			'https://idp.example.org',
+			'http://127.0.0.1:9000',
+			'http://localhost:9000'
+		]) {
+			process.env.GOOGLE_ISSUER = allowed;
+			expect(config().GOOGLE_ISSUER).toBe(allowed);
+		}
+		process.env.NODE_ENV = 'test';
+		process.env.GOOGLE_ISSUER = 'http://idp.example.org';
+		expect(config().GOOGLE_ISSUER).toBe('http://idp.example.org');
 	});
 
 	it('listens on every interface unless HOST names one, also when HOST is set but empty', () => {

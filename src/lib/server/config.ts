@@ -138,6 +138,14 @@ export function localOrigin(port: number): string {
 const NAMES = Object.keys(schema.shape) as (keyof typeof schema.shape)[];
 let cached: { fingerprint: string; config: Config } | undefined;
 
+function secureOrLoopback(url: URL): boolean {
+	return (
+		url.protocol === 'https:' ||
+		['localhost', '127.0.0.1', '[::1]'].includes(url.hostname) ||
+		url.hostname.endsWith('.localhost')
+	);
+}
+
 /**
  * Follows the environment: the embedded database sets DATABASE_URL at start-up, after modules are
  * imported, and tests change SMTP_URL per file. It is parsed again only when one of its variables
@@ -151,7 +159,13 @@ export function config(): Config {
 		const problems = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`);
 		throw new Error(`Invalid configuration:\n  ${problems.join('\n  ')}`);
 	}
-	const { NODE_ENV, ORIGIN, PORT } = parsed.data;
+	const { NODE_ENV, ORIGIN, PORT, GOOGLE_ISSUER } = parsed.data;
+	if (NODE_ENV === 'production' && GOOGLE_ISSUER && !secureOrLoopback(new URL(GOOGLE_ISSUER))) {
+		// Sign-in codes, ID tokens and the client secret would cross the network in the clear.
+		throw new Error(
+			'Invalid configuration:\n  GOOGLE_ISSUER: must be https:// in production (http:// only on this machine)'
+		);
+	}
 	const fresh = {
 		...parsed.data,
 		production: NODE_ENV === 'production',

@@ -29,9 +29,10 @@ function linkKey(db: Db): Promise<Buffer> {
 
 /**
  * `offer`: the page where a waitlisted person pays for a place offered to them. `join`: one
- * subscriber's join link of one series date (the date is the link's `scope`).
+ * subscriber's join link of one series date (the date is the link's `scope`). `google-flow`: the
+ * cookie a sign-in with Google keeps until Google sends the browser back.
  */
-export type LinkPurpose = 'manage' | 'unsubscribe' | 'confirm' | 'offer' | 'join';
+export type LinkPurpose = 'manage' | 'unsubscribe' | 'confirm' | 'offer' | 'join' | 'google-flow';
 
 function mac(key: Buffer, purpose: LinkPurpose, id: string, scope?: string): string {
 	const signed = scope === undefined ? `${purpose}:${id}` : `${purpose}:${scope}:${id}`;
@@ -39,16 +40,41 @@ function mac(key: Buffer, purpose: LinkPurpose, id: string, scope?: string): str
 }
 
 /**
- * `<id>.<signature>`: proves the link was made by us for this id and purpose (and `scope`, when
- * the link is good for one thing only, such as one date); needs no storage.
+ * `<value>.<signature>`: proves `value` (with no dot in it) was made by us for this purpose (and
+ * `scope`, when it is good for one thing only, such as one date), so it can travel in a link or a
+ * cookie unchanged; needs no storage.
  */
-export async function signLink(
+export async function seal(
+	db: Db,
+	purpose: LinkPurpose,
+	value: string,
+	scope?: string
+): Promise<string> {
+	return `${value}.${mac(await linkKey(db), purpose, value, scope)}`;
+}
+
+/** The value sealed, or null when it was not sealed by us for this purpose and scope. */
+export async function unseal(
+	db: Db,
+	purpose: LinkPurpose,
+	sealed: string,
+	scope?: string
+): Promise<string | null> {
+	const [value, signature, extra] = sealed.split('.');
+	if (!value || !signature || extra !== undefined) return null;
+	const expected = Buffer.from(mac(await linkKey(db), purpose, value, scope));
+	const given = Buffer.from(signature);
+	return given.length === expected.length && timingSafeEqual(given, expected) ? value : null;
+}
+
+/** A link for the id: see seal. */
+export function signLink(
 	db: Db,
 	purpose: LinkPurpose,
 	id: string,
 	scope?: string
 ): Promise<string> {
-	return `${id}.${mac(await linkKey(db), purpose, id, scope)}`;
+	return seal(db, purpose, id, scope);
 }
 
 /** The id a signed link is for, or null when it was not made by us for this purpose and scope. */
@@ -58,9 +84,6 @@ export async function verifyLink(
 	token: string,
 	scope?: string
 ): Promise<string | null> {
-	const [id, signature, extra] = token.split('.');
-	if (!id || !signature || extra !== undefined || !/^[0-9a-f-]{36}$/.test(id)) return null;
-	const expected = Buffer.from(mac(await linkKey(db), purpose, id, scope));
-	const given = Buffer.from(signature);
-	return given.length === expected.length && timingSafeEqual(given, expected) ? id : null;
+	const id = await unseal(db, purpose, token, scope);
+	return id && /^[0-9a-f-]{36}$/.test(id) ? id : null;
 }

@@ -105,8 +105,10 @@ export function newGoogleAccount(
 }
 
 export type DanceOptions = {
-	/** `?link` to link Google to the signed-in account from settings. */
-	start?: string;
+	/** Link Google to the signed-in account, as the settings page's button does. */
+	link?: boolean;
+	/** What the browser does while away at Google (signs in as someone else…). */
+	meanwhile?: () => void | Promise<void>;
 	/** Changes the address the app sends the browser to (another nonce, another provider). */
 	authorization?: (url: URL) => URL;
 	/** Changes the address the provider sends the browser back with (another state, iss). */
@@ -126,8 +128,10 @@ export async function googleRoundTrip(
 	account: FakeGoogleAccount,
 	options: DanceOptions = {}
 ): Promise<{ callback: URL; response: Response; next: URL }> {
-	const start = await browser.request(`${app.origin}/sign-in/google${options.start ?? ''}`);
-	if (start.status !== 303) throw new Error(`The app answered ${start.status} to /sign-in/google`);
+	const start = options.link
+		? await browser.post(`${app.origin}/settings?/linkGoogle`, {})
+		: await browser.request(`${app.origin}/sign-in/google`);
+	if (start.status !== 303) throw new Error(`The app answered ${start.status} to the start`);
 	let authorization = location(start, app.origin);
 	if (options.authorization) authorization = options.authorization(authorization);
 
@@ -163,6 +167,7 @@ export async function googleRoundTrip(
 		back = await followWithin();
 	}
 	if (!back) throw new Error(`The provider did not send the browser back (${response.status})`);
+	await options.meanwhile?.();
 	const callback = options.callback ? options.callback(back) : back;
 	const answer = await browser.request(callback);
 	return { callback, response: answer, next: location(answer, app.origin) };

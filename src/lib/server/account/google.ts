@@ -3,20 +3,20 @@ import { and, eq, lt, sql } from 'drizzle-orm';
 import type { z } from 'zod';
 import { googleNotices } from '../../google-notices';
 import type { GoogleProfile } from '../auth/google';
-import { googleConfigured } from '../auth/google';
+import { googleConfigured, PENDING_LIFETIME_SECONDS } from '../auth/google';
 import { hashPassword } from '../auth/password';
-import { createAuthSession, type Client } from '../auth/session';
-import { issueToken, secretMatches, splitToken } from '../auth/tokens';
+import { hit, limits } from '../auth/rate-limit';
+import type { Client } from '../auth/session';
+import { hashSecret, issueToken, splitToken } from '../auth/tokens';
 import type { Db } from '../db';
 import { googleIdentities, googlePendingSignIns, users, type User } from '../db/schema';
+import { queueEmail } from '../email/deliveries';
+import { googleUnlinkedMessage, passwordAddedMessage } from '../email/templates';
 import { pgErrorCode, UNIQUE_VIOLATION } from '../pg-errors';
 import { copyPicture } from './picture';
 import type { addPasswordSchema, googleSignUpSchema } from './schemas';
 import { recordSecurityEvent } from './security-log';
-import { queueVerification, type NewAuthSession } from './service';
-
-/** A Google sign-in waiting for its next step keeps this long. */
-const PENDING_LIFETIME_MS = 15 * 60 * 1000;
+import { findUserByEmail, links, signInAs, type NewAuthSession } from './service';
 
 export type GoogleSignInOutcome =
 	| { kind: 'signed-in'; session: NewAuthSession }
@@ -24,19 +24,6 @@ export type GoogleSignInOutcome =
 	| { kind: 'password-needed'; pendingToken: string; email: string }
 	/** No account yet: the person confirms their age, then one is made. */
 	| { kind: 'new-account'; pendingToken: string };
-
-async function startSession(db: Db, userId: string, client: Client): Promise<NewAuthSession> {
-	const { token, session } = await createAuthSession(db, userId, client);
-	return { token, expiresAt: session.expiresAt, sessionId: session.id };
-}
-
-async function userWithEmail(db: Db, email: string): Promise<User | undefined> {
-	const [user] = await db
-		.select()
-		.from(users)
-		.where(eq(sql`lower(${users.email})`, email.toLowerCase()));
-	return user;
-}
 
 /** Keeps who Google said signed in for the next step; only the secret's hash is stored. */
 async function holdPending(db: Db, profile: GoogleProfile): Promise<string> {
@@ -51,23 +38,28 @@ async function holdPending(db: Db, profile: GoogleProfile): Promise<string> {
 		emailVerified: profile.emailVerified,
 		name: profile.name,
 		pictureUrl: profile.pictureUrl,
-		expiresAt: new Date(Date.now() + PENDING_LIFETIME_MS)
+		expiresAt: new Date(Date.now() + PENDING_LIFETIME_SECONDS * 1000)
 	});
 	return token;
 }
 
-/** The pending sign-in of `token`, while it lasts; `consume` deletes it in the same statement. */
+/**
+ * The pending sign-in of `token`, while it lasts; `consume` deletes it in the same statement.
+ * The secret is part of the condition: knowing the id alone deletes nothing. (Compared as hashes,
+ * so the comparison's time tells nothing of the secret.)
+ */
 export async function pendingSignIn(db: Db, token: string | undefined, consume = false) {
 	const parts = token ? splitToken(token) : null;
 	if (!parts) return null;
 	const where = and(
 		eq(googlePendingSignIns.id, parts.id),
+		eq(googlePendingSignIns.secretHash, hashSecret(parts.secret)),
 		sql`${googlePendingSignIns.expiresAt} > now()`
 	);
 	const [row] = consume
 		? await db.delete(googlePendingSignIns).where(where).returning()
 		: await db.select().from(googlePendingSignIns).where(where);
-	return row && secretMatches(parts.secret, row.secretHash) ? row : null;
+	return row ?? null;
 }
 
 /**
@@ -81,6 +73,8 @@ export async function signInWithGoogle(
 	profile: GoogleProfile,
 	client: Client
 ): Promise<GoogleSignInOutcome> {
+	// Counted like the password form's sign-ins: each one makes a pending row or a session.
+	await hit(db, limits.signInPerIp, client.ip ?? 'unknown');
 	const [identity] = await db
 		.select({ userId: googleIdentities.userId })
 		.from(googleIdentities)
@@ -88,10 +82,10 @@ export async function signInWithGoogle(
 	if (identity) {
 		await recordSecurityEvent(db, identity.userId, 'sign_in', client);
 		await copyPicture(db, identity.userId, profile.pictureUrl);
-		return { kind: 'signed-in', session: await startSession(db, identity.userId, client) };
+		return { kind: 'signed-in', session: await signInAs(db, identity.userId, client) };
 	}
 	const pendingToken = await holdPending(db, profile);
-	const existing = await userWithEmail(db, profile.email);
+	const existing = await findUserByEmail(db, profile.email);
 	return existing
 		? { kind: 'password-needed', pendingToken, email: profile.email }
 		: { kind: 'new-account', pendingToken };
@@ -99,7 +93,7 @@ export async function signInWithGoogle(
 
 /** Carried as the TRPCError's cause, for the callback to say which notice to show. */
 export class GoogleLinkRefused extends Error {
-	constructor(readonly reason: 'linked-elsewhere' | 'other-linked') {
+	constructor(readonly reason: 'linked-elsewhere' | 'other-linked' | 'unconfirmed') {
 		super(googleNotices[reason].text);
 	}
 }
@@ -139,13 +133,22 @@ async function link(db: Db, userId: string, subject: string, client: Client): Pr
 	}
 }
 
-/** Settings → Link Google: the signed-in person came back from Google with the account to link. */
+/**
+ * Settings → Link Google: the signed-in person came back from Google with the account to link.
+ * Only to an account whose address is proven: until then whoever signed it up may not own the
+ * address, and a Google account of theirs would outlive the owner taking it back.
+ */
 export async function linkGoogle(
 	db: Db,
 	userId: string,
 	profile: GoogleProfile,
 	client: Client
 ): Promise<void> {
+	const [user] = await db
+		.select({ emailVerifiedAt: users.emailVerifiedAt })
+		.from(users)
+		.where(eq(users.id, userId));
+	if (!user?.emailVerifiedAt) throw linkRefused('unconfirmed');
 	await link(db, userId, profile.subject, client);
 	await copyPicture(db, userId, profile.pictureUrl);
 }
@@ -162,7 +165,7 @@ export async function linkPendingAfterPassword(
 	client: Client
 ): Promise<boolean> {
 	const pending = await pendingSignIn(db, pendingToken, true);
-	if (!pending || pending.email !== user.email.toLowerCase()) return false;
+	if (!pending?.emailVerified || pending.email !== user.email.toLowerCase()) return false;
 	try {
 		await link(db, user.id, pending.subject, client);
 	} catch (error) {
@@ -185,24 +188,28 @@ export async function pendingNewAccount(db: Db, pendingToken: string | undefined
 
 /**
  * Makes the account of a new Google user once they confirmed their age, and signs them in. Its
- * email counts as confirmed when Google says it verified it; otherwise the usual link is sent.
+ * email counts as confirmed: Google verified it (finishGoogleSignIn refuses any other).
  */
 export async function signUpWithGoogle(
 	db: Db,
 	input: z.output<typeof googleSignUpSchema>,
-	client: Client,
-	origin: string
+	client: Client
 ): Promise<NewAuthSession> {
+	// Counted with the password form's sign-ups: either way is one more account from this address.
+	await hit(db, limits.signUpPerIp, client.ip ?? 'unknown');
 	const created = await db.transaction(async (tx) => {
 		const pending = await pendingSignIn(tx, input.pending, true);
-		if (!pending) throw new TRPCError({ code: 'BAD_REQUEST', message: PENDING_GONE });
+		// One held before unverified addresses were refused at the callback is refused here.
+		if (!pending?.emailVerified) {
+			throw new TRPCError({ code: 'BAD_REQUEST', message: PENDING_GONE });
+		}
 		const [user] = await tx
 			.insert(users)
 			.values({
 				email: pending.email,
 				name: pending.name,
 				passwordHash: null,
-				emailVerifiedAt: pending.emailVerified ? new Date() : null,
+				emailVerifiedAt: new Date(),
 				timeZone: input.timeZone || 'UTC',
 				ageConfirmedAt: new Date()
 			})
@@ -216,15 +223,15 @@ export async function signUpWithGoogle(
 		return { user, pictureUrl: pending.pictureUrl };
 	});
 	const { user, pictureUrl } = created;
-	if (!user.emailVerifiedAt) await queueVerification(db, user, origin);
 	await copyPicture(db, user.id, pictureUrl);
-	return startSession(db, user.id, client);
+	return signInAs(db, user.id, client);
 }
 
 export async function googleStatus(db: Db, userId: string) {
 	const [row] = await db
 		.select({
 			hasPassword: sql<boolean>`${users.passwordHash} is not null`,
+			emailConfirmed: sql<boolean>`${users.emailVerifiedAt} is not null`,
 			subject: googleIdentities.subject
 		})
 		.from(users)
@@ -233,15 +240,21 @@ export async function googleStatus(db: Db, userId: string) {
 	return {
 		configured: googleConfigured(),
 		linked: Boolean(row?.subject),
-		hasPassword: Boolean(row?.hasPassword)
+		hasPassword: Boolean(row?.hasPassword),
+		emailConfirmed: Boolean(row?.emailConfirmed)
 	};
 }
 
 /** Unlinking leaves the account a way in: its password. */
-export async function unlinkGoogle(db: Db, userId: string, client: Client): Promise<void> {
+export async function unlinkGoogle(
+	db: Db,
+	userId: string,
+	client: Client,
+	origin: string
+): Promise<void> {
 	await db.transaction(async (tx) => {
 		const [user] = await tx
-			.select({ passwordHash: users.passwordHash })
+			.select({ passwordHash: users.passwordHash, email: users.email, name: users.name })
 			.from(users)
 			.where(eq(users.id, userId))
 			.for('update');
@@ -255,7 +268,14 @@ export async function unlinkGoogle(db: Db, userId: string, client: Client): Prom
 			.delete(googleIdentities)
 			.where(eq(googleIdentities.userId, userId))
 			.returning();
-		if (removed.length > 0) await recordSecurityEvent(tx, userId, 'google_unlinked', client);
+		if (removed.length === 0) return;
+		await recordSecurityEvent(tx, userId, 'google_unlinked', client);
+		// Told by email: a way into the account went, perhaps not by its owner.
+		await queueEmail(tx, {
+			key: `google-unlinked:${userId}:${removed[0]!.linkedAt.getTime()}`,
+			purpose: 'google-unlinked',
+			email: googleUnlinkedMessage(user.email, user.name, links.forgot(origin))
+		});
 	});
 }
 
@@ -264,7 +284,8 @@ export async function addPassword(
 	db: Db,
 	userId: string,
 	input: z.output<typeof addPasswordSchema>,
-	client: Client
+	client: Client,
+	origin: string
 ): Promise<void> {
 	const passwordHash = await hashPassword(input.newPassword);
 	await db.transaction(async (tx) => {
@@ -272,7 +293,7 @@ export async function addPassword(
 			.update(users)
 			.set({ passwordHash, updatedAt: new Date() })
 			.where(and(eq(users.id, userId), sql`${users.passwordHash} is null`))
-			.returning({ id: users.id });
+			.returning({ email: users.email, name: users.name, updatedAt: users.updatedAt });
 		if (!updated) {
 			throw new TRPCError({
 				code: 'CONFLICT',
@@ -280,5 +301,11 @@ export async function addPassword(
 			});
 		}
 		await recordSecurityEvent(tx, userId, 'password_added', client);
+		// Told by email, as a changed password is: a new way into the account.
+		await queueEmail(tx, {
+			key: `password-added:${userId}:${updated.updatedAt.getTime()}`,
+			purpose: 'password-added',
+			email: passwordAddedMessage(updated.email, updated.name, links.forgot(origin))
+		});
 	});
 }

@@ -1,5 +1,5 @@
 import { eq } from 'drizzle-orm';
-import { insecureStandInHost } from '../auth/google';
+import { insecureStandInHost, standInIssuer } from '../auth/google';
 import type { Db } from '../db';
 import { userPictures } from '../db/schema';
 import { reportUnexpected } from '../unexpected';
@@ -18,9 +18,10 @@ const SIGNATURES: Record<string, (bytes: Buffer) => boolean> = {
 };
 
 /**
- * Only HTTPS: the address comes from the provider, and our server fetching it must not be a way
- * to reach plain-HTTP services near it. The tests' stand-in provider serves its pictures over
- * HTTP from its own host, which is allowed only for it.
+ * Only from where Google keeps pictures, over HTTPS: the address comes in the ID token, and our
+ * server fetching it must not be a way to reach any other host, least of all services near it.
+ * A stand-in provider (GOOGLE_ISSUER, the tests') serves its pictures from its own host instead,
+ * over HTTP only when it is itself served so.
  */
 function fetchable(address: string): URL | null {
 	let url: URL;
@@ -30,8 +31,12 @@ function fetchable(address: string): URL | null {
 		return null;
 	}
 	if (url.username || url.password) return null;
-	if (url.protocol === 'https:') return url;
-	return url.protocol === 'http:' && url.hostname === insecureStandInHost() ? url : null;
+	const standIn = standInIssuer();
+	if (standIn) {
+		const secure = url.protocol === 'https:' || url.hostname === insecureStandInHost();
+		return url.hostname === standIn.hostname && secure ? url : null;
+	}
+	return url.protocol === 'https:' && url.hostname.endsWith('.googleusercontent.com') ? url : null;
 }
 
 /** Reads at most `limit` bytes; null when there are more. */

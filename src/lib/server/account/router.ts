@@ -40,19 +40,21 @@ export const accountRouter = router({
 	}),
 
 	googleSignUp: publicProcedure.input(googleSignUpSchema).mutation(async ({ ctx, input }) => {
-		const session = await google.signUpWithGoogle(ctx.db, input, ctx.client, ctx.origin);
+		const session = await google.signUpWithGoogle(ctx.db, input, ctx.client);
 		ctx.authCookie.set(session.token, session.expiresAt);
 	}),
 
 	google: authedProcedure.query(({ ctx }) => google.googleStatus(ctx.db, ctx.user.id)),
 
 	unlinkGoogle: authedProcedure.mutation(({ ctx }) =>
-		google.unlinkGoogle(ctx.db, ctx.user.id, ctx.client)
+		google.unlinkGoogle(ctx.db, ctx.user.id, ctx.client, ctx.origin)
 	),
 
 	addPassword: authedProcedure
 		.input(addPasswordSchema)
-		.mutation(({ ctx, input }) => google.addPassword(ctx.db, ctx.user.id, input, ctx.client)),
+		.mutation(({ ctx, input }) =>
+			google.addPassword(ctx.db, ctx.user.id, input, ctx.client, ctx.origin)
+		),
 
 	signOut: authedProcedure.mutation(async ({ ctx }) => {
 		await account.signOut(ctx.db, ctx.user.id, ctx.authSession.id, ctx.client);

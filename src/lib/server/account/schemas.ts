@@ -45,6 +45,12 @@ export const signInSchema = z.object({
 	password: password.min(1, 'Enter your password.')
 });
 
+/**
+ * The page's: `linkGoogle` is a hidden field only the page back from Google (`?google=link`)
+ * renders, so a later password sign-in in the same browser links nothing unasked.
+ */
+export const signInFormSchema = signInSchema.extend({ linkGoogle: z.boolean().default(false) });
+
 /** The procedure's: the form's fields, and the Google sign-in waiting for this password, if any. */
 export const signInLinkingSchema = signInSchema.extend({ googlePending: token.optional() });
 

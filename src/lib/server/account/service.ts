@@ -48,7 +48,7 @@ import type {
 export type Links = { origin: string };
 export type NewAuthSession = { token: string; expiresAt: Date; sessionId: string };
 
-const links = {
+export const links = {
 	verify: (origin: string, token: string) =>
 		`${origin}/verify-email?token=${encodeURIComponent(token)}`,
 	reset: (origin: string, token: string) =>
@@ -59,7 +59,7 @@ const links = {
 	signIn: (origin: string) => `${origin}/sign-in`
 };
 
-async function findUserByEmail(db: Db, email: string): Promise<User | undefined> {
+export async function findUserByEmail(db: Db, email: string): Promise<User | undefined> {
 	const [user] = await db
 		.select()
 		.from(users)
@@ -102,7 +102,27 @@ async function queuePasswordChanged(
 	});
 }
 
-async function signInAs(db: Db, userId: string, client: Client): Promise<NewAuthSession> {
+/**
+ * The address of an account is proven for the first time (its link followed, or taken over):
+ * a Google account linked before came with the unproven address, maybe someone else's, and goes
+ * with it, picture and all, or it would keep a way into the account of the address's owner.
+ */
+async function forgetUnprovenGoogle(tx: Db, userId: string): Promise<void> {
+	await tx.delete(googleIdentities).where(eq(googleIdentities.userId, userId));
+	await tx.delete(userPictures).where(eq(userPictures.userId, userId));
+}
+
+/** Locks the account's row for the transaction: whether its address was proven before now. */
+async function wasProven(tx: Db, userId: string): Promise<boolean> {
+	const [user] = await tx
+		.select({ emailVerifiedAt: users.emailVerifiedAt })
+		.from(users)
+		.where(eq(users.id, userId))
+		.for('update');
+	return Boolean(user?.emailVerifiedAt);
+}
+
+export async function signInAs(db: Db, userId: string, client: Client): Promise<NewAuthSession> {
 	const { token, session } = await createAuthSession(db, userId, client);
 	return { token, expiresAt: session.expiresAt, sessionId: session.id };
 }
@@ -153,9 +173,7 @@ export async function signUp(
 			.where(eq(users.id, existing.id))
 			.returning();
 		await invalidateOtherAuthSessions(tx, existing.id, null);
-		// A Google account linked to it came with the unproven address: it goes with it.
-		await tx.delete(googleIdentities).where(eq(googleIdentities.userId, existing.id));
-		await tx.delete(userPictures).where(eq(userPictures.userId, existing.id));
+		await forgetUnprovenGoogle(tx, existing.id);
 		return { kind: 'verify' as const, user: replaced! };
 	});
 
@@ -187,6 +205,7 @@ export async function verifyEmail(db: Db, token: string, client: Client): Promis
 					'This confirmation link is invalid, already used or expired. Sign in to get a new one.'
 			});
 		}
+		if (!(await wasProven(tx, userId))) await forgetUnprovenGoogle(tx, userId);
 		await tx
 			.update(users)
 			.set({ emailVerifiedAt: sql`coalesce(${users.emailVerifiedAt}, now())` })
@@ -344,6 +363,7 @@ export async function resetPassword(
 				message: 'This reset link is invalid, already used or expired. Ask for a new one.'
 			});
 		}
+		if (!(await wasProven(tx, userId))) await forgetUnprovenGoogle(tx, userId);
 		const [user] = await tx
 			.update(users)
 			// A working reset link proves the address too.

@@ -1,10 +1,19 @@
-import type { Cookies, RequestEvent } from '@sveltejs/kit';
-import { FLOW_LIFETIME_SECONDS, GOOGLE_FLOW_COOKIE, parseFlow, serializeFlow } from './google';
+import { redirect, type Cookies, type RequestEvent } from '@sveltejs/kit';
+import { config } from '../config';
+import type { Db } from '../db';
+import { seal, unseal } from '../signed-links';
+import {
+	FLOW_LIFETIME_SECONDS,
+	GOOGLE_FLOW_COOKIE,
+	parseFlow,
+	PENDING_LIFETIME_SECONDS,
+	serializeFlow,
+	startGoogleSignIn
+} from './google';
 import type { GoogleFlow } from './google';
 
 /** A Google sign-in waiting for the age step or for the account's password. */
 const GOOGLE_PENDING_COOKIE = 'sb_google_pending';
-const PENDING_LIFETIME_SECONDS = 15 * 60;
 
 /**
  * Like the sign-in cookie (trpc/context.ts): HttpOnly, SameSite=Lax (sent when Google sends the
@@ -23,18 +32,41 @@ function options(event: Pick<RequestEvent, 'url'>, path: string) {
 const FLOW_PATH = '/sign-in/google';
 const PENDING_PATH = '/sign-in';
 
-export function keepFlow(event: Pick<RequestEvent, 'url' | 'cookies'>, flow: GoogleFlow): void {
-	event.cookies.set(GOOGLE_FLOW_COOKIE, serializeFlow(flow), {
+type FlowEvent = Pick<RequestEvent, 'url' | 'cookies'>;
+
+/** Sealed: the browser keeps the flow but cannot change where it leads or whose link it is. */
+async function keepFlow(db: Db, event: FlowEvent, flow: GoogleFlow): Promise<void> {
+	event.cookies.set(GOOGLE_FLOW_COOKIE, await seal(db, 'google-flow', serializeFlow(flow)), {
 		...options(event, FLOW_PATH),
 		maxAge: FLOW_LIFETIME_SECONDS
 	});
 }
 
 /** The flow the browser kept, deleted at once: a callback can be answered only once. */
-export function takeFlow(event: Pick<RequestEvent, 'url' | 'cookies'>): GoogleFlow | null {
-	const flow = parseFlow(event.cookies.get(GOOGLE_FLOW_COOKIE));
+export async function takeFlow(db: Db, event: FlowEvent): Promise<GoogleFlow | null> {
+	const sealed = event.cookies.get(GOOGLE_FLOW_COOKIE);
 	event.cookies.delete(GOOGLE_FLOW_COOKIE, options(event, FLOW_PATH));
-	return flow;
+	return sealed ? parseFlow(await unseal(db, 'google-flow', sealed)) : null;
+}
+
+/**
+ * Sends the browser to Google, keeping the flow until it comes back; `noticePage` says that
+ * Google could not be reached (its discovery document could not be had).
+ */
+export async function leaveForGoogle(
+	db: Db,
+	event: FlowEvent,
+	intent: { linkTo: string | null; redirectTo: string },
+	noticePage: string
+): Promise<never> {
+	let started;
+	try {
+		started = await startGoogleSignIn(config().ORIGIN ?? event.url.origin, intent);
+	} catch {
+		redirect(303, `${noticePage}?google=unavailable`);
+	}
+	await keepFlow(db, event, started.flow);
+	redirect(303, started.url.href);
 }
 
 export function keepPending(event: Pick<RequestEvent, 'url' | 'cookies'>, token: string): void {

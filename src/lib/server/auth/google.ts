@@ -16,6 +16,8 @@ const TIMEOUT_SECONDS = 10;
 /** The browser's part of one sign-in, kept in a cookie until Google sends the person back. */
 export const GOOGLE_FLOW_COOKIE = 'sb_google_flow';
 export const FLOW_LIFETIME_SECONDS = 10 * 60;
+/** A sign-in back from Google waits this long for the age step or the account's password. */
+export const PENDING_LIFETIME_SECONDS = 15 * 60;
 export const CALLBACK_PATH = '/sign-in/google/callback';
 
 export function googleConfigured(): boolean {
@@ -27,13 +29,19 @@ function issuer(): URL {
 	return new URL(config().GOOGLE_ISSUER ?? GOOGLE);
 }
 
+/** The provider GOOGLE_ISSUER names in Google's place (the tests' own), or null for Google. */
+export function standInIssuer(): URL | null {
+	const at = issuer();
+	return at.origin !== GOOGLE ? at : null;
+}
+
 /**
  * A stand-in provider over plain HTTP (the tests' local one) is the only place anything of this
  * sign-in may travel unencrypted; Google itself is always HTTPS.
  */
 export function insecureStandInHost(): string | null {
-	const at = issuer();
-	return at.protocol === 'http:' && at.origin !== GOOGLE ? at.hostname : null;
+	const at = standInIssuer();
+	return at?.protocol === 'http:' ? at.hostname : null;
 }
 
 let discovered: { key: string; configuration: Promise<oidc.Configuration> } | undefined;
@@ -68,9 +76,12 @@ const flowSchema = z.object({
 	state: z.string().min(1),
 	nonce: z.string().min(1),
 	verifier: z.string().min(1),
-	/** Linking Google to the signed-in account, rather than signing in with it. */
-	link: z.boolean(),
-	/** Where to go after signing in, already made safe. */
+	/**
+	 * Linking Google to the account of this id, signed in when the link was asked for, rather
+	 * than signing in with it: the callback links only to that same account.
+	 */
+	linkTo: z.string().nullable(),
+	/** Where to go after signing in. */
 	redirectTo: z.string()
 });
 export type GoogleFlow = z.infer<typeof flowSchema>;
@@ -79,10 +90,13 @@ export function serializeFlow(flow: GoogleFlow): string {
 	return Buffer.from(JSON.stringify(flow)).toString('base64url');
 }
 
-export function parseFlow(cookie: string | undefined): GoogleFlow | null {
-	if (!cookie) return null;
+/** `serialized`: as serializeFlow made it, its seal already checked (see google-cookies.ts). */
+export function parseFlow(serialized: string | null): GoogleFlow | null {
+	if (!serialized) return null;
 	try {
-		const parsed = flowSchema.safeParse(JSON.parse(Buffer.from(cookie, 'base64url').toString()));
+		const parsed = flowSchema.safeParse(
+			JSON.parse(Buffer.from(serialized, 'base64url').toString())
+		);
 		return parsed.success ? parsed.data : null;
 	} catch {
 		return null;
@@ -92,7 +106,7 @@ export function parseFlow(cookie: string | undefined): GoogleFlow | null {
 /** The address at Google to send the browser to, and the flow it must keep until it comes back. */
 export async function startGoogleSignIn(
 	origin: string,
-	intent: { link: boolean; redirectTo: string }
+	intent: { linkTo: string | null; redirectTo: string }
 ): Promise<{ url: URL; flow: GoogleFlow }> {
 	const verifier = oidc.randomPKCECodeVerifier();
 	const flow: GoogleFlow = {
@@ -114,7 +128,7 @@ export async function startGoogleSignIn(
 }
 
 /** Why a sign-in with Google did not happen, in words the sign-in page shows as they are. */
-export type GoogleRefusal = 'cancelled' | 'failed' | 'unavailable' | 'no-email';
+export type GoogleRefusal = 'cancelled' | 'failed' | 'unavailable' | 'no-email' | 'unverified';
 
 export class GoogleSignInRefused extends Error {
 	constructor(readonly reason: GoogleRefusal) {
@@ -175,6 +189,9 @@ export async function finishGoogleSignIn(callback: URL, flow: GoogleFlow): Promi
 		throw new GoogleSignInRefused(claims?.email ? 'failed' : 'no-email');
 	}
 	const { sub, email, email_verified, name, picture } = parsed.data;
+	// An address Google has not verified may be anyone's: it neither makes, links nor opens an
+	// account here, or whoever typed it at Google would hold the account of its real owner.
+	if (email_verified !== true) throw new GoogleSignInRefused('unverified');
 	return {
 		subject: sub,
 		email,

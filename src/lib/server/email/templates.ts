@@ -98,6 +98,26 @@ export function passwordChangedMessage(to: string, name: string, resetUrl: strin
 	});
 }
 
+export function passwordAddedMessage(to: string, name: string, resetUrl: string): Email {
+	return compose(to, 'A password was added to your Sessionboard account', {
+		greeting: `Hello ${name},`,
+		paragraphs: [
+			'Your Sessionboard account, until now signed in to with Google, just got a password: it can be signed in to with this email and that password too.',
+			`If this was not you, reset your password now at ${resetUrl}.`
+		]
+	});
+}
+
+export function googleUnlinkedMessage(to: string, name: string, resetUrl: string): Email {
+	return compose(to, 'Google was unlinked from your Sessionboard account', {
+		greeting: `Hello ${name},`,
+		paragraphs: [
+			'Your Google account was just unlinked from your Sessionboard account: it no longer signs you in. Your password still does.',
+			`If this was not you, reset your password now at ${resetUrl}.`
+		]
+	});
+}
+
 export function confirmEmailChangeMessage(to: string, name: string, url: string): Email {
 	return compose(to, 'Confirm your new email for Sessionboard', {
 		greeting: `Hello ${name},`,

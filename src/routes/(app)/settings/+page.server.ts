@@ -1,3 +1,4 @@
+import { error, redirect } from '@sveltejs/kit';
 import { superValidate } from 'sveltekit-superforms';
 import { zod4 } from 'sveltekit-superforms/adapters';
 import type { Actions, PageServerLoad } from './$types';
@@ -7,6 +8,9 @@ import {
 	profileSchema,
 	requestEmailChangeSchema
 } from '$lib/server/account/schemas';
+import { googleConfigured } from '$lib/server/auth/google';
+import { leaveForGoogle } from '$lib/server/auth/google-cookies';
+import { getDb } from '$lib/server/db';
 import { attempt, attemptButton, reject } from '$lib/server/forms';
 import { timeZoneChoices } from '$lib/server/time-zones';
 import { serverCaller } from '$lib/server/trpc/router';
@@ -79,6 +83,18 @@ export const actions: Actions = {
 		form.message = { kind: 'success', text: 'Password added: you can sign in with it too.' };
 		form.data = { newPassword: '' };
 		return { form };
+	},
+	/** A form, not a link: another site cannot start linking a Google account of its choosing. */
+	linkGoogle: async (event) => {
+		if (!googleConfigured()) error(404, 'Not found');
+		const user = event.locals.user;
+		if (!user) redirect(303, '/sign-in');
+		return leaveForGoogle(
+			getDb(),
+			event,
+			{ linkTo: user.id, redirectTo: '/settings' },
+			'/settings'
+		);
 	},
 	unlinkGoogle: async (event) => {
 		const refused = await attemptButton(() => serverCaller(event).account.unlinkGoogle());
