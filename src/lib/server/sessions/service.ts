@@ -145,18 +145,26 @@ async function describeClash(
 }
 
 /**
- * Runs a write that may break the overlap constraint. The database decides (also between
- * concurrent requests); on a clash we look up which session it was, to say so beside the time.
+ * Runs a write that may break the overlap constraint, in a transaction of its own. The database
+ * decides (also between concurrent requests); on a clash we look up which session it was, to say
+ * so beside the time. One practitioner's writes take turns: two overlapping inserts checking the
+ * exclusion constraint at the same moment can each wait for the other, and PostgreSQL would end
+ * one of them as a deadlock instead of a clash.
  */
 async function guardOverlap<T>(
 	db: Db,
 	ownerId: string,
 	ranges: () => Range[],
 	excludeIds: string[],
-	write: () => Promise<T>
+	write: (tx: Db) => Promise<T>
 ): Promise<T> {
 	try {
-		return await write();
+		return await db.transaction(async (tx) => {
+			await tx.execute(
+				sql`select pg_advisory_xact_lock(hashtextextended(${`sessions:${ownerId}`}, 0))`
+			);
+			return write(tx);
+		});
 	} catch (error) {
 		if (pgErrorCode(error) !== EXCLUSION_VIOLATION) throw error;
 		const clash = await findClash(db, ownerId, ranges(), excludeIds);
@@ -206,43 +214,42 @@ export async function createSessions(
 		ownerId,
 		() => ranges,
 		[],
-		() =>
-			db.transaction(async (tx) => {
-				let recurrenceId: string | null = null;
-				if (weekly) {
-					const [recurrence] = await tx
-						.insert(sessionRecurrences)
-						.values({
-							ownerId,
-							intervalWeeks: input.intervalWeeks,
-							localStartTime: input.startTime,
-							timeZone: input.timeZone,
-							firstDate: input.date,
-							untilDate: input.repeatEnd === 'until' ? input.until : null,
-							count: input.repeatEnd === 'count' ? input.count : null
-						})
-						.returning({ id: sessionRecurrences.id });
-					recurrenceId = recurrence!.id;
-				}
-				const created = await tx
-					.insert(sessions)
-					.values(
-						ranges.map((range) => ({
-							ownerId,
-							clientId: input.clientId,
-							recurrenceId,
-							...range,
-							timeZone: input.timeZone,
-							locationKind: input.locationKind,
-							locationDetail: input.locationDetail,
-							...priced(input)
-						}))
-					)
-					.returning({ id: sessions.id });
-				const ids = created.map((row) => row.id);
-				await followSessions(tx, ownerId, ids);
-				return ids;
-			})
+		async (tx) => {
+			let recurrenceId: string | null = null;
+			if (weekly) {
+				const [recurrence] = await tx
+					.insert(sessionRecurrences)
+					.values({
+						ownerId,
+						intervalWeeks: input.intervalWeeks,
+						localStartTime: input.startTime,
+						timeZone: input.timeZone,
+						firstDate: input.date,
+						untilDate: input.repeatEnd === 'until' ? input.until : null,
+						count: input.repeatEnd === 'count' ? input.count : null
+					})
+					.returning({ id: sessionRecurrences.id });
+				recurrenceId = recurrence!.id;
+			}
+			const created = await tx
+				.insert(sessions)
+				.values(
+					ranges.map((range) => ({
+						ownerId,
+						clientId: input.clientId,
+						recurrenceId,
+						...range,
+						timeZone: input.timeZone,
+						locationKind: input.locationKind,
+						locationDetail: input.locationDetail,
+						...priced(input)
+					}))
+				)
+				.returning({ id: sessions.id });
+			const ids = created.map((row) => row.id);
+			await followSessions(tx, ownerId, ids);
+			return ids;
+		}
 	);
 }
 
@@ -260,8 +267,8 @@ export async function updateSession(
 		ownerId,
 		() => (range ? [range] : []),
 		[input.id],
-		async () => {
-			const [computed] = await db.execute<{ starts_at: string }>(
+		async (tx) => {
+			const [computed] = await tx.execute<{ starts_at: string }>(
 				sql`select ${startsAt} as starts_at`
 			);
 			const start = new Date(computed!.starts_at);
@@ -270,29 +277,27 @@ export async function updateSession(
 				endsAt: new Date(start.getTime() + input.durationMinutes * 60_000)
 			};
 			const { feeMinor: listFeeMinor, currency } = priced(input);
-			return db.transaction(async (tx) => {
-				const rows = await tx
-					.update(sessions)
-					.set({
-						clientId: input.clientId,
-						...range,
-						timeZone: input.timeZone,
-						locationKind: input.locationKind,
-						locationDetail: input.locationDetail,
-						// The form edits the full fee; a no-show or late cancellation bills its share.
-						feeMinor: await billedForFee(tx, ownerId, input.id, listFeeMinor),
-						currency,
-						updatedAt: new Date()
-					})
-					.where(and(eq(sessions.id, input.id), eq(sessions.ownerId, ownerId)))
-					.returning({ id: sessions.id });
-				await followSessions(
-					tx,
-					ownerId,
-					rows.map((row) => row.id)
-				);
-				return rows;
-			});
+			const rows = await tx
+				.update(sessions)
+				.set({
+					clientId: input.clientId,
+					...range,
+					timeZone: input.timeZone,
+					locationKind: input.locationKind,
+					locationDetail: input.locationDetail,
+					// The form edits the full fee; a no-show or late cancellation bills its share.
+					feeMinor: await billedForFee(tx, ownerId, input.id, listFeeMinor),
+					currency,
+					updatedAt: new Date()
+				})
+				.where(and(eq(sessions.id, input.id), eq(sessions.ownerId, ownerId)))
+				.returning({ id: sessions.id });
+			await followSessions(
+				tx,
+				ownerId,
+				rows.map((row) => row.id)
+			);
+			return rows;
 		}
 	);
 	if (!updated) throw notFound('session');
@@ -328,23 +333,22 @@ export async function setSessionStatus(
 		ownerId,
 		() => [session],
 		[session.id],
-		() =>
-			db.transaction(async (tx) => {
-				const ids = await setStatusBilled(
-					tx,
-					ownerId,
-					following
-						? and(
-								eq(sessions.recurrenceId, session.recurrenceId!),
-								gte(sessions.startsAt, session.startsAt),
-								sql`(${sessions.id} = ${session.id} or ${sessions.status} = 'scheduled')`
-							)
-						: eq(sessions.id, session.id),
-					input.status
-				);
-				await followSessions(tx, ownerId, ids);
-				return ids;
-			})
+		async (tx) => {
+			const ids = await setStatusBilled(
+				tx,
+				ownerId,
+				following
+					? and(
+							eq(sessions.recurrenceId, session.recurrenceId!),
+							gte(sessions.startsAt, session.startsAt),
+							sql`(${sessions.id} = ${session.id} or ${sessions.status} = 'scheduled')`
+						)
+					: eq(sessions.id, session.id),
+				input.status
+			);
+			await followSessions(tx, ownerId, ids);
+			return ids;
+		}
 	);
 }
 
@@ -452,17 +456,16 @@ export async function finishSession(db: Db, ownerId: string, id: string) {
 		ownerId,
 		() => [session],
 		[id],
-		() =>
-			db.transaction(async (tx) => {
-				await setStatusBilled(tx, ownerId, eq(sessions.id, id), 'completed');
-				await tx
-					.update(sessions)
-					.set({
-						startedAt: sql`coalesce(${sessions.startedAt}, now())`,
-						finishedAt: sql`coalesce(${sessions.finishedAt}, now())`
-					})
-					.where(and(eq(sessions.id, id), eq(sessions.ownerId, ownerId)));
-			})
+		async (tx) => {
+			await setStatusBilled(tx, ownerId, eq(sessions.id, id), 'completed');
+			await tx
+				.update(sessions)
+				.set({
+					startedAt: sql`coalesce(${sessions.startedAt}, now())`,
+					finishedAt: sql`coalesce(${sessions.finishedAt}, now())`
+				})
+				.where(and(eq(sessions.id, id), eq(sessions.ownerId, ownerId)));
+		}
 	);
 	return { id };
 }
