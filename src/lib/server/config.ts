@@ -135,6 +135,17 @@ export function localOrigin(port: number): string {
 	return `http://localhost:${port}`;
 }
 
+/** Where links in emails sent outside any request (webhooks, jobs, the clock) point. */
+export function appOrigin(): string {
+	const { ORIGIN, PORT } = config();
+	return ORIGIN ?? localOrigin(PORT);
+}
+
+/** Where links made while answering a request point: ORIGIN, or the address it came to. */
+export function requestOrigin(url: URL): string {
+	return config().ORIGIN ?? url.origin;
+}
+
 const NAMES = Object.keys(schema.shape) as (keyof typeof schema.shape)[];
 let cached: { fingerprint: string; config: Config } | undefined;
 

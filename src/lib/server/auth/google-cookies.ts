@@ -1,5 +1,5 @@
 import { redirect, type Cookies, type RequestEvent } from '@sveltejs/kit';
-import { config } from '../config';
+import { requestOrigin } from '../config';
 import type { Db } from '../db';
 import { seal, unseal } from '../signed-links';
 import {
@@ -61,7 +61,7 @@ export async function leaveForGoogle(
 ): Promise<never> {
 	let started;
 	try {
-		started = await startGoogleSignIn(config().ORIGIN ?? event.url.origin, intent);
+		started = await startGoogleSignIn(requestOrigin(event.url), intent);
 	} catch {
 		redirect(303, `${noticePage}?google=unavailable`);
 	}

@@ -1,7 +1,7 @@
 import { TRPCError } from '@trpc/server';
 import { and, asc, eq, gt, isNull, lt, sql } from 'drizzle-orm';
 import { datePreferencesOf } from '../account/date-preferences';
-import { config } from '../config';
+import { appOrigin, config } from '../config';
 import type { Db } from '../db';
 import { series, subscribers, type SeriesRow, type SubscriberRow } from '../db/schema';
 import { queueEmail, type QueuedEmail } from '../email/deliveries';
@@ -10,7 +10,6 @@ import { notFound } from '../practice-errors';
 import { signLink, verifyLink } from '../signed-links';
 import {
 	announceCommitted,
-	appOrigin,
 	lockSeries,
 	paymentsClosed,
 	placesLeft,

@@ -1,3 +1,4 @@
+import { appOrigin } from '../config';
 import type Stripe from 'stripe';
 import { eq } from 'drizzle-orm';
 import type { Db } from '../db';
@@ -5,7 +6,6 @@ import { series, subscribers, users, type SeriesRow, type SubscriberRow } from '
 import { queueEmail } from '../email/deliveries';
 import {
 	announceCommitted,
-	appOrigin,
 	lockSeries,
 	nextArrivals,
 	placesLeft,

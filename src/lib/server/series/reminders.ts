@@ -1,6 +1,6 @@
 import { sql } from 'drizzle-orm';
 import type { Clock } from '../../format';
-import { config, localOrigin } from '../config';
+import { appOrigin } from '../config';
 import type { Db } from '../db';
 import { emailDeliveries, series, seriesOccurrences, subscribers, users } from '../db/schema';
 import { queueEmails, type QueuedEmail } from '../email/deliveries';
@@ -117,7 +117,7 @@ async function reminderEmail(
 export async function queueDueReminders(db: Db): Promise<number> {
 	const due = await dueReminders(db);
 	if (due.length === 0) return 0;
-	const origin = config().ORIGIN ?? localOrigin(config().PORT);
+	const origin = appOrigin();
 	const links = new Map<string, { manageUrl: string; unsubscribeUrl: string }>();
 	const emails: QueuedEmail[] = [];
 	for (const row of due) {

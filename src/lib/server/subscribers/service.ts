@@ -5,7 +5,6 @@ import { formatPrice } from '../../money';
 import { hitEach, limits } from '../auth/rate-limit';
 import { datePreferencesOf } from '../account/date-preferences';
 import type { Client } from '../auth/session';
-import { config, localOrigin } from '../config';
 import type { Db } from '../db';
 import { perDatabase } from '../db/per-database';
 import {
@@ -77,12 +76,6 @@ export function priceText(row: SeriesRow): string {
 export async function paymentsClosed(db: Db, row: SeriesRow): Promise<string | null> {
 	if (!priceOf(row)) return null;
 	return paymentsBlocked(await connectedAccount(db, row.ownerId));
-}
-
-/** Where links in emails sent outside any request (webhooks, the clock) point. */
-export function appOrigin(): string {
-	const { ORIGIN, PORT } = config();
-	return ORIGIN ?? localOrigin(PORT);
 }
 
 /** The public page's series: read on every visit and every signup, so built once per handle. */

@@ -1,5 +1,5 @@
 import type { RequestEvent } from '@sveltejs/kit';
-import { config } from '../config';
+import { requestOrigin } from '../config';
 import { getDb, type Db } from '../db';
 import { AUTH_COOKIE, type Client, type SessionUser } from '../auth/session';
 import type { AuthSession } from '../db/schema';
@@ -46,7 +46,7 @@ export function createContext(event: RequestEvent): Context {
 		user: event.locals.user,
 		authSession: event.locals.authSession,
 		client: clientOf(event),
-		origin: config().ORIGIN ?? event.url.origin,
+		origin: requestOrigin(event.url),
 		authCookie: authCookieFor(event)
 	};
 }

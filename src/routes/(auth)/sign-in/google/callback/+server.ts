@@ -10,7 +10,7 @@ import {
 	type GoogleProfile
 } from '$lib/server/auth/google';
 import { forgetPending, keepPending, takeFlow } from '$lib/server/auth/google-cookies';
-import { config } from '$lib/server/config';
+import { requestOrigin } from '$lib/server/config';
 import { getDb } from '$lib/server/db';
 import { safeRedirectTarget } from '$lib/server/redirects';
 import { authCookieFor, clientOf } from '$lib/server/trpc/context';
@@ -24,7 +24,7 @@ export const GET: RequestHandler = async (event) => {
 	if (!flow) redirect(303, `${noticePage}?google=expired`);
 
 	// The address Google was told to come back to, which the token request must name again.
-	const callback = new URL(CALLBACK_PATH, config().ORIGIN ?? event.url.origin);
+	const callback = new URL(CALLBACK_PATH, requestOrigin(event.url));
 	callback.search = event.url.search;
 	let profile: GoogleProfile;
 	try {
