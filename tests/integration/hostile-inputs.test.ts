@@ -129,6 +129,8 @@ function plainString(key: string, scope: string): fc.Arbitrary<string> {
 	if (key === 'quarter') return fc.constantFrom('2026-Q1', '2026-Q4');
 	if (key === 'year') return fc.constantFrom('2026', '2030');
 	if (/time$/i.test(key)) return fc.constantFrom('09:00', '18:30');
+	if (key === 'dayStartsAt') return fc.constant('08:00');
+	if (key === 'dayEndsAt') return fc.constant('18:00');
 	if (/timeZone/.test(key)) return fc.constantFrom('Europe/Berlin', 'UTC', 'America/New_York');
 	if (/currency/.test(key)) return fc.constantFrom('EUR', 'USD');
 	if (/fee/.test(key)) return fc.constantFrom('60', '0');

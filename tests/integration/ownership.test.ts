@@ -143,6 +143,18 @@ const cases: Record<string, Case> = {
 		own: 'changes the signed-in account’s profile',
 		input: { name: 'x', timeZone: 'UTC', currency: 'EUR' }
 	},
+	'account.setAppearance': {
+		own: 'changes the signed-in account’s colour scheme',
+		input: { colorScheme: 'dark' }
+	},
+	'account.setWorkingHours': {
+		own: 'changes the signed-in account’s working hours',
+		input: { dayStartsAt: '08:00', dayEndsAt: '18:00' }
+	},
+	'account.setPublicPicture': {
+		own: 'changes whether the signed-in account’s picture is public',
+		input: { pictureOnPublicPages: true }
+	},
 	'account.authSessions': { own: 'lists the signed-in account’s sign-ins' },
 	'account.securityLog': { own: 'lists the signed-in account’s security events' },
 	'account.requestEmailChange': {

@@ -5,6 +5,10 @@ import {
 	changePasswordSchema,
 	emailLinkSchema,
 	profileSchema,
+	appearanceSchema,
+	minutesOfDay,
+	workingHoursSchema,
+	publicPictureSchema,
 	requestEmailChangeSchema,
 	requestResetSchema,
 	resetPasswordSchema,
@@ -110,6 +114,21 @@ export const accountRouter = router({
 		});
 		return profile;
 	}),
+
+	setAppearance: authedProcedure
+		.input(appearanceSchema)
+		.mutation(({ ctx, input }) => account.updatePreferences(ctx.db, ctx.user.id, input)),
+
+	setWorkingHours: authedProcedure.input(workingHoursSchema).mutation(({ ctx, input }) =>
+		account.updatePreferences(ctx.db, ctx.user.id, {
+			dayStartsAt: minutesOfDay(input.dayStartsAt),
+			dayEndsAt: minutesOfDay(input.dayEndsAt)
+		})
+	),
+
+	setPublicPicture: authedProcedure
+		.input(publicPictureSchema)
+		.mutation(({ ctx, input }) => account.updatePreferences(ctx.db, ctx.user.id, input)),
 
 	authSessions: authedProcedure.query(({ ctx }) =>
 		account.listAuthSessions(ctx.db, ctx.user.id, ctx.authSession.id)

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { CLOCKS, LOCALES } from '../../format';
 import { isCurrencyCode } from '../../money';
-import { email, text, timeZone } from '../../validation';
+import { email, localTime, text, timeZone } from '../../validation';
 import { passwordWeakness } from '../auth/password';
 
 const name = text(100).min(1, 'Enter your name.');
@@ -79,6 +79,29 @@ export const profileSchema = z.object({
 	locale: z.enum(LOCALES, 'Choose how dates are written.'),
 	clock: z.enum(CLOCKS, 'Choose a clock.')
 });
+
+export const COLOR_SCHEMES = ['system', 'light', 'dark'] as const;
+
+export const appearanceSchema = z.object({
+	colorScheme: z.enum(COLOR_SCHEMES, 'Choose light, dark, or as on this device.')
+});
+
+/** "HH:MM" as minutes after midnight, as the working hours are stored. */
+export function minutesOfDay(time: string): number {
+	const [hours, minutes] = time.split(':').map(Number);
+	return hours! * 60 + minutes!;
+}
+
+/** The calendar's working hours, "HH:MM" each: the part of the day its grid shows first. */
+export const workingHoursSchema = z
+	.object({ dayStartsAt: localTime, dayEndsAt: localTime })
+	.refine((hours) => hours.dayStartsAt < hours.dayEndsAt, {
+		message: 'End the working day after it starts.',
+		path: ['dayEndsAt']
+	});
+
+/** Whether visitors of the practitioner's signup pages see their picture. */
+export const publicPictureSchema = z.object({ pictureOnPublicPages: z.boolean() });
 
 /** The token of an emailed link confirming an address: a new account's, or a changed email. */
 export const emailLinkSchema = z.object({ token });

@@ -38,6 +38,8 @@ import { recordSecurityEvent } from './security-log';
 import type {
 	changePasswordSchema,
 	profileSchema,
+	appearanceSchema,
+	publicPictureSchema,
 	requestEmailChangeSchema,
 	requestResetSchema,
 	resetPasswordSchema,
@@ -527,6 +529,28 @@ export async function updateProfile(db: Db, userId: string, input: z.output<type
 			clock: users.clock
 		});
 	return user!;
+}
+
+/** Sets preferences that only change how things are shown: the colour scheme, working hours, the picture. */
+export async function updatePreferences(
+	db: Db,
+	userId: string,
+	input: Partial<
+		z.output<typeof appearanceSchema> &
+			z.output<typeof publicPictureSchema> & { dayStartsAt: number; dayEndsAt: number }
+	>
+) {
+	const [preferences] = await db
+		.update(users)
+		.set({ ...input, updatedAt: new Date() })
+		.where(eq(users.id, userId))
+		.returning({
+			colorScheme: users.colorScheme,
+			dayStartsAt: users.dayStartsAt,
+			dayEndsAt: users.dayEndsAt,
+			pictureOnPublicPages: users.pictureOnPublicPages
+		});
+	return preferences!;
 }
 
 export async function listAuthSessions(db: Db, userId: string, currentSessionId: string) {

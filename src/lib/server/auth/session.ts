@@ -17,7 +17,17 @@ const LAST_SEEN_PRECISION_MS = 60 * 1000;
 export type Client = { ip: string | null; userAgent: string | null };
 export type SessionUser = Pick<
 	User,
-	'id' | 'email' | 'name' | 'emailVerifiedAt' | 'timeZone' | 'currency' | 'locale' | 'clock'
+	| 'id'
+	| 'email'
+	| 'name'
+	| 'emailVerifiedAt'
+	| 'timeZone'
+	| 'currency'
+	| 'locale'
+	| 'clock'
+	| 'colorScheme'
+	| 'dayStartsAt'
+	| 'dayEndsAt'
 >;
 /** `renewed`: the expiry moved, so the browser's cookie must be sent again with the new one. */
 export type ValidatedAuthSession = { session: AuthSession; user: SessionUser; renewed: boolean };
@@ -54,7 +64,10 @@ function lookupQuery(db: Db) {
 				timeZone: users.timeZone,
 				currency: users.currency,
 				locale: users.locale,
-				clock: users.clock
+				clock: users.clock,
+				colorScheme: users.colorScheme,
+				dayStartsAt: users.dayStartsAt,
+				dayEndsAt: users.dayEndsAt
 			}
 		})
 		.from(authSessions)

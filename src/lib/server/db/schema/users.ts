@@ -1,6 +1,15 @@
 import { sql } from 'drizzle-orm';
 import type { Locale } from '../../../format';
-import { check, pgTable, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
+import {
+	boolean,
+	check,
+	pgTable,
+	smallint,
+	text,
+	timestamp,
+	uniqueIndex,
+	uuid
+} from 'drizzle-orm/pg-core';
 
 export const users = pgTable(
 	'users',
@@ -22,12 +31,26 @@ export const users = pgTable(
 		clock: text('clock', { enum: ['locale', '12', '24'] })
 			.notNull()
 			.default('locale'),
+		/** `system` follows the device's light or dark setting. */
+		colorScheme: text('color_scheme', { enum: ['system', 'light', 'dark'] })
+			.notNull()
+			.default('system'),
+		/** The calendar's working hours, in minutes after local midnight: the grid shows these first. */
+		dayStartsAt: smallint('day_starts_at').notNull().default(480),
+		dayEndsAt: smallint('day_ends_at').notNull().default(1200),
+		/** The practitioner's picture is shown to visitors of their signup pages only when they say so. */
+		pictureOnPublicPages: boolean('picture_on_public_pages').notNull().default(false),
 		createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
 		updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow()
 	},
 	(t) => [
 		uniqueIndex('users_email_key').on(sql`lower(${t.email})`),
-		check('users_clock_check', sql`${t.clock} in ('locale', '12', '24')`)
+		check('users_clock_check', sql`${t.clock} in ('locale', '12', '24')`),
+		check('users_color_scheme_check', sql`${t.colorScheme} in ('system', 'light', 'dark')`),
+		check(
+			'users_working_hours_check',
+			sql`0 <= ${t.dayStartsAt} and ${t.dayStartsAt} < ${t.dayEndsAt} and ${t.dayEndsAt} <= 1440`
+		)
 	]
 );
 
