@@ -2,7 +2,9 @@ import { gzipSync } from 'node:zlib';
 import { expect, test, type Browser, type BrowserContext } from '@playwright/test';
 import { jsTable, measurePublicPageJs, PUBLIC_PAGE_JS_BUDGET } from '../../bench/public-page-js';
 import { PublicSeriesPage, type Visitor } from './pages/public-series';
+import { AppShell } from './pages/app-shell';
 import { newAccount, signUpAndConfirm } from './support/accounts';
+import { fakeGoogle } from './support/fake-google';
 import { seriousViolations } from './support/axe';
 import { sidewaysOverflow } from './support/layout';
 import { createPublishedSeries, isoDate, uniqueName } from './support/practice';
@@ -181,5 +183,69 @@ test.describe('the public signup page', () => {
 		const known = new Set(measured.scripts.map((s) => s.path));
 		expect([...fetched.keys()].filter((p) => !known.has(p))).toEqual([]);
 		expect(fetched.size).toBeGreaterThan(0);
+	});
+
+	test('a practitioner with a picture chooses to show it on their signup pages, and can take it back', async ({
+		browser,
+		baseURL
+	}) => {
+		context = await browser.newContext({ baseURL });
+		const page = await context.newPage();
+		// Google sign-in through the test provider brings a picture with it.
+		const stamp = `${Date.now()}`;
+		const name = `Pia Picture ${stamp.slice(-4)}`;
+		await page.goto('/sign-in');
+		await page.getByRole('link', { name: 'Sign in with Google' }).click();
+		await expect(page).toHaveURL(new RegExp(`^${fakeGoogle.issuer}/interaction/`));
+		await page.getByLabel('Subject (sub)').fill(`e2e-public-${stamp}`);
+		await page.getByLabel('Email', { exact: true }).fill(`pia-${stamp}@gmail.example`);
+		await page.getByLabel('Name').fill(name);
+		await page.getByRole('button', { name: 'Continue as this account' }).click();
+		await page.getByLabel('I am 16 or older').check();
+		await page.getByRole('button', { name: 'Create account' }).click();
+		await new AppShell(page).expectSignedInAs(name);
+
+		const title = uniqueName('Morning flow');
+		await createPublishedSeries(context.request, {
+			title,
+			date: isoDate(8),
+			startTime: '07:00',
+			dates: 3
+		});
+		const slug = title.toLowerCase().replaceAll(' ', '-');
+		const picture = `/s/${slug}/picture`;
+		expect((await context.request.get(picture)).status()).toBe(404);
+
+		await page.goto('/settings/practice');
+		const choice = page.getByRole('checkbox', { name: 'Show my picture on my signup pages' });
+		await expect(choice).not.toBeChecked();
+		await choice.check();
+		await page.getByRole('button', { name: 'Save picture choice' }).click();
+		await expect(page.getByRole('status')).toHaveText(
+			'Saved: your signup pages show your picture.'
+		);
+
+		const visitor = await browser.newContext({ baseURL, ...PHONE });
+		try {
+			const visitorPage = await visitor.newPage();
+			await new PublicSeriesPage(visitorPage).goto(`/s/${slug}`);
+			const image = visitorPage.getByTestId('practitioner-picture');
+			await expect
+				.poll(() => image.evaluate((img: HTMLImageElement) => img.naturalWidth))
+				.toBeGreaterThan(0);
+			await expect(visitorPage.locator('meta[property="og:image"]')).toHaveAttribute(
+				'content',
+				`${baseURL}${picture}`
+			);
+		} finally {
+			await visitor.close();
+		}
+
+		await page.reload();
+		await expect(choice).toBeChecked();
+		await choice.uncheck();
+		await page.getByRole('button', { name: 'Save picture choice' }).click();
+		await expect(page.getByRole('status')).toHaveText('Saved: your signup pages show no picture.');
+		expect((await context.request.get(picture)).status()).toBe(404);
 	});
 });
