@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { Agent, request, type IncomingHttpHeaders } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Readable } from 'node:stream';
@@ -147,6 +148,15 @@ describe('compression', () => {
 			res.end('{"ok":true}');
 		} else if (url === '/events') {
 			res.writeHead(200, { 'content-type': 'text/event-stream' }).end(page);
+		} else if (url === '/large') {
+			// As SvelteKit writes a body: chunk by chunk, waiting for 'drain' whenever write says so.
+			res.writeHead(200, { 'content-type': 'text/html' });
+			void (async () => {
+				for (const chunk of large) {
+					if (!res.write(chunk)) await new Promise((drained) => res.once('drain', drained));
+				}
+				res.end();
+			})();
 		} else if (url === '/stream') {
 			res.writeHead(200, { 'content-type': 'text/html' });
 			res.write(page);
@@ -155,6 +165,13 @@ describe('compression', () => {
 		} else next();
 	};
 	let streamed = () => {};
+	/**
+	 * 2 MB in 64 kB chunks, more than the compressor's buffer holds at once: half of it text that
+	 * compresses to almost nothing (the socket never fills, only the compressor does), half not.
+	 */
+	const large = Array.from({ length: 32 }, (_, i) =>
+		i < 16 ? page.slice(0, 4096).repeat(16) : randomBytes(32 * 1024).toString('hex')
+	);
 
 	it('sends pages brotli- or gzip-compressed as Accept-Encoding allows, and says it varies by it', async () => {
 		const { port } = await serve(handler);
@@ -194,6 +211,16 @@ describe('compression', () => {
 		}
 		expect((await getRaw(port, '/small', 'br')).body.toString()).toBe('{"ok":true}');
 	});
+
+	it('passes on backpressure, so a large page written as SvelteKit writes it arrives whole', async () => {
+		const { port } = await serve(handler);
+		for (const encoding of ['br', 'gzip']) {
+			const answer = await getRaw(port, '/large', encoding);
+			expect(answer.headers['content-encoding']).toBe(encoding);
+			const body = encoding === 'br' ? brotliDecompressSync(answer.body) : gunzipSync(answer.body);
+			expect(body.toString()).toBe(large.join(''));
+		}
+	}, 20_000);
 
 	it('sends each part of a streamed page as it is written', async () => {
 		const { port } = await serve(handler);

@@ -98,6 +98,9 @@ function compress(req: IncomingMessage, res: ServerResponse): void {
 			if (!write(chunk)) compressor.pause();
 		});
 		res.on('drain', () => compressor.resume());
+		// A writer told to wait (write returned false) waits for the response's 'drain': when it
+		// was the compressor that was full, and not the socket, only the compressor says so.
+		compressor.on('drain', () => res.emit('drain'));
 		compressor.on('end', () => end());
 		// A visitor who goes away mid-answer leaves nothing behind.
 		res.on('close', () => compressor.destroy());
