@@ -169,6 +169,14 @@ test.describe('the public signup page', () => {
 			PUBLIC_PAGE_JS_BUDGET
 		);
 
+		// The page itself arrives compressed from the Node server, as br or gzip as asked.
+		for (const encoding of ['br', 'gzip']) {
+			const html = await fetch(`${baseURL}${path}`, { headers: { 'accept-encoding': encoding } });
+			expect(html.headers.get('content-encoding'), encoding).toBe(encoding);
+			expect(html.headers.get('vary')).toMatch(/Accept-Encoding/i);
+			expect(await html.text()).toContain('</html>');
+		}
+
 		// What a browser really fetches is all in the measurement: nothing loads that it missed.
 		context = await browser.newContext({ baseURL, ...PHONE });
 		const page = await context.newPage();
