@@ -139,26 +139,29 @@ test.describe('Series: public signup with double opt-in', () => {
 				await expect(phone.getByText('60 minutes · Studio 2, 14 Harbour Street')).toBeVisible();
 				await expect(publicPage.spotsLeft).toHaveText('3 of 3 places left.');
 
-				await expect(publicPage.dates).toContainText(
-					'Shown in your time (America/New_York); the series runs in UTC.'
+				await expect(publicPage.visitorZone).toHaveText(
+					'Shown in your time zone (America/New_York).'
 				);
-				await expect(publicPage.dateLines).toHaveCount(6);
-				// The first date, as the visitor's own browser writes that instant in both zones, in the
-				// practitioner's way (British English, its 24-hour clock); the series' zone is named.
+				// Four dates show; the other two wait behind "Show all".
+				await expect(publicPage.dateLines).toHaveCount(4);
+				await expect(publicPage.showAllDates).toHaveText('Show all 6 dates');
+				// The first date, as the visitor's own browser writes that instant in their zone, in the
+				// practitioner's way (British English, its 24-hour clock); the series' zone is named once,
+				// in the schedule line above.
 				const firstDate = await phone.evaluate((instant) => {
-					const inZone = (timeZone: string) =>
-						new Intl.DateTimeFormat('en-GB', {
-							weekday: 'long',
-							day: 'numeric',
-							month: 'long',
-							year: 'numeric',
-							hour: '2-digit',
-							minute: '2-digit',
-							hourCycle: 'h23',
-							timeZone
-						}).format(new Date(instant));
-					return `${inZone('America/New_York')} · ${inZone('UTC')} (UTC)`;
+					const start = new Date(instant);
+					return new Intl.DateTimeFormat('en-GB', {
+						weekday: 'short',
+						day: 'numeric',
+						month: 'short',
+						year: 'numeric',
+						hour: '2-digit',
+						minute: '2-digit',
+						hourCycle: 'h23',
+						timeZone: 'America/New_York'
+					}).formatRange(start, new Date(start.getTime() + 60 * 60_000));
 				}, `${fields.startDate}T${fields.startTime}:00Z`);
+				await expect(publicPage.schedule).toContainText(', UTC');
 				await expect(publicPage.dateLines.first()).toHaveText(firstDate);
 
 				expect(await seriousViolations(phone)).toEqual([]);

@@ -6,6 +6,8 @@ import { SMTPServer, type SMTPServerSession } from 'smtp-server';
 export type ReceivedMessage = {
 	messageId: string;
 	to: string[];
+	/** The From mailbox as a mail client reads it (display name decoded). */
+	from: { name: string; address: string };
 	subject: string;
 	text: string;
 	html: string;
@@ -98,6 +100,10 @@ export async function startFakeSmtp(options: FakeSmtpOptions = {}): Promise<Fake
 				messages.push({
 					messageId,
 					to: addresses(parsed.to),
+					from: {
+						name: parsed.from?.value[0]?.name ?? '',
+						address: parsed.from?.value[0]?.address ?? ''
+					},
 					subject: parsed.subject ?? '',
 					text: parsed.text ?? '',
 					html: typeof parsed.html === 'string' ? parsed.html : '',

@@ -11,6 +11,7 @@ import {
 	queueEmail,
 	type DeliveryOutcome
 } from '../../src/lib/server/email/deliveries';
+import { config } from '../../src/lib/server/config';
 import type { Email } from '../../src/lib/server/email/mailer';
 import { subscriberMessage } from '../../src/lib/server/email/subscriber-messages';
 import { QUEUES } from '../../src/lib/server/jobs/queues';
@@ -209,6 +210,7 @@ describe('subscriber emails', () => {
 			email: subscriberMessage({
 				to: 'sam@example.com',
 				seriesTitle: 'Morning Yoga',
+				practitioner: 'Maya Jensen',
 				subject: 'You are in: Morning Yoga',
 				greeting: 'Hello Sam,',
 				paragraphs: ['See you on Tuesday.'],
@@ -235,6 +237,42 @@ describe('subscriber emails', () => {
 		const stored = await row(key);
 		expect(stored).toMatchObject({ text: '', html: '', attachments: [] });
 		expect(stored?.sentAt).toBeInstanceOf(Date);
+	});
+
+	it('come from "<practitioner> via Sessionboard" at our own address, signed by them, whatever their name holds', async () => {
+		await work();
+		const { address } = config().EMAIL_FROM;
+		const names = [
+			'Maya Jensen',
+			'Ann "Annie" O\'Brien, MSc',
+			'Zoë Ça: <evil@example.com>',
+			'Mallory\r\nBcc: victim@example.com'
+		];
+		for (const [i, practitioner] of names.entries()) {
+			const key = `test:from-name:${i}`;
+			await queueEmail(db, {
+				key,
+				purpose: 'series-confirm',
+				email: subscriberMessage({
+					to: `from-${i}@example.com`,
+					seriesTitle: 'Morning Yoga',
+					practitioner,
+					subject: 'You are in: Morning Yoga',
+					greeting: 'Hello Sam,',
+					paragraphs: ['See you on Tuesday.'],
+					unsubscribeUrl: 'http://sessionboard.test/u/x',
+					manageUrl: 'http://sessionboard.test/m/x'
+				})
+			});
+			await sentOnce(key);
+			const [message] = received(key);
+			const oneLine = practitioner.replace(/[\r\n]+/g, ' ');
+			expect(message?.from).toEqual({ name: `${oneLine} via Sessionboard`, address });
+			expect(message?.to).toEqual([`from-${i}@example.com`]);
+			expect(message?.header('bcc')).toBeUndefined();
+			expect(message?.text).toContain(`— ${oneLine}`);
+			expect(message?.html).not.toContain('<evil@');
+		}
 	});
 });
 
@@ -439,6 +477,7 @@ describe('without SMTP', () => {
 			email: subscriberMessage({
 				to: 'olive@example.com',
 				seriesTitle: 'Evening Pilates',
+				practitioner: 'Maya Jensen',
 				subject: 'You are in',
 				greeting: 'Hello Olive,',
 				paragraphs: ['Welcome.'],
@@ -461,6 +500,8 @@ describe('without SMTP', () => {
 			'List-Unsubscribe-Post': 'List-Unsubscribe=One-Click',
 			'Message-ID': messageIdFor(key)
 		});
+		expect(email?.headers.From).toMatch(/^"?Maya Jensen via Sessionboard"? <[^>]+@[^>]+>$/);
+		expect(email?.text).toMatch(/— Maya Jensen\n/);
 		expect(email?.attachments).toEqual([
 			{ filename: 'invite.ics', content: 'BEGIN:VCALENDAR', contentType: 'text/calendar' }
 		]);

@@ -545,8 +545,15 @@ const entries: Entry[] = [
 	{
 		name: 'practice details form',
 		path: () => '/settings/practice',
-		handler: practiceDetailsPage.actions.default!,
+		handler: practiceDetailsPage.actions.details!,
 		form: ['name', 'address', 'taxId'],
+		signedIn: true
+	},
+	{
+		name: 'public picture form',
+		path: () => '/settings/practice',
+		handler: practiceDetailsPage.actions.picture!,
+		form: ['pictureOnPublicPages'],
 		signedIn: true
 	},
 	{

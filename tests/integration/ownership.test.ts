@@ -151,6 +151,9 @@ const cases: Record<string, Case> = {
 		own: 'changes the signed-in account’s working hours',
 		input: { dayStartsAt: '08:00', dayEndsAt: '18:00' }
 	},
+	'account.publicPicture': {
+		own: 'reads whether the signed-in account has a picture and shows it publicly'
+	},
 	'account.setPublicPicture': {
 		own: 'changes whether the signed-in account’s picture is public',
 		input: { pictureOnPublicPages: true }

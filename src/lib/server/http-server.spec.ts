@@ -1,5 +1,8 @@
-import { Agent, request } from 'node:http';
+import { randomBytes } from 'node:crypto';
+import { Agent, request, type IncomingHttpHeaders } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { Readable } from 'node:stream';
+import { brotliDecompressSync, gunzipSync, gzipSync } from 'node:zlib';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { createAppServer, type AppServer, type Middleware } from './http-server';
 
@@ -91,5 +94,138 @@ describe('the app server', () => {
 		await slowStarted;
 		await shutDown();
 		await expect(slow).rejects.toThrow(/socket hang up|ECONNRESET/);
+	});
+});
+
+type Raw = { status: number; headers: IncomingHttpHeaders; body: Buffer };
+
+/** A GET whose body is kept as sent, still encoded; `onFirstBytes` runs when bytes first arrive. */
+function getRaw(
+	port: number,
+	path: string,
+	acceptEncoding?: string,
+	onFirstBytes?: (bytes: Buffer) => void
+): Promise<Raw> {
+	return new Promise((done, fail) => {
+		const headers = acceptEncoding ? { 'accept-encoding': acceptEncoding } : {};
+		request({ host: '127.0.0.1', port, path, headers }, (res) => {
+			const chunks: Buffer[] = [];
+			res.on('data', (chunk: Buffer) => {
+				if (chunks.length === 0) onFirstBytes?.(chunk);
+				chunks.push(chunk);
+			});
+			res.on('end', () =>
+				done({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks) })
+			);
+		})
+			.on('error', fail)
+			.end();
+	});
+}
+
+const page = `<!doctype html><html><body>${'<p>Wednesdays 18:30–19:30</p>'.repeat(200)}</body></html>`;
+
+describe('compression', () => {
+	/** Answers as SvelteKit (headers, then writeHead, then chunks) and as sirv (headers in writeHead). */
+	const handler: Middleware = (req, res, next) => {
+		const url = req.url ?? '';
+		if (url === '/page') {
+			res.setHeader('content-type', 'text/html; charset=utf-8');
+			res.writeHead(200);
+			res.write(page.slice(0, 3000));
+			res.end(page.slice(3000));
+		} else if (url === '/script') {
+			res.writeHead(200, { 'Content-Type': 'text/javascript', 'Content-Length': page.length });
+			Readable.from([Buffer.from(page)]).pipe(res);
+		} else if (url === '/precompressed') {
+			const body = gzipSync(page);
+			res.writeHead(200, { 'content-type': 'text/javascript', 'content-encoding': 'gzip' });
+			res.end(body);
+		} else if (url === '/picture') {
+			res.writeHead(200, { 'content-type': 'image/png' }).end(Buffer.alloc(4096, 1));
+		} else if (url === '/small') {
+			res.setHeader('content-type', 'application/json');
+			res.end('{"ok":true}');
+		} else if (url === '/events') {
+			res.writeHead(200, { 'content-type': 'text/event-stream' }).end(page);
+		} else if (url === '/large') {
+			// As SvelteKit writes a body: chunk by chunk, waiting for 'drain' whenever write says so.
+			res.writeHead(200, { 'content-type': 'text/html' });
+			void (async () => {
+				for (const chunk of large) {
+					if (!res.write(chunk)) await new Promise((drained) => res.once('drain', drained));
+				}
+				res.end();
+			})();
+		} else if (url === '/stream') {
+			res.writeHead(200, { 'content-type': 'text/html' });
+			res.write(page);
+			// The rest follows only once the first part has arrived: it must not wait in a buffer.
+			streamed = () => res.end('<p>the end</p>');
+		} else next();
+	};
+	let streamed = () => {};
+	/**
+	 * 2 MB in 64 kB chunks, more than the compressor's buffer holds at once: half of it text that
+	 * compresses to almost nothing (the socket never fills, only the compressor does), half not.
+	 */
+	const large = Array.from({ length: 32 }, (_, i) =>
+		i < 16 ? page.slice(0, 4096).repeat(16) : randomBytes(32 * 1024).toString('hex')
+	);
+
+	it('sends pages brotli- or gzip-compressed as Accept-Encoding allows, and says it varies by it', async () => {
+		const { port } = await serve(handler);
+		const br = await getRaw(port, '/page', 'gzip, deflate, br');
+		expect(br.headers['content-encoding']).toBe('br');
+		expect(br.headers.vary).toMatch(/Accept-Encoding/);
+		expect(br.headers['content-length']).toBeUndefined();
+		expect(brotliDecompressSync(br.body).toString()).toBe(page);
+		expect(br.body.length).toBeLessThan(page.length / 5);
+
+		const gzip = await getRaw(port, '/page', 'gzip;q=1, br;q=0');
+		expect(gzip.headers['content-encoding']).toBe('gzip');
+		expect(gunzipSync(gzip.body).toString()).toBe(page);
+
+		const plain = await getRaw(port, '/page');
+		expect(plain.headers['content-encoding']).toBeUndefined();
+		expect(plain.headers.vary).toMatch(/Accept-Encoding/);
+		expect(plain.body.toString()).toBe(page);
+	});
+
+	it('compresses a piped file whose headers came with writeHead', async () => {
+		const { port } = await serve(handler);
+		const script = await getRaw(port, '/script', 'gzip');
+		expect(script.headers['content-encoding']).toBe('gzip');
+		expect(script.headers['content-length']).toBeUndefined();
+		expect(gunzipSync(script.body).toString()).toBe(page);
+	});
+
+	it('leaves alone what is encoded already, not text, too small, or a stream of events', async () => {
+		const { port } = await serve(handler);
+		const pre = await getRaw(port, '/precompressed', 'br, gzip');
+		expect(pre.headers['content-encoding']).toBe('gzip');
+		expect(gunzipSync(pre.body).toString()).toBe(page);
+		for (const path of ['/picture', '/small', '/events']) {
+			const answer = await getRaw(port, path, 'br, gzip');
+			expect(answer.headers['content-encoding'], path).toBeUndefined();
+		}
+		expect((await getRaw(port, '/small', 'br')).body.toString()).toBe('{"ok":true}');
+	});
+
+	it('passes on backpressure, so a large page written as SvelteKit writes it arrives whole', async () => {
+		const { port } = await serve(handler);
+		for (const encoding of ['br', 'gzip']) {
+			const answer = await getRaw(port, '/large', encoding);
+			expect(answer.headers['content-encoding']).toBe(encoding);
+			const body = encoding === 'br' ? brotliDecompressSync(answer.body) : gunzipSync(answer.body);
+			expect(body.toString()).toBe(large.join(''));
+		}
+	}, 20_000);
+
+	it('sends each part of a streamed page as it is written', async () => {
+		const { port } = await serve(handler);
+		const answer = await getRaw(port, '/stream', 'br', () => streamed());
+		expect(answer.headers['content-encoding']).toBe('br');
+		expect(brotliDecompressSync(answer.body).toString()).toBe(`${page}<p>the end</p>`);
 	});
 });

@@ -1,4 +1,17 @@
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import {
+	createServer,
+	type IncomingMessage,
+	type OutgoingHttpHeaders,
+	type Server,
+	type ServerResponse
+} from 'node:http';
+import {
+	constants,
+	createBrotliCompress,
+	createGzip,
+	type BrotliCompress,
+	type Gzip
+} from 'node:zlib';
 
 /**
  * Connections the kernel may hold before the app accepts them (it caps this at
@@ -20,6 +33,128 @@ export type AppServer = {
 	shutDown: () => Promise<void>;
 };
 
+/** Types worth compressing: text of any kind, not a stream of events (each must arrive at once). */
+const COMPRESSIBLE =
+	/^(text\/(?!event-stream)|application\/(json|javascript|xml|manifest\+json|x-ndjson)|image\/svg\+xml)/i;
+/** Below this, compressing saves less than it costs. */
+const MIN_BYTES = 1024;
+
+/** br or gzip, as the request's Accept-Encoding allows (br first); null for neither. */
+export function chooseEncoding(acceptEncoding: string | undefined): 'br' | 'gzip' | null {
+	const accepted = new Map<string, number>();
+	for (const part of (acceptEncoding ?? '').split(',')) {
+		const [name, ...params] = part.trim().toLowerCase().split(';');
+		const q = params.map((p) => p.trim()).find((p) => p.startsWith('q='));
+		accepted.set(name!, q ? Number(q.slice(2)) || 0 : 1);
+	}
+	const allows = (name: string) => (accepted.get(name) ?? accepted.get('*') ?? 0) > 0;
+	return allows('br') ? 'br' : allows('gzip') ? 'gzip' : null;
+}
+
+/**
+ * Compresses the response of `req` as it is written, when its type is text and it is not encoded
+ * already: the app's pages and data (SvelteKit's static files come precompressed by the adapter,
+ * and keep their own Content-Encoding). Each write is flushed, so a streamed page still arrives
+ * as it is written. socket.io's requests never get here: it answers them before the app does.
+ */
+function compress(req: IncomingMessage, res: ServerResponse): void {
+	const encoding = chooseEncoding(req.headers['accept-encoding']);
+	const write = res.write.bind(res) as (chunk: unknown) => boolean;
+	const end = res.end.bind(res) as (chunk?: unknown) => ServerResponse;
+	const writeHead = res.writeHead.bind(res) as (...args: unknown[]) => ServerResponse;
+	let stream: Gzip | BrotliCompress | null | undefined;
+
+	const decide = () => {
+		if (stream !== undefined || res.headersSent) return;
+		stream = null;
+		const type = String(res.getHeader('content-type') ?? '');
+		if (!COMPRESSIBLE.test(type)) return;
+		const vary = String(res.getHeader('vary') ?? '');
+		if (!/accept-encoding|\*/i.test(vary)) {
+			res.setHeader('vary', vary ? `${vary}, Accept-Encoding` : 'Accept-Encoding');
+		}
+		const length = Number(res.getHeader('content-length') ?? Infinity);
+		if (
+			!encoding ||
+			req.method === 'HEAD' ||
+			res.statusCode === 204 ||
+			res.statusCode === 304 ||
+			res.hasHeader('content-encoding') ||
+			/no-transform/i.test(String(res.getHeader('cache-control') ?? '')) ||
+			length < MIN_BYTES
+		) {
+			return;
+		}
+		res.removeHeader('content-length');
+		res.setHeader('content-encoding', encoding);
+		const compressor =
+			encoding === 'br'
+				? createBrotliCompress({
+						flush: constants.BROTLI_OPERATION_FLUSH,
+						params: { [constants.BROTLI_PARAM_QUALITY]: 5 }
+					})
+				: createGzip({ flush: constants.Z_SYNC_FLUSH });
+		compressor.on('data', (chunk: Buffer) => {
+			if (!write(chunk)) compressor.pause();
+		});
+		res.on('drain', () => compressor.resume());
+		// A writer told to wait (write returned false) waits for the response's 'drain': when it
+		// was the compressor that was full, and not the socket, only the compressor says so.
+		compressor.on('drain', () => res.emit('drain'));
+		compressor.on('end', () => end());
+		// A visitor who goes away mid-answer leaves nothing behind.
+		res.on('close', () => compressor.destroy());
+		stream = compressor;
+	};
+
+	res.writeHead = ((...args: unknown[]) => {
+		// writeHead(status[, message][, headers]): headers given here count in the decision too.
+		const headers = args.find((a, i) => i > 0 && typeof a === 'object' && a !== null);
+		if (Array.isArray(headers)) {
+			for (let i = 0; i + 1 < headers.length; i += 2) res.setHeader(headers[i], headers[i + 1]);
+		} else if (headers) {
+			for (const [name, value] of Object.entries(headers as OutgoingHttpHeaders)) {
+				if (value !== undefined) res.setHeader(name, value);
+			}
+		}
+		res.statusCode = args[0] as number;
+		if (typeof args[1] === 'string') res.statusMessage = args[1];
+		decide();
+		return writeHead(res.statusCode);
+	}) as typeof res.writeHead;
+
+	res.write = ((chunk: unknown, ...rest: unknown[]) => {
+		decide();
+		if (!stream) return write(chunk, ...(rest as []));
+		const callback = rest.find((r) => typeof r === 'function') as (() => void) | undefined;
+		const encodingArg = typeof rest[0] === 'string' ? (rest[0] as BufferEncoding) : undefined;
+		return stream.write(
+			typeof chunk === 'string' ? Buffer.from(chunk, encodingArg) : (chunk as Buffer),
+			callback
+		);
+	}) as typeof res.write;
+
+	res.end = ((chunk?: unknown, ...rest: unknown[]) => {
+		if (typeof chunk === 'function') {
+			rest = [chunk];
+			chunk = undefined;
+		}
+		// A body given whole to end() is known in size: small ones go as they are.
+		if (stream === undefined && chunk !== undefined && !res.hasHeader('content-length')) {
+			const size = typeof chunk === 'string' ? Buffer.byteLength(chunk) : (chunk as Buffer).length;
+			res.setHeader('content-length', size);
+		}
+		decide();
+		if (!stream) return end(chunk, ...(rest as []));
+		const encodingArg = typeof rest[0] === 'string' ? (rest[0] as BufferEncoding) : undefined;
+		if (chunk !== undefined && chunk !== null) {
+			stream.write(typeof chunk === 'string' ? Buffer.from(chunk, encodingArg) : (chunk as Buffer));
+		}
+		stream.end();
+		return res;
+	}) as typeof res.end;
+}
+
 export function createAppServer(handler: Middleware, graceMs = 30_000): AppServer {
 	let closing: Promise<void> | undefined;
 	const server = createServer((req, res) => {
@@ -28,6 +163,7 @@ export function createAppServer(handler: Middleware, graceMs = 30_000): AppServe
 		req.once('close', () => {
 			if (closing) server.closeIdleConnections();
 		});
+		compress(req, res);
 		handler(req, res, () => {
 			res.writeHead(404, { 'content-type': 'text/plain' }).end('Not found');
 		});

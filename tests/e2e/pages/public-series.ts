@@ -23,7 +23,16 @@ export const SUBJECT = {
 /** /s/<slug>: a series' public signup page, for anyone, signed in or not. */
 export class PublicSeriesPage {
 	readonly heading: Locator;
+	/** "with <practitioner>" above the title. */
+	readonly practitioner: Locator;
+	/** The schedule in one line: "Wednesdays 18:30–19:30 from 9 December, UTC". */
+	readonly schedule: Locator;
 	readonly dates: Locator;
+	/** "Show all <n> dates": a <details> summary, so it works without JavaScript too. */
+	readonly showAllDates: Locator;
+	/** Said when the dates are shown in the visitor's own zone instead of the series'. */
+	readonly visitorZone: Locator;
+	readonly form: Locator;
 	/** "<n> of <capacity> places left.", kept live over socket.io's /public namespace. */
 	readonly spotsLeft: Locator;
 	readonly name: Locator;
@@ -41,7 +50,12 @@ export class PublicSeriesPage {
 
 	constructor(readonly page: Page) {
 		this.heading = page.getByRole('heading', { level: 1 });
+		this.practitioner = page.getByTestId('practitioner');
+		this.schedule = page.getByTestId('schedule');
 		this.dates = page.getByRole('region', { name: 'Dates' });
+		this.showAllDates = this.dates.getByText(/^Show all \d+( coming)? dates$/);
+		this.visitorZone = page.getByTestId('visitor-zone');
+		this.form = page.getByRole('region', { name: 'Sign up' }).locator('form');
 		this.spotsLeft = page.getByTestId('spots-left');
 		this.name = page.getByLabel('Your name', { exact: true });
 		this.email = page.getByLabel('Email', { exact: true });
@@ -95,7 +109,7 @@ export class PublicSeriesPage {
 		);
 	}
 
-	private async fillIn(visitor: Visitor): Promise<void> {
+	async fillIn(visitor: Visitor): Promise<void> {
 		await this.name.fill(visitor.name);
 		await this.email.fill(visitor.email);
 		if (visitor.phone) await this.phone.fill(visitor.phone);

@@ -1,7 +1,7 @@
 import { eq } from 'drizzle-orm';
 import { insecureStandInHost, standInIssuer } from '../auth/google';
 import type { Db } from '../db';
-import { userPictures } from '../db/schema';
+import { userPictures, users } from '../db/schema';
 import { reportUnexpected } from '../unexpected';
 
 const PICTURE_MAX_BYTES = 1024 * 1024;
@@ -121,4 +121,16 @@ export async function hasPicture(db: Db, userId: string): Promise<boolean> {
 		.from(userPictures)
 		.where(eq(userPictures.userId, userId));
 	return row !== undefined;
+}
+
+/** Settings → Practice: the "Show my picture on my signup pages" choice, offered with a picture. */
+export async function publicPictureSetting(db: Db, userId: string) {
+	const [row] = await db
+		.select({ pictureOnPublicPages: users.pictureOnPublicPages })
+		.from(users)
+		.where(eq(users.id, userId));
+	return {
+		hasPicture: await hasPicture(db, userId),
+		pictureOnPublicPages: row?.pictureOnPublicPages ?? false
+	};
 }

@@ -17,6 +17,7 @@ import {
 	signUpSchema
 } from './schemas';
 import * as google from './google';
+import { publicPictureSetting } from './picture';
 import { listSecurityEvents } from './security-log';
 import * as account from './service';
 
@@ -125,6 +126,9 @@ export const accountRouter = router({
 			dayEndsAt: minutesOfDay(input.dayEndsAt)
 		})
 	),
+
+	/** Whether the person has a picture, and whether their signup pages show it. */
+	publicPicture: authedProcedure.query(({ ctx }) => publicPictureSetting(ctx.db, ctx.user.id)),
 
 	setPublicPicture: authedProcedure
 		.input(publicPictureSchema)

@@ -22,6 +22,17 @@ import { keepInOutbox, sendSmtp, usesOutbox, type Email } from './mailer';
 
 export type QueuedEmail = { key: string; purpose: string; email: Email };
 
+/**
+ * Where a delivery keeps its sender's display name (Email.fromName): among its headers, under a
+ * name no header can have (a colon ends a header's name), so it is never sent as one.
+ */
+const FROM_NAME = ':from-name';
+
+function storedHeaders(email: Email): Record<string, string> {
+	const headers = email.headers ?? {};
+	return email.fromName ? { ...headers, [FROM_NAME]: email.fromName } : headers;
+}
+
 /** Emails per insert statement, which bounds the size of its one parameter. */
 const INSERT_CHUNK = 500;
 
@@ -42,7 +53,7 @@ export async function queueEmails(db: Db, emails: QueuedEmail[]): Promise<string
 				subject: email.subject,
 				text: email.text,
 				html: email.html,
-				headers: email.headers ?? {},
+				headers: storedHeaders(email),
 				attachments: email.attachments ?? []
 			}));
 			// One JSON parameter per chunk: one statement text for every size, nothing built per value.
@@ -180,12 +191,14 @@ const stillOurs = (row: { id: string | SQL; attempts: number | SQL }) =>
 	);
 
 function emailOf(row: EmailDelivery): Email {
+	const { [FROM_NAME]: fromName, ...headers } = row.headers;
 	return {
 		to: row.recipient,
+		...(fromName ? { fromName } : {}),
 		subject: row.subject,
 		text: row.text,
 		html: row.html,
-		headers: row.headers,
+		headers,
 		attachments: row.attachments
 	};
 }

@@ -2,12 +2,17 @@ import nodemailer, { type Transporter } from 'nodemailer';
 import { config } from '../config';
 import type { Db } from '../db';
 import { outboxEmails } from '../db/schema';
-import { asciiAddress, composeMime } from './mime';
+import { asciiAddress, composeMime, mailboxText, type Mailbox } from './mime';
 
 export type EmailAttachment = { filename: string; content: string; contentType: string };
 
 export type Email = {
 	to: string;
+	/**
+	 * The sender's display name when it is not EMAIL_FROM's own: "Maya Jensen via Sessionboard".
+	 * The address stays EMAIL_FROM's, so the mail is still ours to send (SPF, DKIM).
+	 */
+	fromName?: string;
 	subject: string;
 	text: string;
 	html: string;
@@ -63,8 +68,13 @@ export async function sendSmtp(email: Email, messageId: string): Promise<void> {
 	await transportFor(settings.SMTP_URL).sendMail({
 		envelope: { from: from.address, to: [asciiAddress(email.to)] },
 		messageId,
-		raw: composeMime(email, { from, messageId })
+		raw: composeMime(email, { from: senderOf(email, from), messageId })
 	});
+}
+
+/** EMAIL_FROM, under the email's own display name when it has one. */
+export function senderOf(email: Email, from: Mailbox): Mailbox {
+	return email.fromName ? { name: email.fromName, address: from.address } : from;
 }
 
 /** Keeps the message in the local outbox for a developer to read (and prints it outside production). */
@@ -74,7 +84,11 @@ export async function keepInOutbox(db: Db, email: Email, messageId: string): Pro
 		subject: email.subject,
 		text: email.text,
 		html: email.html,
-		headers: { ...email.headers, 'Message-ID': messageId },
+		headers: {
+			...email.headers,
+			From: mailboxText(senderOf(email, config().EMAIL_FROM)),
+			'Message-ID': messageId
+		},
 		attachments: email.attachments ?? []
 	});
 	if (!config().production) {

@@ -52,19 +52,29 @@ export function parseMailbox(value: string): Mailbox | null {
 		: null;
 }
 
-/** An address field of one mailbox. The address is written as it is: only a name is encoded. */
-function mailboxHeader(name: string, mailbox: Mailbox): string {
+/** A mailbox as a header value. The address is written as it is: only a name is encoded. */
+function mailboxValue(mailbox: Mailbox, encode: boolean): string {
 	const address = oneLine(mailbox.address);
-	if (!mailbox.name) return field(name, address);
+	if (!mailbox.name) return address;
 	const plain = oneLine(mailbox.name);
 	// A name with punctuation is quoted, a non-ASCII one encoded whole, so that neither a ":" nor
 	// a "," in it can change what the field means.
 	const display = /^[\w ]*$/.test(plain)
 		? plain
-		: PRINTABLE_ASCII.test(plain)
+		: PRINTABLE_ASCII.test(plain) || !encode
 			? `"${plain.replace(/["\\]/g, '\\$&')}"`
 			: encodeWord(plain, 'Q', 52);
-	return field(name, `${display} <${address}>`);
+	return `${display} <${address}>`;
+}
+
+/** An address field of one mailbox. */
+function mailboxHeader(name: string, mailbox: Mailbox): string {
+	return field(name, mailboxValue(mailbox, true));
+}
+
+/** A mailbox as a person reads it (`"O'Brien, Ann via Sessionboard" <…>`), for the local outbox. */
+export function mailboxText(mailbox: Mailbox): string {
+	return mailboxValue(mailbox, false);
 }
 
 /** RFC 5322's date, in UTC: `Tue, 24 Nov 2026 06:26:49 +0000`. */

@@ -17,6 +17,8 @@ export function whenInZone(
 export type SubscriberMessage = {
 	to: string;
 	seriesTitle: string;
+	/** The practitioner's name: the email comes from "<name> via Sessionboard" and is signed by them. */
+	practitioner: string;
 	subject: string;
 	greeting: string;
 	paragraphs: string[];
@@ -35,6 +37,7 @@ export type SubscriberMessage = {
  */
 export function subscriberMessage(message: SubscriberMessage): Email {
 	const email = compose(message.to, message.subject, {
+		signature: message.practitioner,
 		greeting: message.greeting,
 		paragraphs: message.paragraphs,
 		action: message.action,
@@ -48,6 +51,7 @@ export function subscriberMessage(message: SubscriberMessage): Email {
 	});
 	return {
 		...email,
+		fromName: `${message.practitioner} via Sessionboard`,
 		headers: {
 			'List-Unsubscribe': `<${message.unsubscribeUrl}>`,
 			'List-Unsubscribe-Post': 'List-Unsubscribe=One-Click'

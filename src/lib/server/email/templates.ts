@@ -13,6 +13,8 @@ export type Link = { label: string; url: string };
 
 export type Body = {
 	greeting: string;
+	/** Who signs it: "— Maya Jensen" in a practitioner's email to a subscriber; else Sessionboard. */
+	signature?: string;
 	paragraphs: string[];
 	action?: Link;
 	footnote?: string;
@@ -25,7 +27,8 @@ export function compose(to: string, subject: string, body: Body): Email {
 	const lines = [body.greeting, '', ...body.paragraphs.flatMap((p) => [p, ''])];
 	if (body.action) lines.push(`${body.action.label}: ${body.action.url}`, '');
 	if (body.footnote) lines.push(body.footnote, '');
-	lines.push('— Sessionboard');
+	const signature = `— ${(body.signature ?? 'Sessionboard').replace(/\s+/g, ' ')}`;
+	lines.push(signature);
 	if (body.footer) {
 		lines.push('', '--', body.footer.text, ...body.footer.links.map((l) => `${l.label}: ${l.url}`));
 	}
@@ -47,7 +50,7 @@ export function compose(to: string, subject: string, body: Body): Email {
 		: '';
 	const html = `<!doctype html><html><body style="font-family:system-ui,sans-serif;color:#0f172a;line-height:1.5;max-width:560px;margin:0 auto;padding:24px">
 ${paragraph(body.greeting)}${body.paragraphs.map(paragraph).join('')}${button}${body.footnote ? `<p style="margin:0 0 16px;font-size:13px;color:#475569">${escapeHtml(body.footnote)}</p>` : ''}
-<p style="margin:0;color:#475569">— Sessionboard</p>${footer}</body></html>`;
+<p style="margin:0;color:#475569">${escapeHtml(signature)}</p>${footer}</body></html>`;
 	return { to, subject, text: lines.join('\n'), html };
 }
 

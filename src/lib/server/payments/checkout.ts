@@ -65,7 +65,7 @@ export async function offerEmail(
 		`series-offer:${subscriber.id}:${seconds(subscriber.holdUntil!)}`,
 		'series-offer',
 		subscriber,
-		row.title,
+		row,
 		{
 			subject: `A place opened up — pay within 24 hours to take it: ${row.title}`,
 			paragraphs: [
@@ -94,7 +94,7 @@ async function holdLapsedEmail(
 		`series-hold-lapsed:${subscriber.id}:${seconds(subscriber.holdUntil!)}`,
 		'series-hold-lapsed',
 		subscriber,
-		row.title,
+		row,
 		{
 			subject: `Your place was not kept: ${row.title}`,
 			paragraphs: [

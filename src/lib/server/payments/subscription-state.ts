@@ -144,10 +144,7 @@ async function queueSubscriptionEmail(
 	mail: Mail
 ) {
 	const key = `${purpose}:${subscriber.id}:${about}`;
-	await queueEmail(
-		tx,
-		await subscriberEmail(tx, origin, key, purpose, subscriber, row.title, mail)
-	);
+	await queueEmail(tx, await subscriberEmail(tx, origin, key, purpose, subscriber, row, mail));
 }
 
 /**

@@ -4,7 +4,7 @@ import type { Db } from '../db';
 import { series, subscribers, type OccurrenceRow } from '../db/schema';
 import { queueEmail } from '../email/deliveries';
 import { subscriberMessage, whenInZone } from '../email/subscriber-messages';
-import { subscriberLinks } from '../subscribers/service';
+import { practitionerName, subscriberLinks } from '../subscribers/service';
 
 type Change =
 	| { kind: 'cancelled' | 'restored'; occurrence: OccurrenceRow }
@@ -53,7 +53,10 @@ export async function notifyOccurrenceChange(
 				isNull(subscribers.unsubscribedAt)
 			)
 		);
-	const writing = await datePreferencesOf(db, row!.ownerId);
+	const [writing, practitioner] = await Promise.all([
+		datePreferencesOf(db, row!.ownerId),
+		practitionerName(db, row!.ownerId)
+	]);
 	const { subject, paragraphs } = wording(change, row!.title, (instant) =>
 		whenInZone(instant, row!.timeZone, writing)
 	);
@@ -68,6 +71,7 @@ export async function notifyOccurrenceChange(
 			email: subscriberMessage({
 				to: person.email,
 				seriesTitle: row!.title,
+				practitioner,
 				subject,
 				greeting: `Hello ${person.name},`,
 				paragraphs,

@@ -15,6 +15,7 @@ type DueReminder = {
 	startsAt: string | Date;
 	joinUrl: string | null;
 	title: string;
+	practitioner: string;
 	timeZone: string;
 	locale: string;
 	clock: Clock;
@@ -40,6 +41,7 @@ function dueReminders(db: Db) {
 			${seriesOccurrences.startsAt} as "startsAt",
 			${seriesOccurrences.joinUrl} as "joinUrl",
 			${series.title} as "title",
+			${users.name} as "practitioner",
 			${series.timeZone} as "timeZone",
 			${users.locale} as "locale",
 			${users.clock} as "clock",
@@ -100,6 +102,7 @@ async function reminderEmail(
 		email: subscriberMessage({
 			to: row.email,
 			seriesTitle: row.title,
+			practitioner: row.practitioner,
 			subject: `Reminder: ${row.title}, ${when}`,
 			greeting: `Hello ${row.name},`,
 			paragraphs: [`A reminder: “${row.title}” is on ${when}.`, where],

@@ -12,6 +12,8 @@ import {
 	series,
 	seriesOccurrences,
 	subscribers,
+	userPictures,
+	users,
 	type SeriesRow,
 	type SubscriberRow
 } from '../db/schema';
@@ -26,6 +28,7 @@ import { notFound } from '../practice-errors';
 import { publishSpotsLeft, publishToUser } from '../realtime/publish';
 import { subscriberJoinPath } from '../integrations/zoom/meetings';
 import { icsCalendar } from '../series/ics';
+import { scheduleLine } from '../series/schedule-line';
 import { signLink, verifyLink } from '../signed-links';
 import type { publicSignupSchema } from './schemas';
 
@@ -87,24 +90,47 @@ const seriesBySlug = perDatabase((db) =>
 		.prepare('series_by_slug')
 );
 
+/** How many coming dates the public page lists: the first few show, the rest behind "Show all". */
+const PUBLIC_DATES = 60;
+
+/** The practitioner as their signup pages show them: their name, and whether their picture is public. */
+async function practitionerOf(db: Db, ownerId: string) {
+	const [row] = await db
+		.select({
+			name: users.name,
+			pictureOnPublicPages: users.pictureOnPublicPages,
+			hasPicture: sql<boolean>`exists (select 1 from ${userPictures} where ${userPictures.userId} = ${users.id})`
+		})
+		.from(users)
+		.where(eq(users.id, ownerId));
+	return { name: row!.name, picture: row!.pictureOnPublicPages && row!.hasPicture };
+}
+
 /** What the public page shows: only published series, and nothing about who signed up. */
 export async function publicSeries(db: Db, slug: string) {
 	const [row] = await seriesBySlug(db).execute({ slug });
 	if (!row || row.status === 'draft') throw notFound('series');
-	const [dates, left, writing, closed] = await Promise.all([
-		upcoming(db, row.id, 12),
+	const [dates, left, writing, closed, practitioner] = await Promise.all([
+		upcoming(db, row.id, PUBLIC_DATES),
 		placesLeft(db, row),
 		datePreferencesOf(db, row.ownerId),
-		paymentsClosed(db, row)
+		paymentsClosed(db, row),
+		practitionerOf(db, row.ownerId)
 	]);
 	return {
 		// The practitioner's way of writing dates, and not their own time zone.
 		writing: { locale: writing.locale, clock: writing.clock },
+		/** Their name, and whether /s/<slug>/picture shows their picture. */
+		practitioner,
 		id: row.id,
 		slug: row.slug,
 		title: row.title,
 		descriptionHtml: renderNote(row.description),
+		/** The description as plain words, for link previews. */
+		summary: plainSummary(row.description),
 		timeZone: row.timeZone,
+		/** "Wednesdays 18:30–19:30 from 9 December, Amsterdam time", in the series' zone. */
+		schedule: scheduleLine(dates, row.timeZone, writing),
 		durationMinutes: row.durationMinutes,
 		locationKind: row.locationKind,
 		address: row.locationKind === 'in_person' ? row.locationDetail : '',
@@ -114,9 +140,38 @@ export async function publicSeries(db: Db, slug: string) {
 		closedReason: closed,
 		capacity: row.capacity,
 		spotsLeft: left,
+		/** True when there are more coming dates than `dates` holds. */
+		moreDates: dates.length === PUBLIC_DATES,
 		// No ids: a date's id is no business of the public.
 		dates: dates.map((d) => ({ startsAt: d.startsAt, endsAt: d.endsAt }))
 	};
+}
+
+/** A description's first words without Markdown, at most 200 characters. */
+function plainSummary(markdown: string): string {
+	const plain = markdown
+		.replace(/!?\[([^\]]*)\]\([^)]*\)/g, '$1')
+		.replace(/[*_`#>~|]/g, '')
+		.replace(/\s+/g, ' ')
+		.trim();
+	return plain.length > 200 ? `${plain.slice(0, 199).trimEnd()}…` : plain;
+}
+
+/** The owner's picture, only when they chose to show it on their signup pages; else nothing. */
+export async function publicPicture(db: Db, slug: string) {
+	const [row] = await db
+		.select({ contentType: userPictures.contentType, bytes: userPictures.bytes })
+		.from(series)
+		.innerJoin(users, eq(users.id, series.ownerId))
+		.innerJoin(userPictures, eq(userPictures.userId, users.id))
+		.where(
+			and(
+				eq(series.slug, slug),
+				inArray(series.status, ['published', 'archived']),
+				eq(users.pictureOnPublicPages, true)
+			)
+		);
+	return row ?? null;
 }
 
 export async function spotsLeft(db: Db, seriesId: string): Promise<number> {
@@ -133,6 +188,12 @@ export type Mail = {
 	action?: { label: string; url: string };
 };
 
+/** The practitioner's name, as their subscribers' emails are sent from and signed with. */
+export async function practitionerName(db: Db, ownerId: string): Promise<string> {
+	const [row] = await db.select({ name: users.name }).from(users).where(eq(users.id, ownerId));
+	return row!.name;
+}
+
 /** One email to a subscriber, greeting them by name, with their manage and unsubscribe links. */
 export async function subscriberEmail(
 	db: Db,
@@ -140,14 +201,18 @@ export async function subscriberEmail(
 	key: string,
 	purpose: string,
 	subscriber: Pick<SubscriberRow, 'id' | 'email' | 'name'>,
-	seriesTitle: string,
+	row: Pick<SeriesRow, 'title' | 'ownerId'>,
 	mail: Mail,
 	attachments?: { filename: string; content: string; contentType: string }[]
 ): Promise<QueuedEmail> {
-	const links = await subscriberLinks(db, origin, subscriber.id);
+	const [links, practitioner] = await Promise.all([
+		subscriberLinks(db, origin, subscriber.id),
+		practitionerName(db, row.ownerId)
+	]);
 	const email = subscriberMessage({
 		to: subscriber.email,
-		seriesTitle,
+		seriesTitle: row.title,
+		practitioner,
 		greeting: `Hello ${subscriber.name},`,
 		...mail,
 		...links
@@ -178,7 +243,7 @@ async function signupEmail(
 			`series-confirm:${subscriber.id}:${minute}`,
 			'series-confirm',
 			subscriber,
-			row.title,
+			row,
 			{
 				subject: `Confirm your place: ${row.title}`,
 				paragraphs: [
@@ -200,7 +265,7 @@ async function signupEmail(
 			`series-already:${subscriber.id}:${minute.slice(0, 10)}`,
 			'series-already',
 			subscriber,
-			row.title,
+			row,
 			{
 				subject: `You are already signed up: ${row.title}`,
 				paragraphs: [
@@ -216,7 +281,7 @@ async function signupEmail(
 		`series-already:${subscriber.id}:${minute.slice(0, 10)}`,
 		'series-already',
 		subscriber,
-		row.title,
+		row,
 		{
 			subject: `You are already signed up: ${row.title}`,
 			paragraphs: [
@@ -445,7 +510,7 @@ export async function welcomeEmail(
 		`series-admitted:${subscriber.id}:${subscriber.arrival}`,
 		promoted ? 'series-promoted' : 'series-admitted',
 		subscriber,
-		row.title,
+		row,
 		{
 			subject: promoted ? `A place opened up for you: ${row.title}` : `You are in: ${row.title}`,
 			paragraphs: [
@@ -481,7 +546,7 @@ function waitlistedEmail(
 		`series-waitlisted:${subscriber.id}:${subscriber.arrival}`,
 		'series-waitlisted',
 		subscriber,
-		row.title,
+		row,
 		{
 			subject: `You are on the waitlist: ${row.title}`,
 			paragraphs: [

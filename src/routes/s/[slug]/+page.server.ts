@@ -3,9 +3,16 @@ import { zod4 } from 'sveltekit-superforms/adapters';
 import type { Actions, PageServerLoad } from './$types';
 import { attempt, reject } from '$lib/server/forms';
 import { publicSignupSchema } from '$lib/server/subscribers/schemas';
+import { requestOrigin } from '$lib/server/config';
 import { serverCaller } from '$lib/server/trpc/router';
 
 const schema = zod4(publicSignupSchema);
+
+/**
+ * The form is plain HTML with SvelteKit's enhance, not a superForm: the page is what visitors
+ * load on their phones, and the form library and zod stay on the server (see
+ * bench/public-page-js.ts). The action still validates with superforms and zod.
+ */
 
 /** Back from Stripe Checkout: paid (`?paid=<session>`), or left without paying. */
 function returnFromCheckout(url: URL) {
@@ -21,7 +28,8 @@ function returnFromCheckout(url: URL) {
 export const load: PageServerLoad = async (event) => ({
 	series: await serverCaller(event).subscribers.publicSeries({ slug: event.params.slug }),
 	checkout: returnFromCheckout(event.url),
-	form: await superValidate(schema)
+	/** The page's own address, for link previews (og:url, og:image). */
+	pageUrl: `${requestOrigin(event.url)}/s/${event.params.slug}`
 });
 
 export const actions: Actions = {
