@@ -87,6 +87,10 @@ async function checkEverySizeAndScheme(page: Page, name: string, path: string, l
 		await page.setViewportSize(size);
 		for (const colorScheme of SCHEMES) {
 			await page.emulateMedia({ colorScheme });
+			// Buttons fade to the new scheme's colours (transition-colors): axe must see where they land.
+			await page.evaluate(() =>
+				Promise.all(document.getAnimations().map((animation) => animation.finished))
+			);
 			const where = `${name} at ${size.width}×${size.height}, ${colorScheme}`;
 			expect.soft(await seriousViolations(page), where).toEqual([]);
 			expect.soft(await sidewaysOverflow(page), `sideways overflow: ${where}`).toBe(0);

@@ -1,9 +1,11 @@
+import { join } from 'node:path';
 import { expect, test, type Locator, type Page } from '@playwright/test';
 import { AppShell, NAV_LABELS } from './pages/app-shell';
 import { SettingsPage } from './pages/settings';
 import { newAccount, signUpAndConfirm } from './support/accounts';
 import { seriousViolations } from './support/axe';
 import { sidewaysOverflow } from './support/layout';
+import { SHOTS_DIR } from './support/shots';
 import { createClient, createSession, isoDate, uniqueName } from './support/practice';
 
 const PHONE = { width: 390, height: 844 };
@@ -67,7 +69,16 @@ test.describe('Phone, 390×844', () => {
 			expect(await fullyOnScreen(page, target), `${label} is wholly on screen`).toBe(true);
 		}
 		expect(await sidewaysOverflow(page), 'sideways overflow, menu open').toBeLessThanOrEqual(0);
-		expect.soft(await seriousViolations(page), 'the open menu').toEqual([]);
+		for (const colorScheme of ['light', 'dark'] as const) {
+			await page.emulateMedia({ colorScheme });
+			await page.evaluate(() =>
+				Promise.all(document.getAnimations().map((animation) => animation.finished))
+			);
+			expect.soft(await seriousViolations(page), `the open menu, ${colorScheme}`).toEqual([]);
+			if (SHOTS_DIR) {
+				await page.screenshot({ path: join(SHOTS_DIR, `phone-more-menu-${colorScheme}.png`) });
+			}
+		}
 
 		// Tab walks from the button through the menu's links in order, then to Sign out.
 		for (const link of [...behindMore, shell.signOutButton]) {

@@ -17,7 +17,8 @@ export class AppShell {
 		this.nav = page.getByRole('navigation', { name: 'Main' });
 		this.userName = page.getByTestId('user-name');
 		this.realtime = page.locator('[data-realtime]');
-		this.signOutButton = this.nav.getByRole('button', { name: 'Sign out', exact: true });
+		// In the navigation, beside the name on a tablet, behind More on a phone: one of them shows.
+		this.signOutButton = page.getByRole('button', { name: 'Sign out', exact: true });
 		this.moreButton = page.getByRole('button', { name: 'More', exact: true });
 		this.moreMenu = page.locator('#more-menu');
 	}
