@@ -4,7 +4,7 @@ import { AppShell } from './pages/app-shell';
 import { SeriesPage } from './pages/series';
 import { newAccount, signUpAndConfirm } from './support/accounts';
 import { seriousViolations } from './support/axe';
-import { sidewaysOverflow } from './support/layout';
+import { sidewaysOverflow, transitionsSettled } from './support/layout';
 import {
 	createClient,
 	createPublishedSeries,
@@ -88,9 +88,7 @@ async function checkEverySizeAndScheme(page: Page, name: string, path: string, l
 		for (const colorScheme of SCHEMES) {
 			await page.emulateMedia({ colorScheme });
 			// Buttons fade to the new scheme's colours (transition-colors): axe must see where they land.
-			await page.evaluate(() =>
-				Promise.all(document.getAnimations().map((animation) => animation.finished))
-			);
+			await transitionsSettled(page);
 			const where = `${name} at ${size.width}×${size.height}, ${colorScheme}`;
 			expect.soft(await seriousViolations(page), where).toEqual([]);
 			expect.soft(await sidewaysOverflow(page), `sideways overflow: ${where}`).toBe(0);

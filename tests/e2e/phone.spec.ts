@@ -4,7 +4,7 @@ import { AppShell, NAV_LABELS } from './pages/app-shell';
 import { SettingsPage } from './pages/settings';
 import { newAccount, signUpAndConfirm } from './support/accounts';
 import { seriousViolations } from './support/axe';
-import { sidewaysOverflow } from './support/layout';
+import { sidewaysOverflow, transitionsSettled } from './support/layout';
 import { SHOTS_DIR } from './support/shots';
 import { createClient, createSession, isoDate, uniqueName } from './support/practice';
 
@@ -71,9 +71,7 @@ test.describe('Phone, 390×844', () => {
 		expect(await sidewaysOverflow(page), 'sideways overflow, menu open').toBeLessThanOrEqual(0);
 		for (const colorScheme of ['light', 'dark'] as const) {
 			await page.emulateMedia({ colorScheme });
-			await page.evaluate(() =>
-				Promise.all(document.getAnimations().map((animation) => animation.finished))
-			);
+			await transitionsSettled(page);
 			expect.soft(await seriousViolations(page), `the open menu, ${colorScheme}`).toEqual([]);
 			if (SHOTS_DIR) {
 				await page.screenshot({ path: join(SHOTS_DIR, `phone-more-menu-${colorScheme}.png`) });
