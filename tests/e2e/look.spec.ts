@@ -143,6 +143,8 @@ const PUBLIC_PAGES: { name: string; path: () => string }[] = [
 test.describe('Every main page at phone, tablet and desktop size, light and dark', () => {
 	for (const { name, path } of APP_PAGES) {
 		test(`${name}: axe clean, no sideways scrolling`, async ({ browser }) => {
+			// Six axe scans and screenshots of a long page: half a minute on a busy machine.
+			test.setTimeout(120_000);
 			const page = await signedInPage(browser);
 			await checkEverySizeAndScheme(page, name, path(), true);
 			await page.context().close();
@@ -151,6 +153,7 @@ test.describe('Every main page at phone, tablet and desktop size, light and dark
 
 	for (const { name, path } of PUBLIC_PAGES) {
 		test(`${name} (visitor): axe clean, no sideways scrolling`, async ({ browser }) => {
+			test.setTimeout(120_000);
 			const context = await browser.newContext();
 			const page = await context.newPage();
 			await checkEverySizeAndScheme(page, name, path(), false);
