@@ -1,4 +1,5 @@
 import { expect, test, type Page } from '@playwright/test';
+import { AppShell } from './pages/app-shell';
 import { SettingsPage } from './pages/settings';
 import { newAccount, signUpAndConfirm } from './support/accounts';
 
@@ -34,6 +35,11 @@ test.describe('Appearance', () => {
 		const settings = new SettingsPage(page);
 		await settings.goto();
 		await expect(settings.colorScheme('System')).toBeChecked();
+		// Another tab of the same person, open on another page.
+		const otherTab = await page.context().newPage();
+		await otherTab.emulateMedia({ colorScheme: 'light' });
+		await otherTab.goto('/clients');
+		await new AppShell(otherTab).expectLive();
 
 		await settings.chooseColorScheme('Dark');
 		await expect(page.locator('html'), 'at once, without a reload').toHaveAttribute(
@@ -41,6 +47,11 @@ test.describe('Appearance', () => {
 			'dark'
 		);
 		expect(await canvas(page)).not.toBe(light);
+		await expect(otherTab.locator('html'), 'the other tab, live').toHaveAttribute(
+			'data-theme',
+			'dark'
+		);
+		await otherTab.close();
 		// In the HTML itself, so a page never shows the device's scheme first (no flash).
 		expect(await servedHtmlTag(page, '/dashboard')).toBe('<html lang="en" data-theme="dark">');
 		expect(await servedHtmlTag(page, '/settings')).toBe('<html lang="en" data-theme="dark">');
