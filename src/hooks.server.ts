@@ -6,6 +6,7 @@ import { getDb } from '$lib/server/db';
 import { prepareDatabase } from '$lib/server/db/prepare';
 import { authCookieFor, clientOf } from '$lib/server/trpc/context';
 import { reportUnexpected, unexpectedMessage } from '$lib/server/unexpected';
+import { THEME_PLACEHOLDER, themeAttribute } from '$lib/theme';
 
 /** The Vite plugin and the production entry prepare the database first; `node build` alone does it here. */
 export const init: ServerInit = async () => {
@@ -96,7 +97,11 @@ export const handle: Handle = async ({ event, resolve }) => {
 		}
 	}
 
-	const response = await resolve(event);
+	// The scheme chosen in Settings is in the page as it arrives, so it never flashes the device's first.
+	const theme = themeAttribute(event.locals.user?.colorScheme);
+	const response = await resolve(event, {
+		transformPageChunk: ({ html }) => html.replace(THEME_PLACEHOLDER, theme)
+	});
 	allowFormsToStandIns(response);
 	for (const [name, value] of Object.entries(securityHeaders)) {
 		if (!response.headers.has(name)) response.headers.set(name, value);

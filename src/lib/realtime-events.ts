@@ -10,6 +10,8 @@ export interface ServerToClientEvents {
 		locale: string;
 		clock: Clock;
 	}) => void;
+	/** The colour scheme chosen in Settings: other open tabs and devices take it at once. */
+	'appearance:updated': (appearance: { colorScheme: 'system' | 'light' | 'dark' }) => void;
 	/**
 	 * Clients, sessions, notes, series, subscribers, the connected Stripe account or Zoom's health
 	 * changed: pages showing them refetch. Ids only, never contents.

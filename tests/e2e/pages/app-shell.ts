@@ -8,15 +8,27 @@ export class AppShell {
 	readonly userName: Locator;
 	readonly realtime: Locator;
 	readonly signOutButton: Locator;
-	/** On a phone, the disclosure button in front of the navigation. */
-	readonly menuButton: Locator;
+	/** On a phone, the bottom bar's button that shows the rest of the navigation. */
+	readonly moreButton: Locator;
+	/** What the More button shows. */
+	readonly moreMenu: Locator;
 
 	constructor(readonly page: Page) {
 		this.nav = page.getByRole('navigation', { name: 'Main' });
 		this.userName = page.getByTestId('user-name');
 		this.realtime = page.locator('[data-realtime]');
-		this.signOutButton = this.nav.getByRole('button', { name: 'Sign out', exact: true });
-		this.menuButton = page.getByRole('button', { name: 'Menu', exact: true });
+		// In the navigation, beside the name on a tablet, behind More on a phone: one of them shows.
+		this.signOutButton = page.getByRole('button', { name: 'Sign out', exact: true });
+		this.moreButton = page.getByRole('button', { name: 'More', exact: true });
+		this.moreMenu = page.locator('#more-menu');
+	}
+
+	/** On a phone, shows the part of the navigation behind More; elsewhere all of it is in view. */
+	async showAllNavigation(): Promise<void> {
+		if (!(await this.moreButton.isVisible())) return;
+		if ((await this.moreButton.getAttribute('aria-expanded')) === 'true') return;
+		await this.moreButton.click();
+		await expect(this.moreMenu).toBeVisible();
 	}
 
 	navLink(label: string): Locator {
@@ -35,9 +47,10 @@ export class AppShell {
 	/**
 	 * Opens every page the navigation lists (its own list, so pages added later are visited too),
 	 * each as a test step so that a run out of time names the page, and runs `check` once the page
-	 * is live. The links must be visible: on a phone, open the menu first.
+	 * is live.
 	 */
 	async visitEachNavigationPage(check: (path: string) => Promise<void>): Promise<void> {
+		await this.showAllNavigation();
 		const links = await this.nav.getByRole('link').all();
 		const paths = await Promise.all(
 			links.map(async (link) => (await link.getAttribute('href')) ?? '')
@@ -56,6 +69,7 @@ export class AppShell {
 	}
 
 	async signOut(): Promise<void> {
+		await this.showAllNavigation();
 		await this.signOutButton.click();
 		await expect(this.page).toHaveURL(/\/sign-in$/);
 	}

@@ -3,10 +3,12 @@ import { expect, type Locator, type Page } from '@playwright/test';
 export class SettingsPage {
 	readonly profile: Locator;
 	readonly signIns: Locator;
+	readonly appearance: Locator;
 
 	constructor(readonly page: Page) {
 		this.profile = page.getByRole('region', { name: 'Profile' });
 		this.signIns = page.getByRole('region', { name: "Where you're signed in" });
+		this.appearance = page.getByRole('region', { name: 'Appearance' });
 	}
 
 	async goto(): Promise<void> {
@@ -26,6 +28,17 @@ export class SettingsPage {
 		await this.profile.getByLabel('Clock', { exact: true }).selectOption(clock);
 		await this.profile.getByRole('button', { name: 'Save profile' }).click();
 		await expect(this.profile.getByRole('status')).toHaveText('Saved.');
+	}
+
+	/** One choice of the Appearance section's colour scheme: System, Light or Dark. */
+	colorScheme(label: 'System' | 'Light' | 'Dark'): Locator {
+		return this.appearance.getByRole('radio', { name: label });
+	}
+
+	async chooseColorScheme(label: 'System' | 'Light' | 'Dark'): Promise<void> {
+		await this.colorScheme(label).check();
+		await this.appearance.getByRole('button', { name: 'Save appearance' }).click();
+		await expect(this.appearance.getByRole('status')).toHaveText('Saved.');
 	}
 
 	/** Ends every other sign-in; `count` is how many the page should say it ended. */

@@ -7,3 +7,22 @@ export async function sidewaysOverflow(page: Page): Promise<number> {
 		return root.scrollWidth - root.clientWidth;
 	});
 }
+
+/**
+ * Waits until colour transitions (buttons fade to a new scheme's colours) have landed, so that a
+ * contrast check sees the final colours. A transition that never runs (its element hidden) would
+ * never finish: after a second it is left.
+ */
+export async function transitionsSettled(page: Page): Promise<void> {
+	await page.evaluate(() =>
+		Promise.race([
+			Promise.all(
+				document
+					.getAnimations()
+					.filter((animation) => animation instanceof CSSTransition)
+					.map((animation) => animation.finished)
+			),
+			new Promise((resolve) => setTimeout(resolve, 1000))
+		])
+	);
+}

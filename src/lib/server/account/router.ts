@@ -116,9 +116,11 @@ export const accountRouter = router({
 		return profile;
 	}),
 
-	setAppearance: authedProcedure
-		.input(appearanceSchema)
-		.mutation(({ ctx, input }) => account.updatePreferences(ctx.db, ctx.user.id, input)),
+	setAppearance: authedProcedure.input(appearanceSchema).mutation(async ({ ctx, input }) => {
+		const preferences = await account.updatePreferences(ctx.db, ctx.user.id, input);
+		publishToUser(ctx.user.id, 'appearance:updated', { colorScheme: preferences.colorScheme });
+		return preferences;
+	}),
 
 	setWorkingHours: authedProcedure.input(workingHoursSchema).mutation(({ ctx, input }) =>
 		account.updatePreferences(ctx.db, ctx.user.id, {

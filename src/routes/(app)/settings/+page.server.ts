@@ -4,6 +4,7 @@ import { zod4 } from 'sveltekit-superforms/adapters';
 import type { Actions, PageServerLoad } from './$types';
 import {
 	addPasswordSchema,
+	appearanceSchema,
 	changePasswordSchema,
 	profileSchema,
 	requestEmailChangeSchema
@@ -20,6 +21,7 @@ const profile = zod4(profileSchema);
 const password = zod4(changePasswordSchema);
 const emailChange = zod4(requestEmailChangeSchema);
 const firstPassword = zod4(addPasswordSchema);
+const appearance = zod4(appearanceSchema);
 
 export const load: PageServerLoad = async (event) => {
 	const caller = serverCaller(event);
@@ -40,6 +42,10 @@ export const load: PageServerLoad = async (event) => {
 			},
 			profile
 		),
+		appearanceForm: await superValidate(
+			{ colorScheme: event.locals.user!.colorScheme },
+			appearance
+		),
 		passwordForm: await superValidate(password),
 		addPasswordForm: await superValidate(firstPassword),
 		google,
@@ -58,6 +64,15 @@ export const actions: Actions = {
 		const form = await superValidate(event.request, profile);
 		if (!form.valid) return reject(form);
 		const result = await attempt(form, () => serverCaller(event).account.updateProfile(form.data));
+		if (!result.ok) return result.failure;
+		form.message = { kind: 'success', text: 'Saved.' };
+		return { form };
+	},
+	/** Light, dark, or as on the device: every page renders it from the next one on (and this one at once). */
+	appearance: async (event) => {
+		const form = await superValidate(event.request, appearance);
+		if (!form.valid) return reject(form);
+		const result = await attempt(form, () => serverCaller(event).account.setAppearance(form.data));
 		if (!result.ok) return result.failure;
 		form.message = { kind: 'success', text: 'Saved.' };
 		return { form };
