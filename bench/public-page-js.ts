@@ -5,7 +5,7 @@
  * (the page's `node_ids`, and always the root layout and error page, nodes 0 and 1) with the
  * chunks Vite maps to them, then every static import of all those files, each fetched from the
  * app and gzipped (level 9, as adapter-node precompresses). What the page's own code imports
- * later (`import()` in its route nodes: socket.io for the live count) is listed apart, as "later".
+ * later (`import()` in its route nodes) is listed apart, as "later"; the budget holds for both.
  *
  *   npm run build && npm start                  # or any running build of the app
  *   npx tsx bench/public-page-js.ts http://localhost:3000/s/<slug>
@@ -15,7 +15,7 @@
  */
 import { gzipSync } from 'node:zlib';
 
-/** The most gzipped JavaScript the page may load before it works (issue 18: under 60 kB). */
+/** The most gzipped JavaScript the page may load, at start and later (issue 18: under 60 kB). */
 export const PUBLIC_PAGE_JS_BUDGET = 60 * 1024;
 
 export type Script = {
@@ -148,8 +148,8 @@ export function jsTable({ scripts, start, later }: Measurement): string {
 		line(['-'.repeat(width), '-----', '-'.repeat(9), '-'.repeat(9)]),
 		...rows.map((r) => line([r.path, r.when, kB(r.bytes), kB(r.gzip)])),
 		'',
-		`Loaded with the page: ${kB(start)} gzip (budget ${kB(PUBLIC_PAGE_JS_BUDGET)}).`,
-		`Imported later by the page (live places count): ${kB(later)} gzip.`
+		`Loaded with the page: ${kB(start)} gzip; imported later by its code: ${kB(later)} gzip.`,
+		`In all: ${kB(start + later)} gzip (budget ${kB(PUBLIC_PAGE_JS_BUDGET)}).`
 	].join('\n');
 }
 
@@ -161,5 +161,5 @@ if (import.meta.url === `file://${process.argv[1]}`) {
 	}
 	const measurement = await measurePublicPageJs(url);
 	console.log(jsTable(measurement));
-	process.exit(measurement.start < PUBLIC_PAGE_JS_BUDGET ? 0 : 1);
+	process.exit(measurement.start + measurement.later < PUBLIC_PAGE_JS_BUDGET ? 0 : 1);
 }

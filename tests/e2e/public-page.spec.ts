@@ -165,9 +165,10 @@ test.describe('the public signup page', () => {
 		const measured = await measurePublicPageJs(`${baseURL}${path}`);
 		console.log(jsTable(measured));
 		await test.info().attach('public-page-js.txt', { body: jsTable(measured) });
-		expect(measured.start, 'gzipped JavaScript loaded with the page').toBeLessThan(
-			PUBLIC_PAGE_JS_BUDGET
-		);
+		expect(
+			measured.start + measured.later,
+			'gzipped JavaScript the page loads, at start and later'
+		).toBeLessThan(PUBLIC_PAGE_JS_BUDGET);
 
 		// The page itself arrives compressed from the Node server, as br or gzip as asked.
 		for (const encoding of ['br', 'gzip']) {

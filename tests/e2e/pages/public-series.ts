@@ -70,16 +70,10 @@ export class PublicSeriesPage {
 			'Thank you — your place is confirmed as soon as Stripe tells us. We will email you the dates.'
 		);
 
-		// The page asks the server for live counts once its socket connects: over HTTP long-polling
-		// at first (the packet is in a POST body), or over the WebSocket it upgrades to.
+		// The page asks the server for live counts once its WebSocket connects.
 		const heard = (payload: string) => {
 			if (payload.includes('"series:watch"')) this.asksForSpots = true;
 		};
-		page.on('request', (request) => {
-			if (request.url().includes('/socket.io/') && request.method() === 'POST') {
-				heard(request.postData() ?? '');
-			}
-		});
 		page.on('websocket', (ws) => ws.on('framesent', ({ payload }) => heard(String(payload))));
 	}
 
