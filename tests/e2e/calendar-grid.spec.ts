@@ -71,13 +71,48 @@ test.describe('Calendar grid', () => {
 		await calendar.expectAt(kim.name, week[2]!, '11:00');
 	});
 
+	test('on a touch screen in landscape a session is moved by finger, with today’s list beside the week', async ({
+		page,
+		browser,
+		baseURL
+	}) => {
+		test.setTimeout(90_000);
+		const { week, ana } = await practitionerWithWeek(page, 'grid-touch');
+		const tablet = await browser.newContext({
+			baseURL,
+			viewport: { width: 1180, height: 820 },
+			hasTouch: true,
+			storageState: await page.context().storageState()
+		});
+		try {
+			const calendar = new CalendarGridPage(await tablet.newPage());
+			await calendar.goto('week', week[0]);
+			await expect(calendar.todayPanel).toBeVisible();
+			await calendar.dragByTouch(ana.name, week[1]!, '12:30');
+			await expect(calendar.status).toContainText(`Moved ${ana.name}`);
+			await calendar.page.reload();
+			await calendar.expectAt(ana.name, week[1]!, '12:30');
+		} finally {
+			await tablet.close();
+		}
+	});
+
 	test('a click on free time opens a new session there; the shortcuts go to new, today, the next week and their list', async ({
 		page
 	}) => {
 		test.setTimeout(90_000);
 		const { week } = await practitionerWithWeek(page, 'grid-keys');
+		// Working hours from 07:00: the grid opens there.
+		await page.goto('/settings/calendar');
+		await page.getByLabel('Day starts at').fill('07:00');
+		await page.getByLabel('Day ends at').fill('18:30');
+		await page.getByRole('button', { name: 'Save working hours' }).click();
+		await expect(
+			page.getByText('Saved. The calendar opens at the start of your day.')
+		).toBeVisible();
 		const calendar = new CalendarGridPage(page);
 		await calendar.goto('week', week[0]);
+		await expect.poll(() => calendar.grid.evaluate((grid) => grid.scrollTop)).toBe(7 * 48);
 
 		await calendar.tapSlot(week[5]!, '15:00');
 		await expect(page).toHaveURL(`/sessions/new?date=${week[5]}&time=15:00`);

@@ -88,6 +88,32 @@ export class CalendarGridPage {
 		await mouse.up();
 	}
 
+	/** The same drag by a finger: touch events, which the browser turns into touch pointer events. */
+	async dragByTouch(clientName: string, date: string, time: string): Promise<void> {
+		const block = this.session(clientName);
+		const from = (await block.getAttribute('data-start'))!.split('T');
+		await this.pointAt(from[0]!, from[1]!);
+		const start = (await block.boundingBox())!;
+		const grab = { x: start.x + start.width / 2, y: start.y + 6 };
+		const column = (await this.column(date).boundingBox())!;
+		const target = {
+			x: column.x + column.width / 2,
+			y: column.y + (minutesOf(time) / 60) * HOUR_PX + 7
+		};
+		const cdp = await this.page.context().newCDPSession(this.page);
+		const touch = (type: string, point?: { x: number; y: number }) =>
+			cdp.send('Input.dispatchTouchEvent', { type, touchPoints: point ? [point] : [] });
+		await touch('touchStart', grab);
+		for (let step = 1; step <= 10; step += 1) {
+			await touch('touchMove', {
+				x: grab.x + ((target.x - grab.x) * step) / 10,
+				y: grab.y + ((target.y - grab.y) * step) / 10
+			});
+		}
+		await touch('touchEnd');
+		await cdp.detach();
+	}
+
 	/** Clicks free time in a day's column. */
 	async tapSlot(date: string, time: string): Promise<void> {
 		const point = await this.pointAt(date, time, 12);
