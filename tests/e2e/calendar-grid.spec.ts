@@ -140,6 +140,7 @@ test.describe('Calendar grid', () => {
 		// Typed into a field, "t" is a letter, not a shortcut.
 		await page.getByLabel('Fee').fill('');
 		await page.getByLabel('Fee').press('t');
+		await expect(page.getByLabel('Fee')).toHaveValue('t');
 		await expect(page).toHaveURL('/sessions/new');
 
 		await page.getByLabel('Fee').blur();
