@@ -66,6 +66,7 @@ test.describe('Calendar grid', () => {
 		await calendar.drag(ana.name, week[2]!, '11:15');
 		await expect(calendar.refusal).toContainText(`overlaps your session with ${kim.name}`);
 		await calendar.expectAt(ana.name, week[4]!, '13:00');
+		if (SHOTS_DIR) await page.screenshot({ path: `${SHOTS_DIR}/calendar-refused-move.png` });
 		await page.reload();
 		await calendar.expectAt(ana.name, week[4]!, '13:00');
 		await calendar.expectAt(kim.name, week[2]!, '11:00');
