@@ -101,8 +101,10 @@ export class CalendarGridPage {
 			y: column.y + (minutesOf(time) / 60) * HOUR_PX + 7
 		};
 		const cdp = await this.page.context().newCDPSession(this.page);
-		const touch = (type: string, point?: { x: number; y: number }) =>
-			cdp.send('Input.dispatchTouchEvent', { type, touchPoints: point ? [point] : [] });
+		const touch = (
+			type: 'touchStart' | 'touchMove' | 'touchEnd',
+			point?: { x: number; y: number }
+		) => cdp.send('Input.dispatchTouchEvent', { type, touchPoints: point ? [point] : [] });
 		await touch('touchStart', grab);
 		for (let step = 1; step <= 10; step += 1) {
 			await touch('touchMove', {
