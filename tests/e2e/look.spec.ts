@@ -111,6 +111,7 @@ async function signedInPage(browser: Browser): Promise<Page> {
 const APP_PAGES: { name: string; path: () => string }[] = [
 	{ name: 'dashboard', path: () => '/dashboard' },
 	{ name: 'today', path: () => '/today' },
+	{ name: 'calendar', path: () => '/calendar' },
 	{ name: 'clients', path: () => '/clients' },
 	{ name: 'client', path: () => `/clients/${practice.clientId}` },
 	{ name: 'client-new', path: () => '/clients/new' },

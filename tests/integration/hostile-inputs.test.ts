@@ -251,6 +251,7 @@ beforeAll(async () => {
 		occurrenceId: [occurrences[0]!.id],
 		'clients.id': [client.id],
 		'sessions.id': [sessionId!],
+		'calendarGrid.id': [sessionId!],
 		'sessions.ids': [sessionId!],
 		'series.id': [series.id],
 		'subscribers.id': [subscriber!.id],

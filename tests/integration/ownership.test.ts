@@ -48,6 +48,10 @@ async function practice(name: string) {
 		ids: [noShowSessionId]
 	} = await makeSessions(api, client.id, { date: fiveWeeksAgo });
 	await api.sessions.setStatus({ id: noShowSessionId!, status: 'no_show', scope: 'this' });
+	// Still to come, so that the calendar may move it.
+	const {
+		ids: [comingSessionId]
+	} = await makeSessions(api, client.id, { date: '2097-06-03' });
 	const series = await publishedSeries(api, { title: `${name}'s series` });
 	await signUpAndConfirm(db, series.slug, 1);
 	const [subscriber] = await db
@@ -68,6 +72,7 @@ async function practice(name: string) {
 		draftVersion: draft.version,
 		otherSessionId: sessionIds[2]!,
 		noShowSessionId: noShowSessionId!,
+		comingSessionId: comingSessionId!,
 		seriesId: series.id,
 		slug: series.slug,
 		occurrenceId: occurrence!.id,
@@ -349,6 +354,13 @@ const cases: Record<string, Case> = {
 	},
 	'calendar.importEvents': {
 		foreign: (a) => [{ ics: ONE_EVENT, choices: [{ key: ONE_EVENT_KEY, clientId: a.clientId }] }]
+	},
+	'calendarGrid.range': {
+		own: 'the caller’s sessions and group dates of some days',
+		input: { from: new Date(Date.now() - 42 * 86_400_000).toISOString().slice(0, 10), days: 42 }
+	},
+	'calendarGrid.move': {
+		foreign: (a) => [{ id: a.comingSessionId, date: '2097-06-10', startTime: '10:00' }]
 	},
 
 	'payments.status': { own: 'the caller’s own connected account, found from its id' },

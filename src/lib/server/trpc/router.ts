@@ -7,6 +7,7 @@ import { statementsRouter } from '../billing/statements-router';
 import { retryAfterHeader } from '../auth/rate-limit';
 import { billingRouter } from '../billing/router';
 import { calendarRouter } from '../calendar/router';
+import { calendarGridRouter } from '../calendar/grid-router';
 import { clientsRouter } from '../clients/router';
 import { dashboardRouter } from '../dashboard/router';
 import { exportsRouter } from '../exports/router';
@@ -39,6 +40,7 @@ export const appRouter = router({
 	imports: importsRouter,
 	exports: exportsRouter,
 	calendar: calendarRouter,
+	calendarGrid: calendarGridRouter,
 	payments: paymentsRouter,
 	meetings: meetingsRouter,
 	zoom: zoomRouter

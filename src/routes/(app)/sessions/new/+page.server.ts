@@ -5,6 +5,7 @@ import type { Actions, PageServerLoad } from './$types';
 import { attempt, reject } from '$lib/server/forms';
 import { createSessionSchema } from '$lib/server/sessions/schemas';
 import { timeZoneChoices, todayIn } from '$lib/server/time-zones';
+import { localTime } from '$lib/validation';
 import { serverCaller } from '$lib/server/trpc/router';
 
 const schema = zod4(createSessionSchema);
@@ -15,7 +16,8 @@ export const load: PageServerLoad = async (event) => {
 	const initial = {
 		clientId: params.get('clientId') ?? '',
 		date: params.get('date') ?? todayIn(user.timeZone),
-		startTime: '09:00',
+		// A tap on free time in the calendar starts the session there.
+		startTime: localTime.safeParse(params.get('time')).data ?? '09:00',
 		timeZone: user.timeZone,
 		currency: user.currency
 	};

@@ -2,7 +2,9 @@ import { superValidate, withFiles } from 'sveltekit-superforms';
 import { zod4 } from 'sveltekit-superforms/adapters';
 import { z } from 'zod';
 import type { Actions, PageServerLoad } from './$types';
+import { workingHoursSchema } from '$lib/server/account/schemas';
 import { feedNamesSchema, ICS_MAX_CHARS, importEventsSchema } from '$lib/server/calendar/schemas';
+import { clockOf } from '$lib/components/calendar/grid-time';
 import { attempt, confirmed, formFields, reject } from '$lib/server/forms';
 import { serverCaller } from '$lib/server/trpc/router';
 
@@ -17,6 +19,7 @@ const uploadSchema = z.object({
 const names = zod4(feedNamesSchema);
 const upload = zod4(uploadSchema);
 const importing = zod4(importEventsSchema);
+const workingHours = zod4(workingHoursSchema);
 
 export const load: PageServerLoad = async (event) => {
 	const caller = serverCaller(event);
@@ -24,9 +27,15 @@ export const load: PageServerLoad = async (event) => {
 		caller.calendar.feedSettings(),
 		caller.clients.choices()
 	]);
+	const { dayStartsAt, dayEndsAt } = event.locals.user!;
 	return {
 		feed,
 		clients,
+		hoursForm: await superValidate(
+			// The day may end at midnight (1440), which a time field shows as 00:00 of no day: 23:59.
+			{ dayStartsAt: clockOf(dayStartsAt), dayEndsAt: clockOf(Math.min(dayEndsAt, 1439)) },
+			workingHours
+		),
 		namesForm: await superValidate({ showFullNames: feed?.showFullNames ?? false }, names),
 		uploadForm: await superValidate(upload),
 		importForm: await superValidate(importing)
@@ -34,6 +43,16 @@ export const load: PageServerLoad = async (event) => {
 };
 
 export const actions = {
+	hours: async (event) => {
+		const form = await superValidate(event.request, workingHours);
+		if (!form.valid) return reject(form);
+		const result = await attempt(form, () =>
+			serverCaller(event).account.setWorkingHours(form.data)
+		);
+		if (!result.ok) return result.failure;
+		form.message = { kind: 'success', text: 'Saved. The calendar opens at the start of your day.' };
+		return { form };
+	},
 	/** A new address; replacing one that calendars may use asks first. */
 	issueFeed: async (event) => {
 		const caller = serverCaller(event);
