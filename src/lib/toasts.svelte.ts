@@ -1,7 +1,8 @@
 /**
  * Short messages that say an action worked ("Saved.", "Archived — Undo") without moving the page:
  * shown by the one ToastHost in the app's layout, announced through its live region, gone after a
- * while (a toast with an action stays longer, and while the pointer or focus is on it).
+ * while, but not while the pointer or focus is on it. A toast with an action (Undo) stays until it
+ * is used or dismissed: nobody should have to race a timer to undo.
  *
  * Client-side only: nothing calls `show` during server rendering, so the module's state is never
  * shared between requests.
@@ -13,7 +14,6 @@ export type ToastAction = { label: string; run: () => unknown };
 export type Toast = { id: number; text: string; kind: ToastKind; action?: ToastAction };
 
 const SHOWN_MS = 6000;
-const WITH_ACTION_MS = 12000;
 
 class Toasts {
 	list = $state<Toast[]>([]);
@@ -47,11 +47,11 @@ class Toasts {
 
 	resume(id: number): void {
 		const toast = this.list.find((t) => t.id === id);
-		if (!toast) return;
+		if (!toast || toast.action) return;
 		this.pause(id);
 		this.#timers.set(
 			id,
-			setTimeout(() => this.dismiss(id), toast.action ? WITH_ACTION_MS : SHOWN_MS)
+			setTimeout(() => this.dismiss(id), SHOWN_MS)
 		);
 	}
 }

@@ -59,7 +59,7 @@ export class UnpaidPage {
 	async markPaid(paidOn: string, count: number): Promise<void> {
 		await this.paidOn.fill(paidOn);
 		await this.page.getByRole('button', { name: `Mark ${count} paid` }).click();
-		await expect(this.page.getByRole('status')).toHaveText(
+		await expect(this.page.getByRole('status').filter({ hasText: /^Marked / })).toHaveText(
 			`Marked ${count} session${count === 1 ? '' : 's'} paid.`
 		);
 	}
