@@ -66,6 +66,10 @@ test.describe('Google sign-in', () => {
 		await page.getByRole('button', { name: 'Add password' }).click();
 		await expect(page.getByText('Password added: you can sign in with it too.')).toBeVisible();
 		await section.getByRole('button', { name: 'Unlink Google' }).click();
+		await page
+			.getByRole('dialog', { name: 'Unlink Google?' })
+			.getByRole('button', { name: 'Unlink Google' })
+			.click();
 		await expect(section.getByText('Google is unlinked.')).toBeVisible();
 		await expect(section.getByRole('button', { name: 'Link Google' })).toBeVisible();
 

@@ -230,7 +230,7 @@ test.describe('the public signup page', () => {
 		await expect(choice).not.toBeChecked();
 		await choice.check();
 		await page.getByRole('button', { name: 'Save picture choice' }).click();
-		await expect(page.getByRole('status')).toHaveText(
+		await expect(page.getByRole('status').filter({ hasText: /^Saved:/ })).toHaveText(
 			'Saved: your signup pages show your picture.'
 		);
 
@@ -254,7 +254,9 @@ test.describe('the public signup page', () => {
 		await expect(choice).toBeChecked();
 		await choice.uncheck();
 		await page.getByRole('button', { name: 'Save picture choice' }).click();
-		await expect(page.getByRole('status')).toHaveText('Saved: your signup pages show no picture.');
+		await expect(page.getByRole('status').filter({ hasText: /^Saved:/ })).toHaveText(
+			'Saved: your signup pages show no picture.'
+		);
 		expect((await context.request.get(picture)).status()).toBe(404);
 	});
 });

@@ -60,7 +60,7 @@ export async function attemptButton(call: () => Promise<unknown>) {
 
 /**
  * Whether a post is the second, confirming step of an action that emails or removes people
- * (`ConfirmStep.svelte` sends it). Without it the action asks instead of acting, also for a
+ * (`ui/ConfirmDialog.svelte` sends it). Without it the action asks instead of acting, also for a
  * browser without JavaScript.
  */
 export function confirmed(data: Record<string, FormDataEntryValue>): boolean {

@@ -1,4 +1,5 @@
 import { expect, type Locator, type Page } from '@playwright/test';
+import { toast } from '../support/toasts';
 
 export type TotalName =
 	'held' | 'billed' | 'paid' | 'outstanding' | 'waived' | 'no-shows' | 'late-cancels';
@@ -95,9 +96,9 @@ export class PolicyPage {
 
 	async save(): Promise<void> {
 		await this.page.getByRole('button', { name: 'Save policy' }).click();
-		await expect(this.page.getByRole('status')).toHaveText(
-			'Saved. It applies to statuses you set from now on.'
-		);
+		await expect(
+			toast(this.page, 'Saved. It applies to statuses you set from now on.')
+		).toBeVisible();
 	}
 
 	/** The charge chosen in a group: its checked radio's label, and the percentage if any. */

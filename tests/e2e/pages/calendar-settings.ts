@@ -1,4 +1,5 @@
 import { expect, type Locator, type Page } from '@playwright/test';
+import { toast } from '../support/toasts';
 
 /** Settings → Calendar: the private feed and the import of an .ics file. */
 export class CalendarSettingsPage {
@@ -42,7 +43,7 @@ export class CalendarSettingsPage {
 	async showFullNames(on: boolean): Promise<void> {
 		await this.feed.getByLabel('Show clients’ full names in the feed').setChecked(on);
 		await this.feed.getByRole('button', { name: 'Save' }).click();
-		await expect(this.feed.getByRole('status')).toHaveText(/^Saved\./);
+		await expect(toast(this.page, /^Saved\./)).toBeVisible();
 	}
 
 	/** Uploads a calendar file and waits for its events. */

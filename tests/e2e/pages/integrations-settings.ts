@@ -35,7 +35,7 @@ export class IntegrationsSettingsPage {
 	async disconnect(): Promise<void> {
 		await this.zoom.getByRole('button', { name: 'Disconnect…' }).click();
 		await this.page
-			.getByTestId('confirm-step')
+			.getByRole('dialog', { name: 'Disconnect Zoom?' })
 			.getByRole('button', { name: 'Disconnect', exact: true })
 			.click();
 		await expect(this.page.getByText(/^Zoom is disconnected/)).toBeVisible();

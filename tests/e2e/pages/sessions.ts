@@ -1,4 +1,5 @@
 import { expect, type Locator, type Page } from '@playwright/test';
+import { toast } from '../support/toasts';
 import { chooseCharge, type ChargeCost } from './billing';
 
 /** /sessions: the agenda by day or week. */
@@ -129,7 +130,7 @@ export class SessionPage {
 		const form = this.page.getByTestId('charge-form');
 		await chooseCharge(form, cost);
 		await form.getByRole('button', { name: 'Save the charge' }).click();
-		await expect(form.getByRole('status')).toHaveText('Charge saved for this session.');
+		await expect(toast(this.page, 'Charge saved for this session.')).toBeVisible();
 	}
 
 	/** Presses Paid (paid today) and waits until the page shows it. */

@@ -1,4 +1,5 @@
 import { expect, type Locator, type Page } from '@playwright/test';
+import { toast } from '../support/toasts';
 
 export class SettingsPage {
 	readonly profile: Locator;
@@ -19,7 +20,7 @@ export class SettingsPage {
 	async changeName(name: string): Promise<void> {
 		await this.profile.getByLabel('Name', { exact: true }).fill(name);
 		await this.profile.getByRole('button', { name: 'Save profile' }).click();
-		await expect(this.profile.getByRole('status')).toHaveText('Saved.');
+		await expect(toast(this.page, 'Saved.')).toBeVisible();
 	}
 
 	/** Sets how dates are written: a locale of the list, and `locale`, `12` or `24` for the clock. */
@@ -27,7 +28,7 @@ export class SettingsPage {
 		await this.profile.getByLabel('Date format', { exact: true }).selectOption(locale);
 		await this.profile.getByLabel('Clock', { exact: true }).selectOption(clock);
 		await this.profile.getByRole('button', { name: 'Save profile' }).click();
-		await expect(this.profile.getByRole('status')).toHaveText('Saved.');
+		await expect(toast(this.page, 'Saved.')).toBeVisible();
 	}
 
 	/** One choice of the Appearance section's colour scheme: System, Light or Dark. */
@@ -44,6 +45,10 @@ export class SettingsPage {
 	/** Ends every other sign-in; `count` is how many the page should say it ended. */
 	async signOutOtherDevices(count: number): Promise<void> {
 		await this.signIns.getByRole('button', { name: 'Sign out of all other devices' }).click();
+		await this.page
+			.getByRole('dialog', { name: 'Sign out of all other devices?' })
+			.getByRole('button', { name: 'Sign out the others' })
+			.click();
 		const devices = count === 1 ? 'device' : 'devices';
 		await expect(this.signIns.getByRole('status')).toHaveText(
 			`Signed out of ${count} other ${devices}.`

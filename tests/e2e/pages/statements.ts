@@ -1,4 +1,5 @@
 import { expect, type Locator, type Page } from '@playwright/test';
+import { toast } from '../support/toasts';
 
 /** Settings → Practice details: what statements carry at the top. */
 export class PracticeDetailsPage {
@@ -24,7 +25,7 @@ export class PracticeDetailsPage {
 		await this.address.fill(details.address);
 		await this.taxId.fill(details.taxId);
 		await this.page.getByRole('button', { name: 'Save practice details' }).click();
-		await expect(this.page.getByRole('status')).toHaveText('Saved.');
+		await expect(toast(this.page, 'Saved.')).toBeVisible();
 	}
 }
 
@@ -58,7 +59,7 @@ export class UnpaidPage {
 	async markPaid(paidOn: string, count: number): Promise<void> {
 		await this.paidOn.fill(paidOn);
 		await this.page.getByRole('button', { name: `Mark ${count} paid` }).click();
-		await expect(this.page.getByRole('status')).toHaveText(
+		await expect(this.page.getByRole('status').filter({ hasText: /^Marked / })).toHaveText(
 			`Marked ${count} session${count === 1 ? '' : 's'} paid.`
 		);
 	}

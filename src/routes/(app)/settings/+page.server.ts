@@ -12,10 +12,20 @@ import {
 import { googleConfigured } from '$lib/server/auth/google';
 import { leaveForGoogle } from '$lib/server/auth/google-cookies';
 import { getDb } from '$lib/server/db';
-import { attempt, attemptButton, reject } from '$lib/server/forms';
+import { attempt, attemptButton, confirmed, formFields, reject } from '$lib/server/forms';
 import { timeZoneChoices } from '$lib/server/time-zones';
 import { serverCaller } from '$lib/server/trpc/router';
 import { googleNotice } from '$lib/google-notices';
+
+/**
+ * Whether this post is the confirming answer (ConfirmDialog sends it). The first post only asks,
+ * and only someone signed in (the signed-out are sent to sign in).
+ */
+async function confirmedOrAsked(event: Parameters<Actions[string]>[0]): Promise<boolean> {
+	if (confirmed(await formFields(event.request))) return true;
+	await serverCaller(event).account.me();
+	return false;
+}
 
 const profile = zod4(profileSchema);
 const password = zod4(changePasswordSchema);
@@ -112,6 +122,7 @@ export const actions: Actions = {
 		);
 	},
 	unlinkGoogle: async (event) => {
+		if (!(await confirmedOrAsked(event))) return { confirm: { action: 'unlinkGoogle' as const } };
 		const refused = await attemptButton(() => serverCaller(event).account.unlinkGoogle());
 		return refused ?? { googleUnlinked: true };
 	},
@@ -130,6 +141,7 @@ export const actions: Actions = {
 		return { form };
 	},
 	signOutOthers: async (event) => {
+		if (!(await confirmedOrAsked(event))) return { confirm: { action: 'signOutOthers' as const } };
 		const { ended } = await serverCaller(event).account.signOutOthers();
 		return { signedOutOthers: ended };
 	}

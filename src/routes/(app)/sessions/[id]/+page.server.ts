@@ -4,7 +4,7 @@ import { zod4 } from 'sveltekit-superforms/adapters';
 import type { Actions, PageServerLoad } from './$types';
 import { PRACTICE } from '$lib/dependencies';
 import { basisOf, chargeSchema } from '$lib/server/billing/schemas';
-import { attempt, attemptButton, formFields, reject } from '$lib/server/forms';
+import { attempt, attemptButton, confirmed, formFields, reject } from '$lib/server/forms';
 import { editorAddenda, editorNote, noteActions } from '$lib/server/notes/editor';
 import { setPaymentSchema, setStatusSchema } from '$lib/server/sessions/schemas';
 import { serverCaller } from '$lib/server/trpc/router';
@@ -57,7 +57,13 @@ export const actions: Actions = {
 		return { form };
 	},
 	delete: async (event) => {
-		await serverCaller(event).sessions.delete({ id: event.params.id });
+		const caller = serverCaller(event);
+		if (!confirmed(await formFields(event.request))) {
+			// Asks only about a session that is there to delete (and sends the signed-out to sign in).
+			await caller.sessions.get({ id: event.params.id });
+			return { confirm: { action: 'delete' as const } };
+		}
+		await caller.sessions.delete({ id: event.params.id });
 		redirect(303, '/sessions');
 	}
 };
