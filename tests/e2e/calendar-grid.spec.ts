@@ -13,6 +13,7 @@ import {
 	uniqueName
 } from './support/practice';
 import { SHOTS_DIR } from './support/shots';
+import { toast } from './support/toasts';
 
 /** Monday of the week after next: every day of it is still to come, so sessions can move. */
 function weekAhead(): string[] {
@@ -70,6 +71,15 @@ test.describe('Calendar grid', () => {
 		await page.reload();
 		await calendar.expectAt(ana.name, week[4]!, '13:00');
 		await calendar.expectAt(kim.name, week[2]!, '11:00');
+
+		// A move says so in a toast whose Undo puts the session back.
+		await calendar.drag(ana.name, week[5]!, '09:00');
+		await calendar.expectAt(ana.name, week[5]!, '09:00');
+		await toast(page, `Moved ${ana.name}`).getByRole('button', { name: 'Undo' }).click();
+		await expect(toast(page, `Moved ${ana.name} back`)).toBeVisible();
+		await calendar.expectAt(ana.name, week[4]!, '13:00');
+		await page.reload();
+		await calendar.expectAt(ana.name, week[4]!, '13:00');
 	});
 
 	test('on a touch screen in landscape a session is moved by finger, with today’s list beside the week', async ({
