@@ -157,6 +157,12 @@ describe('compression', () => {
 				}
 				res.end();
 			})();
+		} else if (url === '/as-is') {
+			res.writeHead(200, { 'content-type': 'text/html', 'cache-control': 'private, no-transform' });
+			res.end(page);
+		} else if (url === '/range') {
+			res.writeHead(206, { 'content-type': 'text/javascript', 'content-range': 'bytes 0-99/9999' });
+			res.end(page.slice(0, 100));
 		} else if (url === '/stream') {
 			res.writeHead(200, { 'content-type': 'text/html' });
 			res.write(page);
@@ -221,6 +227,32 @@ describe('compression', () => {
 			expect(body.toString()).toBe(large.join(''));
 		}
 	}, 20_000);
+
+	it('leaves a part of a file, a page that asks for no-transform, and a HEAD as they are', async () => {
+		const { port } = await serve(handler);
+		const part = await getRaw(port, '/range', 'br, gzip');
+		expect(part.status).toBe(206);
+		expect(part.headers['content-encoding']).toBeUndefined();
+		expect(part.body.toString()).toBe(page.slice(0, 100));
+		const asIs = await getRaw(port, '/as-is', 'br, gzip');
+		expect(asIs.headers['content-encoding']).toBeUndefined();
+		expect(asIs.body.toString()).toBe(page);
+		const head = await new Promise<IncomingHttpHeaders>((done, fail) =>
+			request(
+				{
+					host: '127.0.0.1',
+					port,
+					path: '/page',
+					method: 'HEAD',
+					headers: { 'accept-encoding': 'br' }
+				},
+				(res) => done(res.resume().headers)
+			)
+				.on('error', fail)
+				.end()
+		);
+		expect(head['content-encoding']).toBeUndefined();
+	});
 
 	it('sends each part of a streamed page as it is written', async () => {
 		const { port } = await serve(handler);

@@ -79,6 +79,9 @@ function compress(req: IncomingMessage, res: ServerResponse): void {
 			req.method === 'HEAD' ||
 			res.statusCode === 204 ||
 			res.statusCode === 304 ||
+			// A part of a file (Range) must arrive byte for byte as asked.
+			res.statusCode === 206 ||
+			res.hasHeader('content-range') ||
 			res.hasHeader('content-encoding') ||
 			/no-transform/i.test(String(res.getHeader('cache-control') ?? '')) ||
 			length < MIN_BYTES
