@@ -28,7 +28,7 @@ export class PublicSeriesPage {
 	/** The schedule in one line: "Wednesdays 18:30–19:30 from 9 December, UTC". */
 	readonly schedule: Locator;
 	readonly dates: Locator;
-	/** "Show all <n> dates": a <details> summary, so it works without JavaScript too. */
+	/** "Show all <n> dates" ("Show the next <n>" when there are more): a <details> summary, so it works without JavaScript too. */
 	readonly showAllDates: Locator;
 	/** Said when the dates are shown in the visitor's own zone instead of the series'. */
 	readonly visitorZone: Locator;
@@ -53,7 +53,7 @@ export class PublicSeriesPage {
 		this.practitioner = page.getByTestId('practitioner');
 		this.schedule = page.getByTestId('schedule');
 		this.dates = page.getByRole('region', { name: 'Dates' });
-		this.showAllDates = this.dates.getByText(/^Show all \d+( coming)? dates$/);
+		this.showAllDates = this.dates.getByText(/^Show (all|the next) \d+ dates$/);
 		this.visitorZone = page.getByTestId('visitor-zone');
 		this.form = page.getByRole('region', { name: 'Sign up' }).locator('form');
 		this.spotsLeft = page.getByTestId('spots-left');

@@ -110,13 +110,15 @@ async function practitionerOf(db: Db, ownerId: string) {
 export async function publicSeries(db: Db, slug: string) {
 	const [row] = await seriesBySlug(db).execute({ slug });
 	if (!row || row.status === 'draft') throw notFound('series');
-	const [dates, left, writing, closed, practitioner] = await Promise.all([
-		upcoming(db, row.id, PUBLIC_DATES),
+	const [coming, left, writing, closed, practitioner] = await Promise.all([
+		// One more than shown, to know whether there are more.
+		upcoming(db, row.id, PUBLIC_DATES + 1),
 		placesLeft(db, row),
 		datePreferencesOf(db, row.ownerId),
 		paymentsClosed(db, row),
 		practitionerOf(db, row.ownerId)
 	]);
+	const dates = coming.slice(0, PUBLIC_DATES);
 	return {
 		// The practitioner's way of writing dates, and not their own time zone.
 		writing: { locale: writing.locale, clock: writing.clock },
@@ -141,7 +143,7 @@ export async function publicSeries(db: Db, slug: string) {
 		capacity: row.capacity,
 		spotsLeft: left,
 		/** True when there are more coming dates than `dates` holds. */
-		moreDates: dates.length === PUBLIC_DATES,
+		moreDates: coming.length > PUBLIC_DATES,
 		// No ids: a date's id is no business of the public.
 		dates: dates.map((d) => ({ startsAt: d.startsAt, endsAt: d.endsAt }))
 	};

@@ -6,13 +6,12 @@ import { publicSignupSchema } from '$lib/server/subscribers/schemas';
 import { requestOrigin } from '$lib/server/config';
 import { serverCaller } from '$lib/server/trpc/router';
 
-const schema = zod4(publicSignupSchema);
-
 /**
  * The form is plain HTML with SvelteKit's enhance, not a superForm: the page is what visitors
  * load on their phones, and the form library and zod stay on the server (see
  * bench/public-page-js.ts). The action still validates with superforms and zod.
  */
+const schema = zod4(publicSignupSchema);
 
 /** Back from Stripe Checkout: paid (`?paid=<session>`), or left without paying. */
 function returnFromCheckout(url: URL) {
