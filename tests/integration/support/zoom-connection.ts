@@ -96,6 +96,9 @@ export async function integrationsPageData(signedIn: SignedIn, query = '') {
 			requestEvent({ path: `/settings/integrations${query}`, signedIn }) as never
 		)
 	);
+	// The Zoom account is streamed to the page: here it is waited for, as the page waits.
+	const data = answer.data as { account?: unknown } | undefined;
+	if (data) data.account = await data.account;
 	return answer;
 }
 

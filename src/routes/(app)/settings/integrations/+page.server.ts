@@ -13,8 +13,9 @@ export const load: PageServerLoad = async (event) => {
 		status.connection.problem !== 'refresh_refused';
 	return {
 		status,
-		// Asked of Zoom for this page only, never stored; null when Zoom could not tell.
-		account: working ? await caller.zoom.account() : null,
+		// Asked of Zoom for this page only, never stored; null when Zoom could not tell. Streamed:
+		// the page does not wait for Zoom.
+		account: working ? caller.zoom.account() : null,
 		// Set by the callback: how connecting went, and the reference of a failure it logged.
 		outcome: event.url.searchParams.get('zoom'),
 		reference: /^[0-9a-f]{8}$/.exec(event.url.searchParams.get('ref') ?? '')?.[0] ?? null
