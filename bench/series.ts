@@ -162,7 +162,11 @@ async function signupSeries(ownerId: string) {
 		locationKind: 'in_person',
 		locationDetail: 'Studio 1',
 		remind24h: true,
-		remind1h: true
+		remind1h: true,
+		pricing: 'free',
+		price: '',
+		currency: 'EUR',
+		billingInterval: 'month'
 	});
 	await setSeriesStatus(db, ownerId, created.id, 'published');
 	return created;
