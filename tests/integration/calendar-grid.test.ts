@@ -1,5 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
+import { eq } from 'drizzle-orm';
 import type { Database } from '../../src/lib/server/db';
+import { sessions } from '../../src/lib/server/db/schema';
 import { signedUpPractitioner } from './support/browser';
 import { useTestDatabase } from './support/database';
 import { failure } from './support/errors';
@@ -148,18 +150,20 @@ describe('moving a session', () => {
 		expect(kept.startsAt.toISOString()).toBe(`${day(1)}T08:00:00.000Z`);
 	});
 
-	it('is refused into the past, for a cancelled session, and for another practitioner’s session', async () => {
+	it('is refused into the past, for a cancelled or begun session, and for another practitioner’s session', async () => {
 		const { api } = await practitioner();
 		const client = await makeClient(api);
-		const [id, cancelled] = (
+		const [id, cancelled, begun] = (
 			await makeSessions(api, client.id, {
 				date: day(1),
 				startTime: '10:00',
 				repeat: 'weekly',
-				count: 2
+				count: 3
 			})
 		).ids;
 		await api.sessions.setStatus({ id: cancelled!, status: 'cancelled', scope: 'this' });
+		// Begun early, from the session page: it is under way, not still to come.
+		await db.update(sessions).set({ startedAt: new Date() }).where(eq(sessions.id, begun!));
 
 		const past = await failure(
 			api.calendarGrid.move({ id: id!, date: '2020-01-06', startTime: '10:00' })
@@ -170,6 +174,10 @@ describe('moving a session', () => {
 			api.calendarGrid.move({ id: cancelled!, date: day(4), startTime: '10:00' })
 		);
 		expect(notPlanned.message).toMatch(/Only a session still to come/);
+		const underWay = await failure(
+			api.calendarGrid.move({ id: begun!, date: day(5), startTime: '10:00' })
+		);
+		expect(underWay.message).toMatch(/Only a session still to come/);
 
 		const stranger = await practitioner('Sam Other');
 		const foreign = await failure(

@@ -23,7 +23,8 @@ function refused(message: string): TRPCError {
 /**
  * Moves a one-to-one session to a new start in the practitioner's zone, keeping its length and
  * everything else: the same update the reschedule form makes, so the overlap rule applies under
- * the same lock. Only a session still to come moves, and only to a time still to come.
+ * the same lock. Only a session still to come moves (checked on the row as it is updated), and
+ * only to a time still to come.
  */
 export async function moveSession(
 	db: Db,
@@ -31,9 +32,6 @@ export async function moveSession(
 	input: z.output<typeof moveSchema>
 ) {
 	const session = await getSession(db, owner.id, input.id);
-	if (session.status !== 'scheduled' || session.begun) {
-		throw refused('Only a session still to come can be moved.');
-	}
 	// Placed in the practitioner's zone; the session keeps its own zone, at the same instant.
 	const [target] = await db.execute<{ past: boolean; date: string; time: string }>(sql`
 		select starts_at <= now() as past,
@@ -42,17 +40,22 @@ export async function moveSession(
 		from (select (${input.date}::date + ${input.startTime}::time) at time zone ${owner.timeZone}
 			as starts_at) target`);
 	if (target!.past) throw refused('Choose a time that is still to come.');
-	return updateSession(db, owner.id, {
-		id: session.id,
-		clientId: session.clientId,
-		date: target!.date,
-		startTime: target!.time,
-		durationMinutes: Math.round((session.endsAt.getTime() - session.startsAt.getTime()) / 60_000),
-		timeZone: session.timeZone,
-		locationKind: session.locationKind,
-		locationDetail: session.locationDetail,
-		// The full fee, as the reschedule form sends it.
-		fee: fromMinorUnits(session.charge?.listFeeMinor ?? session.feeMinor, session.currency),
-		currency: session.currency
-	});
+	return updateSession(
+		db,
+		owner.id,
+		{
+			id: session.id,
+			clientId: session.clientId,
+			date: target!.date,
+			startTime: target!.time,
+			durationMinutes: Math.round((session.endsAt.getTime() - session.startsAt.getTime()) / 60_000),
+			timeZone: session.timeZone,
+			locationKind: session.locationKind,
+			locationDetail: session.locationDetail,
+			// The full fee, as the reschedule form sends it.
+			fee: fromMinorUnits(session.charge?.listFeeMinor ?? session.feeMinor, session.currency),
+			currency: session.currency
+		},
+		{ stillToCome: true }
+	);
 }

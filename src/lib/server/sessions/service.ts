@@ -7,6 +7,7 @@ import {
 	gte,
 	inArray,
 	ne,
+	not,
 	sql,
 	type Placeholder
 } from 'drizzle-orm';
@@ -254,10 +255,15 @@ export async function createSessions(
 }
 
 /** Reschedules or edits one session (not the others of its series). */
+/**
+ * `stillToCome`: only a scheduled session that has not begun is changed, checked on the row as
+ * it is updated, so a move from the calendar cannot undo a cancellation made meanwhile.
+ */
 export async function updateSession(
 	db: Db,
 	ownerId: string,
-	input: z.output<typeof updateSessionSchema>
+	input: z.output<typeof updateSessionSchema>,
+	{ stillToCome = false } = {}
 ) {
 	await assertOwnClient(db, ownerId, input.clientId);
 	const startsAt = sql`(${input.date}::date + ${input.startTime}::time) at time zone ${input.timeZone}`;
@@ -290,7 +296,13 @@ export async function updateSession(
 					currency,
 					updatedAt: new Date()
 				})
-				.where(and(eq(sessions.id, input.id), eq(sessions.ownerId, ownerId)))
+				.where(
+					and(
+						eq(sessions.id, input.id),
+						eq(sessions.ownerId, ownerId),
+						stillToCome ? and(eq(sessions.status, 'scheduled'), not(hasBegun)) : undefined
+					)
+				)
 				.returning({ id: sessions.id });
 			await followSessions(
 				tx,
@@ -300,8 +312,14 @@ export async function updateSession(
 			return rows;
 		}
 	);
-	if (!updated) throw notFound('session');
-	return updated;
+	if (updated) return updated;
+	if (stillToCome) {
+		throw new TRPCError({
+			code: 'BAD_REQUEST',
+			message: 'Only a session still to come can be moved.'
+		});
+	}
+	throw notFound('session');
 }
 
 async function ownedSession(db: Db, ownerId: string, id: string) {
