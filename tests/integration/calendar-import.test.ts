@@ -327,6 +327,57 @@ describe('a damaged or hostile calendar file', () => {
 		expect(massage!.problem).toBe('It repeats too often to import.');
 	});
 
+	it('reads a zone whose description changes every second with our zone data, or as one we do not know', async () => {
+		const { api } = await practitioner();
+		const everySecond = 'RRULE:FREQ=SECONDLY';
+		const google = await api.calendar.previewImport({
+			ics: icsFixture('google').replace('RRULE:FREQ=YEARLY;BYMONTH=10;BYDAY=-1SU', everySecond)
+		});
+		expect(iso(row(google, 'Therapy')[0]!.startsAt)).toBe(`${YEAR}-03-16T09:00:00.000Z`);
+		const outlook = await api.calendar.previewImport({
+			ics: icsFixture('outlook').replace('RRULE:FREQ=YEARLY;BYDAY=-1SU;BYMONTH=10', everySecond)
+		});
+		expect(row(outlook, 'Massage – Kim')[0]!.problem).toBe(
+			'Its time zone “W. Europe Standard Time” is not one we know.'
+		);
+	});
+
+	it('flags the rules past the file’s budget of steps as repeating too often, and reads the rest', async () => {
+		const { api } = await practitioner();
+		// Each rule stays within its own limit; together they pass the file's.
+		const longAgo = Array.from({ length: 10 }, (_, i) => [
+			'BEGIN:VEVENT',
+			`UID:daily-${i}@example.com`,
+			'DTSTART:19500101T090000Z',
+			'DTEND:19500101T100000Z',
+			'RRULE:FREQ=DAILY;COUNT=15000',
+			`SUMMARY:Long ago ${i}`,
+			'END:VEVENT'
+		]);
+		const ics = icsFixture('outlook').replace(
+			'END:VCALENDAR',
+			[...longAgo.flat(), 'END:VCALENDAR'].join('\r\n')
+		);
+		const preview = await api.calendar.previewImport({ ics });
+		const flagged = preview.filter((e) => e.problem === 'It repeats too often to import.');
+		expect(flagged.map((e) => e.summary)).toContain('Long ago 9');
+		expect(flagged.map((e) => e.summary)).not.toContain('Long ago 0');
+		expect(row(preview, 'Massage – Kim')[0]!.problem).toBeNull();
+	});
+
+	it('refuses in a few seconds a file with a rule that looks for its dates forever', async () => {
+		const { api } = await practitioner();
+		const ics = icsFixture('outlook').replace(
+			'LOCATION:Room 3',
+			'LOCATION:Room 3\r\nRRULE:FREQ=DAILY;BYMONTH=2;BYMONTHDAY=30'
+		);
+		const error = await refusal(api.calendar.previewImport({ ics }));
+		expect([error.code, error.message]).toEqual([
+			'BAD_REQUEST',
+			'This file takes too long to read. Export a shorter span of the calendar and try again.'
+		]);
+	});
+
 	it('stops a rule that repeats every second long before it ends', async () => {
 		const { api } = await practitioner();
 		const ics = icsFixture('outlook').replace(

@@ -12,7 +12,9 @@ import { EXCLUSION_VIOLATION, pgErrorCode, UNIQUE_VIOLATION } from '../pg-errors
 import { notFound } from '../practice-errors';
 import { locationFromText } from '../sessions/location';
 import { SLOT_HOLDING } from '../sessions/service';
+import { OutOfTime, runWithin } from '../within-time';
 import type { importEventsSchema } from './schemas';
+import { keepBoundedZones } from './file-zones';
 import { instantOfWallTime } from './zone-offsets';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
@@ -21,6 +23,10 @@ const REPEAT_PAST_DAYS = 366;
 const REPEAT_FUTURE_DAYS = 731;
 /** Steps of one rule's expansion before giving up on it (FREQ=MINUTELY for years, say). */
 const MAX_STEPS = 20_000;
+/** Steps of all the file's rules together; rules past it are flagged as repeating too often. */
+const MAX_FILE_STEPS = 100_000;
+/** How long reading one file may hold the server; a real calendar takes a fraction of it. */
+const READ_LIMIT_MS = 3000;
 /** Dates one file may offer; more would make a preview nobody can read. */
 export const MAX_EVENTS = 1000;
 /** Longer UIDs cannot be indexed; no calendar app writes them. */
@@ -139,6 +145,21 @@ const unreadable = () =>
  * the dates they name; an exception whose event is not in the file stands alone.
  */
 export function readCalendar(ics: string, ownZone: string): FileEvent[] {
+	try {
+		// ical.js has loops that some rules make endless (FREQ=DAILY;BYMONTH=2;BYMONTHDAY=30 looks
+		// for a date forever), out of reach of any count of ours.
+		return runWithin(READ_LIMIT_MS, () => datesOf(ics, ownZone));
+	} catch (error) {
+		if (!(error instanceof OutOfTime)) throw error;
+		throw new TRPCError({
+			code: 'BAD_REQUEST',
+			message:
+				'This file takes too long to read. Export a shorter span of the calendar and try again.'
+		});
+	}
+}
+
+function datesOf(ics: string, ownZone: string): FileEvent[] {
 	let root: ICAL.Component;
 	try {
 		const parsed: unknown = ICAL.parse(ics);
@@ -149,6 +170,7 @@ export function readCalendar(ics: string, ownZone: string): FileEvent[] {
 		throw unreadable();
 	}
 	if (root.name !== 'vcalendar') throw unreadable();
+	keepBoundedZones(root);
 	const byUid = new Map<string, ICAL.Component[]>();
 	for (const component of root.getAllSubcomponents('vevent')) {
 		const uid = storable(component.getFirstPropertyValue('uid'), MAX_UID + 1);
@@ -167,6 +189,7 @@ export function readCalendar(ics: string, ownZone: string): FileEvent[] {
 		}
 		found.push(event);
 	};
+	let stepsLeft = MAX_FILE_STEPS;
 	try {
 		for (const [uid, components] of byUid) {
 			const master = components.find((c) => !c.hasProperty('recurrence-id'));
@@ -188,11 +211,16 @@ export function readCalendar(ics: string, ownZone: string): FileEvent[] {
 			const expansion = event.iterator();
 			const masterTzid = tzidOf(master, 'dtstart');
 			for (let step = 0, next = expansion.next(); next; step++, next = expansion.next()) {
-				if (step >= MAX_STEPS) {
+				if (step >= MAX_STEPS || --stepsLeft < 0) {
 					const described = fileEvent(uid, null, master, event.startDate, event.endDate, ownZone);
 					add({ ...described, problem: 'It repeats too often to import.' });
 					break;
 				}
+				// Placing a date exactly costs more: one a day or more outside the window is passed over
+				// by ical.js's own reading of its zone.
+				const roughly = next.toUnixTime() * 1000;
+				if (roughly < windowStart - DAY_MS) continue;
+				if (roughly > windowEnd + DAY_MS) break;
 				const original = place(next, masterTzid, ownZone);
 				if (!('ms' in original)) {
 					add(fileEvent(uid, null, master, next, next, ownZone));
