@@ -241,11 +241,50 @@ describe('importing clients', () => {
 		const { api, user } = await practitioner();
 		await importClients(
 			api,
-			'Given Name,Family Name,E-mail 1 - Value,Labels\nAna,Berg,ANA@example.com,* myContacts ::: Couples\n'
+			'Given Name,Family Name,E-mail 1 - Value,Labels\nAna,Berg,ANA@example.com,"* myContacts ::: Couples, * Starred :::Online"\n'
 		);
 		expect(await clientsOf(user.id)).toMatchObject([
-			{ name: 'Ana Berg', email: 'ana@example.com', tags: ['mycontacts', 'couples'] }
+			{
+				name: 'Ana Berg',
+				email: 'ana@example.com',
+				tags: ['mycontacts', 'couples', 'starred', 'online']
+			}
 		]);
+	});
+
+	it('takes a cell as long as its field takes, and refuses a longer one by row and column at once', async () => {
+		const { api, user } = await practitioner();
+		const longest = {
+			name: 'N'.repeat(200),
+			notes: 'n'.repeat(20_000),
+			tags: `${Array.from({ length: 20 }, (_, i) => `${i}`.padEnd(40, 't'))
+				.join(' ::: ')
+				.padEnd(999)},`
+		};
+		expect(longest.tags).toHaveLength(1000);
+		const header = 'Name,Notes,Labels';
+		expect(
+			await importClients(api, `${header}\n${longest.name},${longest.notes},"${longest.tags}"\n`)
+		).toMatchObject({ imported: true, created: 1 });
+
+		// Whitespace that leads nowhere: reading Google's labels through it took seconds a cell.
+		const labels = `x${' '.repeat(99_000)}x`;
+		const started = performance.now();
+		const outcome = await importClients(
+			api,
+			`${header}\nAna,,${labels}\n${'N'.repeat(201)},${'n'.repeat(20_001)},\n`
+		);
+		expect(performance.now() - started).toBeLessThan(3000);
+		expect(outcome).toEqual({
+			imported: false,
+			errorCount: 3,
+			errors: [
+				{ row: 2, column: 'Labels', message: 'Use at most 1,000 characters.' },
+				{ row: 3, column: 'Name', message: 'Use at most 200 characters.' },
+				{ row: 3, column: 'Notes', message: 'Use at most 20,000 characters.' }
+			]
+		});
+		expect(await clientsOf(user.id)).toHaveLength(1);
 	});
 
 	it('refuses a mapping without a name column', async () => {
@@ -423,6 +462,35 @@ describe('importing sessions', () => {
 					column: 'Status',
 					message: expect.stringMatching(/^Use one of: Scheduled, Completed/)
 				}
+			]
+		});
+		expect(await sessionCount(user.id)).toBe(0);
+	});
+
+	it('refuses a cell longer than its field takes by row and column, at once', async () => {
+		const { api, user } = await practitioner();
+		await makeClient(api, { name: 'Ana', email: 'ana@example.com' });
+		// Each of these took a regular expression seconds to read.
+		const startTime = `2026-01-01 1:00${' '.repeat(99_000)}!`;
+		const fee = `${'x'.repeat(99_000)}1`;
+		const started = performance.now();
+		const outcome = await importSessions(
+			api,
+			[
+				'Client email,Start time,Time zone,Fee',
+				`ana@example.com,${startTime},Europe/Berlin,60`,
+				`ana@example.com,2026-03-02 10:00,Europe/Berlin,${fee}`,
+				`ana@example.com,2026-03-03 10:00,${'Europe/Berlin'.padEnd(65, 'x')},60`
+			].join('\n')
+		);
+		expect(performance.now() - started).toBeLessThan(3000);
+		expect(outcome).toEqual({
+			imported: false,
+			errorCount: 3,
+			errors: [
+				{ row: 2, column: 'Start time', message: 'Use at most 100 characters.' },
+				{ row: 3, column: 'Fee', message: 'Use at most 100 characters.' },
+				{ row: 4, column: 'Time zone', message: 'Use at most 64 characters.' }
 			]
 		});
 		expect(await sessionCount(user.id)).toBe(0);

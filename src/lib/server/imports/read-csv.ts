@@ -3,6 +3,8 @@ import { CsvError, parse } from 'csv-parse/sync';
 import { MAX_IMPORT_BYTES, MAX_IMPORT_MEGABYTES, MAX_IMPORT_ROWS } from '../../import-limits';
 
 export const MAX_COLUMNS = 200;
+/** The most characters one row may hold, its values together. */
+const MAX_RECORD_SIZE = 100_000;
 
 export type CsvTable = { header: string[]; rows: string[][]; delimiter: string };
 
@@ -67,11 +69,21 @@ function detectDelimiter(text: string): string {
 	return best;
 }
 
+const TOO_MANY_COLUMNS = `The file has more than ${MAX_COLUMNS} columns; an import reads at most ${MAX_COLUMNS}.`;
+const differentColumns = (line: unknown) =>
+	`Line ${line} has a different number of columns from the header. Every line needs one value per column (an empty one is fine).`;
+
 function describeParseError(error: CsvError): string {
 	const line = error.lines ?? '?';
+	// Past MAX_COLUMNS values, whatever breaks breaks because the row has too many of them.
+	if (typeof error.index === 'number' && error.index >= MAX_COLUMNS) {
+		return error.records === 0 ? TOO_MANY_COLUMNS : differentColumns(line);
+	}
 	switch (error.code) {
 		case 'CSV_RECORD_INCONSISTENT_FIELDS_LENGTH':
-			return `Line ${line} has a different number of columns from the header. Every line needs one value per column (an empty one is fine).`;
+			return differentColumns(line);
+		case 'CSV_MAX_RECORD_SIZE':
+			return `Line ${line} holds more than ${MAX_RECORD_SIZE.toLocaleString('en')} characters; an import reads at most that many in one row.`;
 		case 'CSV_QUOTE_NOT_CLOSED':
 			return `A quoted value opened before line ${line} is never closed: a quote mark (") is missing.`;
 		default:
@@ -89,7 +101,13 @@ export function readCsv(bytes: Uint8Array): CsvTable {
 			bom: true,
 			delimiter,
 			skip_empty_lines: true,
-			max_record_size: 100_000
+			max_record_size: MAX_RECORD_SIZE,
+			// Whatever follows a row's 200th delimiter is read as one last value, which max_record_size
+			// bounds: a line of ten million commas is one value too long, not ten million values.
+			ignore_last_delimiters: MAX_COLUMNS + 1,
+			// The header, the most rows an import takes and one more, which tells that there are too
+			// many: reading on would hold millions of rows in memory only to refuse them.
+			to: MAX_IMPORT_ROWS + 2
 		}) as string[][];
 	} catch (error) {
 		if (error instanceof CsvError) throw unreadable(describeParseError(error));
@@ -99,15 +117,11 @@ export function readCsv(bytes: Uint8Array): CsvTable {
 	if (!header || header.every((name) => name.trim() === '')) {
 		throw unreadable('The file is empty.');
 	}
-	if (header.length > MAX_COLUMNS) {
-		throw unreadable(
-			`The file has ${header.length} columns; an import reads at most ${MAX_COLUMNS}.`
-		);
-	}
+	if (header.length > MAX_COLUMNS) throw unreadable(TOO_MANY_COLUMNS);
 	if (rows.length === 0) throw unreadable('The file has a header but no rows below it.');
 	if (rows.length > MAX_IMPORT_ROWS) {
 		throw unreadable(
-			`The file has ${rows.length.toLocaleString('en')} rows; an import takes at most ${MAX_IMPORT_ROWS.toLocaleString('en')}. Split it into smaller files.`
+			`The file has more than ${MAX_IMPORT_ROWS.toLocaleString('en')} rows; an import takes at most ${MAX_IMPORT_ROWS.toLocaleString('en')}. Split it into smaller files.`
 		);
 	}
 	return { header: header.map((name) => name.trim()), rows, delimiter };

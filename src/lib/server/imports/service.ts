@@ -1,6 +1,6 @@
 import { TRPCError } from '@trpc/server';
 import { sql } from 'drizzle-orm';
-import type { z } from 'zod';
+import { z } from 'zod';
 import { locationLabels, paymentStatusLabels, sessionStatusLabels } from '../../format';
 import { toMinorUnits } from '../../money';
 import { isTimeZone, localDate } from '../../validation';
@@ -59,23 +59,84 @@ export function previewImport(kind: ImportKind, file: string) {
 	};
 }
 
+/** The most characters a form's field takes, read from its schema so that the import agrees. */
+const maxLengthOf = (field: z.ZodString | z.ZodDefault<z.ZodString>) =>
+	(field instanceof z.ZodDefault ? field.unwrap() : field).maxLength!;
+
+/** A date, a time, a duration, an amount or a word from a list, with room to spare. */
+const SHORT_CELL = 100;
+
+const clientName = maxLengthOf(clientFields.shape.name);
+const clientEmail = maxLengthOf(clientFields.shape.email);
+const locationDetail = maxLengthOf(createSessionSchema.shape.locationDetail);
+
+/**
+ * The most characters each field's cell may hold. A cell can hold 100,000, and parsing one that
+ * long (a time, an amount, Google's labels) took seconds, so a longer cell is its row's problem
+ * before anything reads it.
+ */
+const CLIENT_CELLS: Record<ClientField, number> = {
+	name: clientName,
+	firstName: clientName,
+	lastName: clientName,
+	email: clientEmail,
+	phone: maxLengthOf(clientFields.shape.phone),
+	notes: maxLengthOf(clientFields.shape.notes),
+	tags: maxLengthOf(clientFields.shape.tags)
+};
+const SESSION_CELLS: Record<SessionField, number> = {
+	clientEmail,
+	clientName,
+	clientFirstName: clientName,
+	clientLastName: clientName,
+	date: SHORT_CELL,
+	startTime: SHORT_CELL,
+	endTime: SHORT_CELL,
+	durationMinutes: SHORT_CELL,
+	timeZone: maxLengthOf(createSessionSchema.shape.timeZone),
+	// A location that is no kind of ours is kept as the location's detail.
+	locationKind: locationDetail,
+	locationDetail,
+	fee: SHORT_CELL,
+	currency: maxLengthOf(createSessionSchema.shape.currency),
+	status: SHORT_CELL,
+	paymentStatus: SHORT_CELL,
+	paidOn: SHORT_CELL
+};
+
 /** Reads one row's cells through the mapping, and names the column a field came from. */
-function cellsOf<F extends string>(table: CsvTable, mapping: Mapping<F>) {
-	return {
-		cell: (row: string[], field: F) => {
+function cellsOf<F extends string>(
+	table: CsvTable,
+	mapping: Mapping<F>,
+	limits: Record<F, number>
+) {
+	const cell = (row: string[], field: F) => {
+		const index = mapping[field];
+		const value = index === null ? '' : (row[index] ?? '').trim();
+		// Our export defuses formulas with an apostrophe (see csv.ts); reading it back undoes that.
+		return value.replace(/^'(?=[=+\-@\t\r])/, '');
+	};
+	const columnOf = (...fields: F[]) => {
+		for (const field of fields) {
 			const index = mapping[field];
-			const value = index === null ? '' : (row[index] ?? '').trim();
-			// Our export defuses formulas with an apostrophe (see csv.ts); reading it back undoes that.
-			return value.replace(/^'(?=[=+\-@\t\r])/, '');
-		},
-		columnOf: (...fields: F[]) => {
-			for (const field of fields) {
-				const index = mapping[field];
-				if (index !== null && table.header[index] !== undefined) return table.header[index];
-			}
-			return fields[0]!;
-		},
-		mapped: (field: F) => mapping[field] !== null && mapping[field] < table.header.length
+			if (index !== null && table.header[index] !== undefined) return table.header[index];
+		}
+		return fields[0]!;
+	};
+	const bounded = (Object.keys(limits) as F[]).filter((field) => mapping[field] !== null);
+	return {
+		cell,
+		columnOf,
+		mapped: (field: F) => mapping[field] !== null && mapping[field] < table.header.length,
+		/** The row's cells longer than their fields take, each one of the row's problems. */
+		tooLong: (row: string[], index: number): RowError[] =>
+			bounded
+				.filter((field) => cell(row, field).length > limits[field])
+				.map((field) => ({
+					row: rowNumber(index),
+					column: columnOf(field),
+					message: `Use at most ${limits[field].toLocaleString('en')} characters.`
+				}))
 	};
 }
 
@@ -111,7 +172,11 @@ class Errors {
 type ClientInput = z.output<typeof clientFields>;
 
 /** Google Contacts separates labels with " ::: " and marks its own with "* ". */
-const tagsOf = (value: string) => value.replace(/\s*:::\s*/g, ',').replace(/(^|,)\s*\*\s*/g, '$1');
+const tagsOf = (value: string) =>
+	value
+		.split(/:::|,/)
+		.map((tag) => tag.trim().replace(/^\*\s*/, ''))
+		.join(',');
 
 function mergeInto(target: ClientInput, row: ClientInput): ClientInput {
 	return {
@@ -137,7 +202,7 @@ export async function importClients(
 	input: z.output<typeof importClientsSchema>
 ): Promise<ImportOutcome> {
 	const table = tableOf(input.file);
-	const { cell, columnOf, mapped } = cellsOf<ClientField>(table, input.mapping);
+	const { cell, columnOf, mapped, tooLong } = cellsOf(table, input.mapping, CLIENT_CELLS);
 	if (!mapped('name') && !mapped('firstName') && !mapped('lastName')) {
 		throw missingColumn('the client’s name');
 	}
@@ -151,6 +216,9 @@ export async function importClients(
 	};
 	const valid: ClientInput[] = [];
 	table.rows.forEach((row, index) => {
+		const overlong = tooLong(row, index);
+		overlong.forEach((error) => errors.add(error));
+		if (overlong.length) return;
 		const parsed = clientFields.safeParse({
 			name:
 				cell(row, 'name') ||
@@ -267,6 +335,8 @@ const locationOf = choice(locationKinds, locationLabels, {
 	telephone: 'phone',
 	office: 'in_person'
 });
+/** The amount in a price such as "$80.00" or "80,00 €": from its first digit to its last. */
+const amountOf = (price: string) => /\d(?:.*\d)?/s.exec(price)?.[0] ?? '';
 const listOf = (labels: Record<string, string>) => Object.values(labels).join(', ');
 
 /** A date and a time, from "2026-03-14 18:00", "2026-03-14T18:00:00+01:00" or a time alone. */
@@ -275,7 +345,7 @@ type WallClock = { date?: string; time?: string; instant?: Date };
 function wallClock(value: string): WallClock {
 	const time = /^(\d{1,2}):(\d{2})(?::\d{2})?\s*([ap]\.?m\.?)?$/i;
 	const dateTime =
-		/^(\d{4}-\d{2}-\d{2})[T ](\d{1,2}:\d{2}(?::\d{2})?(?:\.\d+)?)\s*([ap]\.?m\.?)?\s*(Z|[+-]\d{2}:?\d{2})?$/i;
+		/^(\d{4}-\d{2}-\d{2})[T ](\d{1,2}:\d{2}(?::\d{2})?(?:\.\d+)?)\s*(?:([ap]\.?m\.?)\s*)?(Z|[+-]\d{2}:?\d{2})?$/i;
 	const asTime = (text: string, meridiem?: string) => {
 		const match = time.exec(meridiem ? `${text} ${meridiem}` : text);
 		if (!match) return text;
@@ -351,7 +421,7 @@ export async function importSessions(
 	input: z.output<typeof importSessionsSchema>
 ): Promise<ImportOutcome> {
 	const table = tableOf(input.file);
-	const { cell, columnOf, mapped } = cellsOf<SessionField>(table, input.mapping);
+	const { cell, columnOf, mapped, tooLong } = cellsOf(table, input.mapping, SESSION_CELLS);
 	if (!mapped('clientEmail') && !mapped('clientName') && !mapped('clientFirstName')) {
 		throw missingColumn('the client’s email or name');
 	}
@@ -381,6 +451,9 @@ export async function importSessions(
 	const records: SessionRecord[] = [];
 
 	table.rows.forEach((row, index) => {
+		const overlong = tooLong(row, index);
+		overlong.forEach((error) => errors.add(error));
+		if (overlong.length) return;
 		const at = rowNumber(index);
 		const fail = (column: string, message: string) => errors.add({ row: at, column, message });
 
@@ -455,7 +528,7 @@ export async function importSessions(
 			timeZone,
 			locationKind,
 			locationDetail,
-			fee: cell(row, 'fee').replace(/^[^\d]+|[^\d]+$/g, '') || undefined,
+			fee: amountOf(cell(row, 'fee')) || undefined,
 			currency: cell(row, 'currency') || owner.currency
 		});
 		if (!parsed.success) {
