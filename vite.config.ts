@@ -4,7 +4,7 @@ import type { Plugin } from 'vite';
 import { defineConfig } from 'vitest/config';
 
 type HttpServer = Parameters<
-	typeof import('./src/lib/server/realtime/attach').attachRealtime
+	typeof import('./src/lib/server/realtime/attach').serveLiveEvents
 >[0] & {
 	once(event: 'close' | 'listening', listener: () => void): unknown;
 	address(): import('node:net').AddressInfo | string | null;
@@ -18,7 +18,7 @@ type HttpServer = Parameters<
 async function serveAlongside(httpServer: HttpServer | null): Promise<void> {
 	const { prepareDatabase } = await import('./src/lib/server/db/prepare');
 	const { startAppJobs } = await import('./src/lib/server/jobs/worker');
-	const { attachRealtime } = await import('./src/lib/server/realtime/attach');
+	const { serveLiveEvents } = await import('./src/lib/server/realtime/attach');
 	const { config } = await import('./src/lib/server/config');
 	const { usesOutbox } = await import('./src/lib/server/email/mailer');
 	const { openOutbox } = await import('./src/lib/server/email/outbox-access');
@@ -31,11 +31,12 @@ async function serveAlongside(httpServer: HttpServer | null): Promise<void> {
 		const outbox = openOutbox(`http://localhost:${address.port}`, config().DATA_DIR);
 		console.log(`  Local outbox (no SMTP_URL set), for you alone: ${outbox}`);
 	});
+	const live = await serveLiveEvents(httpServer, database.url);
 	httpServer.once('close', async () => {
+		await live.close();
 		await worker?.stop();
 		await database.stop();
 	});
-	attachRealtime(httpServer);
 }
 
 function realtime(): Plugin {
@@ -63,8 +64,23 @@ export default defineConfig({
 					include: ['tests/integration/**/*.test.ts'],
 					environment: 'node',
 					globalSetup: ['tests/integration/support/global-setup.ts'],
+					// The files mostly wait on PostgreSQL and on timers: two at a time even on two cores.
+					maxWorkers: 2,
 					testTimeout: 30_000,
 					hookTimeout: 60_000
+				}
+			},
+			{
+				extends: true,
+				test: {
+					name: 'cluster',
+					include: ['tests/cluster/**/*.test.ts'],
+					environment: 'node',
+					globalSetup: ['tests/cluster/support/global-setup.ts'],
+					// Each file runs app instances of its own: one file at a time on two cores.
+					fileParallelism: false,
+					testTimeout: 120_000,
+					hookTimeout: 120_000
 				}
 			}
 		]

@@ -111,9 +111,6 @@ export const handle: Handle = async ({ event, resolve }) => {
 	if (event.locals.user || event.route.id === '/api/trpc/[...trpc]') {
 		response.headers.set('cache-control', 'private, no-store');
 	}
-	if (event.url.protocol === 'https:') {
-		response.headers.set('strict-transport-security', 'max-age=31536000; includeSubDomains');
-	}
 	return response;
 };
 

@@ -8,9 +8,10 @@ import { prepareDatabase } from './lib/server/db/prepare';
 import { usesOutbox } from './lib/server/email/mailer';
 import { openOutbox } from './lib/server/email/outbox-access';
 import { MAX_IMPORT_BYTES } from './lib/import-limits';
+import { markShuttingDown } from './lib/server/health';
 import { createAppServer, LISTEN_BACKLOG, type Middleware } from './lib/server/http-server';
 import { startAppJobs } from './lib/server/jobs/worker';
-import { attachRealtime } from './lib/server/realtime/attach';
+import { serveLiveEvents } from './lib/server/realtime/attach';
 
 // Production unless told otherwise: `npm start` is what people run, and development has its own
 // server (`npm run dev`). A deployment that says NODE_ENV=production must also say where it is.
@@ -40,14 +41,26 @@ process.env.BODY_SIZE_LIMIT ??= String(MAX_IMPORT_BYTES + 1024 * 1024);
 // A runtime path: build/handler.js only exists once SvelteKit has built, so the bundler must not follow it.
 const handlerPath = new URL('./handler.js', import.meta.url).href;
 const { handler } = (await import(handlerPath)) as { handler: Middleware };
-const { server, shutDown } = createAppServer(handler);
-const realtime = attachRealtime(server);
+// Served over https (ORIGIN says so, behind a proxy that ends TLS): browsers are told to come back
+// only over https. Never over plain http, where it would lock the host out of its own address.
+const hsts = { 'strict-transport-security': 'max-age=31536000; includeSubDomains' };
+const { server, shutDown } = createAppServer(
+	handler,
+	undefined,
+	new URL(origin).protocol === 'https:' ? hsts : {}
+);
+const live = await serveLiveEvents(server, database.url);
 
 async function stop() {
-	// Live pages reconnect by themselves, to this app once it is back or to another instance.
-	realtime.disconnectSockets(true);
-	await shutDown();
-	await worker?.stop();
+	markShuttingDown();
+	// Live pages reconnect by themselves, to this app once it is back or to another instance, when
+	// their connections end as a dropped network would: socket.io's own disconnect (what
+	// disconnectSockets sends) tells a page not to come back.
+	live.io.engine.close();
+	// The worker finishes the jobs in hand while the requests in hand are answered, both before
+	// the live events they publish lose their way to the other instances.
+	await Promise.all([shutDown(), worker?.stop()]);
+	await live.close();
 	await database.stop();
 }
 // A terminal's Ctrl-C reaches both `npm start` and this process, which passes it on again: the

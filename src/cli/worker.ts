@@ -6,12 +6,14 @@
 import { constants, setPriority } from 'node:os';
 import { prepareDatabase } from '../lib/server/db/prepare';
 import { startWorker } from '../lib/server/jobs/worker';
+import { emitLiveEvents } from '../lib/server/realtime/attach';
 
 // Email can wait a moment, a person at a page cannot: on a machine it shares with the app or the
 // database, this process gets the CPU they leave. On a machine of its own it makes no difference.
 setPriority(constants.priority.PRIORITY_BELOW_NORMAL);
 
 const database = await prepareDatabase();
+const live = await emitLiveEvents(database.url);
 const worker = await startWorker(database.url);
 
 let stopping = false;
@@ -20,6 +22,7 @@ async function shutdown(signal: string) {
 	stopping = true;
 	console.log(`[jobs] ${signal}: finishing the jobs in hand`);
 	await worker.stop();
+	await live.close();
 	await database.stop();
 	process.exit(0);
 }

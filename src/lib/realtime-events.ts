@@ -10,6 +10,8 @@ export interface ServerToClientEvents {
 		locale: string;
 		clock: Clock;
 	}) => void;
+	/** Events may have been missed (the link between app instances was down): load again. */
+	'live:resync': () => void;
 	/** The colour scheme chosen in Settings: other open tabs and devices take it at once. */
 	'appearance:updated': (appearance: { colorScheme: 'system' | 'light' | 'dark' }) => void;
 	/**
@@ -29,9 +31,14 @@ export interface PublicServerToClientEvents {
 	'series:spots': (update: { seriesId: string; spotsLeft: number }) => void;
 }
 export interface PublicClientToServerEvents {
-	'series:watch': (seriesId: string) => void;
+	/** Answered once taken (or refused), when the sender asks for an answer; pages do not. */
+	'series:watch': (seriesId: string, taken?: () => void) => void;
 }
-export const publicSeriesRoom = (seriesId: string) => `public-series:${seriesId}`;
+const PUBLIC_SERIES = 'public-series:';
+export const publicSeriesRoom = (seriesId: string) => `${PUBLIC_SERIES}${seriesId}`;
+/** The series a room of the public namespace is about, or null for a socket's own room. */
+export const seriesOfPublicRoom = (room: string) =>
+	room.startsWith(PUBLIC_SERIES) ? room.slice(PUBLIC_SERIES.length) : null;
 
 /** Browsers only listen; everything they change goes through tRPC. */
 export type ClientToServerEvents = Record<string, never>;

@@ -1,6 +1,6 @@
-import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { defineConfig } from '@playwright/test';
+import { chromiumLaunchOptions } from './support/chromium';
 import { fakeGoogle } from './support/fake-google';
 import { fakeStripe } from './support/fake-stripe';
 import { E2E_TOKEN_KEYS, fakeZoom } from './support/fake-zoom';
@@ -9,24 +9,6 @@ const root = fileURLToPath(new URL('../..', import.meta.url));
 const port = Number(process.env.E2E_PORT ?? 4183);
 /** The app's default ORIGIN: email links point here, and cookies are set for this host. */
 const baseURL = `http://localhost:${port}`;
-
-/**
- * The system's Chromium, never a downloaded one: Debian's package, or PLAYWRIGHT_CHROMIUM_PATH.
- * Resolved when the config loads, so a missing browser stops the run at once, saying how to fix it.
- */
-function chromiumPath(): string {
-	const configured = process.env.PLAYWRIGHT_CHROMIUM_PATH;
-	if (configured) {
-		if (existsSync(configured)) return configured;
-		throw new Error(
-			`PLAYWRIGHT_CHROMIUM_PATH is ${configured}, but no file is there. Point it at a Chromium executable, or unset it and install Debian's: apt-get install -y chromium`
-		);
-	}
-	if (existsSync('/usr/bin/chromium')) return '/usr/bin/chromium';
-	throw new Error(
-		'The browser tests need Chromium, and /usr/bin/chromium is missing. Install it with `apt-get install -y chromium` (Debian/Ubuntu), or set PLAYWRIGHT_CHROMIUM_PATH to a Chromium executable.'
-	);
-}
 
 export default defineConfig({
 	testDir: '.',
@@ -51,16 +33,7 @@ export default defineConfig({
 		navigationTimeout: 20_000,
 		trace: 'retain-on-failure',
 		screenshot: 'only-on-failure',
-		launchOptions: {
-			executablePath: chromiumPath(),
-			args: [
-				'--no-sandbox',
-				'--disable-gpu',
-				'--disable-background-networking',
-				'--disable-component-update',
-				'--disable-sync'
-			]
-		}
+		launchOptions: chromiumLaunchOptions()
 	},
 	projects: [{ name: 'chromium' }],
 	webServer: [

@@ -3,6 +3,8 @@ import { AppShell } from './pages/app-shell';
 import { SettingsPage } from './pages/settings';
 import { SignInPage } from './pages/sign-in';
 import { newAccount, signUpAndConfirm } from './support/accounts';
+import { createClient, uniqueName, updateClient } from './support/practice';
+import { expectSameDocument, markDocument } from './support/realtime';
 
 test.describe('Live updates', () => {
 	test('signing out of all other devices sends the other browser to the sign-in page at once', async ({
@@ -73,5 +75,40 @@ test.describe('Live updates', () => {
 		expect(await other.evaluate(() => document.documentElement.dataset.e2eMark)).toBe(
 			'same document'
 		);
+	});
+
+	test('a page reloaded live keeps what is being typed in its form, and refreshes a form nobody touched', async ({
+		page,
+		context
+	}) => {
+		const account = newAccount('live-form');
+		await signUpAndConfirm(page, account);
+		const typedIn = await createClient(context.request, { name: uniqueName('Tess Typed') });
+		const untouched = await createClient(context.request, { name: uniqueName('Uma Untouched') });
+
+		await page.goto(`/clients/${typedIn.id}/edit`);
+		const other = await context.newPage();
+		await other.goto(`/clients/${untouched.id}/edit`);
+		for (const tab of [page, other]) {
+			await new AppShell(tab).expectLive();
+			await markDocument(tab);
+		}
+		await page.getByLabel('Notes (optional)').fill('Half a sentence, not saved yet');
+		const renamed = uniqueName('Uma Renamed');
+		await updateClient(context.request, untouched.id, { name: renamed });
+
+		// A profile change reloads every open page's data in place.
+		const settingsTab = await context.newPage();
+		const settings = new SettingsPage(settingsTab);
+		await settings.goto();
+		await settings.changeName('Robin Elsewhere');
+		for (const tab of [page, other]) {
+			await new AppShell(tab).expectSignedInAs('Robin Elsewhere');
+			await expectSameDocument(tab);
+		}
+
+		await expect(page.getByLabel('Notes (optional)')).toHaveValue('Half a sentence, not saved yet');
+		await expect(page.getByLabel('Name', { exact: true })).toHaveValue(typedIn.name);
+		await expect(other.getByLabel('Name', { exact: true })).toHaveValue(renamed);
 	});
 });

@@ -102,6 +102,17 @@ test.describe('The confirm dialog, toasts and empty states', () => {
 		await expect(page.getByRole('button', { name: 'Archive', exact: true })).toBeVisible();
 		await page.reload();
 		await expect(page.getByText('Archived', { exact: true })).toHaveCount(0);
+
+		// The toast outlives the page: its Undo still restores this client from the list.
+		await page.getByRole('button', { name: 'Archive', exact: true }).click();
+		const again = toast(page, `${name} is archived.`);
+		await expect(again).toBeVisible();
+		await page.getByRole('link', { name: '← Clients' }).click();
+		await expect(page.getByRole('heading', { name: 'Clients', level: 1 })).toBeVisible();
+		await again.getByRole('button', { name: 'Undo' }).click();
+		await expect(toast(page, `${name} is restored.`)).toBeVisible();
+		await page.goto(`/clients/${id}`);
+		await expect(page.getByRole('button', { name: 'Archive', exact: true })).toBeVisible();
 	});
 
 	test('empty lists say what to do next, and their action leads to the next step', async ({

@@ -26,6 +26,8 @@ export type FakeSmtpOptions = {
 	holdAfter?: number;
 	/** Delay at MAIL FROM, so concurrent senders interleave. */
 	delayMs?: number;
+	/** Listen on this port (a mail server coming back where the app expects it). Default: a free one. */
+	port?: number;
 };
 
 export type FakeSmtp = {
@@ -149,10 +151,16 @@ export async function startFakeSmtp(options: FakeSmtpOptions = {}): Promise<Fake
 			stream.on('error', (error) => callback(error));
 		}
 	});
+	// A port taken meanwhile (one the test chose earlier) fails the start instead of hanging it.
+	await new Promise<void>((resolve, fail) => {
+		server.once('error', fail);
+		server.listen(options.port ?? 0, '127.0.0.1', () => {
+			server.off('error', fail);
+			resolve();
+		});
+	});
 	// A client killed mid-conversation resets its socket; that is a scenario, not a failure.
 	server.on('error', () => {});
-
-	await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
 	const { port } = server.server.address() as AddressInfo;
 
 	return {

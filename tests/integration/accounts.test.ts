@@ -398,10 +398,20 @@ describe('settings', () => {
 	});
 
 	it('shows the user their security log with IP and user agent', async () => {
-		const { browser } = await signedUpPractitioner(db);
+		const { browser, email } = await signedUpPractitioner(db);
 		const log = await (await browser.api()).account.securityLog();
 		expect(log.map((e) => e.kind)).toEqual(['email_verified', 'sign_up']);
 		expect(log[0]).toMatchObject({ ip: browser.client.ip, userAgent: browser.client.userAgent });
+		// A wrong password, then the right one, from another device: each logged with where it came from.
+		const laptop = new TestBrowser(db);
+		await failure((await laptop.api()).account.signIn({ email, password: 'not the password' }));
+		await (await laptop.api()).account.signIn({ email, password: STRONG_PASSWORD });
+		const later = await (await browser.api()).account.securityLog();
+		expect(later.slice(0, 2)).toMatchObject([
+			{ kind: 'sign_in', ip: laptop.client.ip, userAgent: laptop.client.userAgent },
+			{ kind: 'sign_in_failed', ip: laptop.client.ip, userAgent: laptop.client.userAgent }
+		]);
+		expect(laptop.client.ip).not.toBe(browser.client.ip);
 	});
 
 	it('validates the time zone and currency of a profile change', async () => {

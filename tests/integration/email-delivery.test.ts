@@ -107,12 +107,12 @@ describe('queueing an email', () => {
 		const email = plainEmail('Once only');
 		const key = 'test:same-key';
 		const ids = await Promise.all([
-			queueEmail(db, { key, purpose: 'test', email }),
-			queueEmail(other, { key, purpose: 'test', email }),
-			queueEmail(db, { key, purpose: 'test', email })
+			queueEmail(db, { key, purpose: 'password-changed', email }),
+			queueEmail(other, { key, purpose: 'password-changed', email }),
+			queueEmail(db, { key, purpose: 'password-changed', email })
 		]);
 		expect(ids.filter((id) => id !== null)).toHaveLength(1);
-		expect(await queueEmail(db, { key, purpose: 'test', email })).toBeNull();
+		expect(await queueEmail(db, { key, purpose: 'password-changed', email })).toBeNull();
 
 		await sentOnce(key);
 		await emailJobsSettled(db);
@@ -125,7 +125,7 @@ describe('queueing an email', () => {
 		const rolledBack = 'test:rolled-back';
 		await expect(
 			db.transaction(async (tx) => {
-				await queueEmail(tx, { key: rolledBack, purpose: 'test', email: plainEmail() });
+				await queueEmail(tx, { key: rolledBack, purpose: 'password-changed', email: plainEmail() });
 				throw new Error('the business change failed');
 			})
 		).rejects.toThrow('the business change failed');
@@ -133,7 +133,11 @@ describe('queueing an email', () => {
 
 		const committed = 'test:committed';
 		await db.transaction(async (tx) => {
-			const id = await queueEmail(tx, { key: committed, purpose: 'test', email: plainEmail() });
+			const id = await queueEmail(tx, {
+				key: committed,
+				purpose: 'password-changed',
+				email: plainEmail()
+			});
 			const jobsHere = await tx.execute(sql`select 1 from pgboss.job where id = ${id}`);
 			const jobsElsewhere = await other.execute(sql`select 1 from pgboss.job where id = ${id}`);
 			expect(jobsHere).toHaveLength(1);
@@ -172,7 +176,7 @@ describe('the worker inside the app', () => {
 		await work({ yieldToRequestsMs: 10_000 });
 		const key = 'test:idle-app';
 		const queued = performance.now();
-		await queueEmail(db, { key, purpose: 'test', email: plainEmail('No crowd') });
+		await queueEmail(db, { key, purpose: 'password-changed', email: plainEmail('No crowd') });
 		await waitFor('the email', () => received(key).length === 1);
 		// Well within the ten seconds it would wait for a busy app to quiet down.
 		expect(performance.now() - queued).toBeLessThan(3000);
@@ -182,7 +186,11 @@ describe('the worker inside the app', () => {
 	it('holds email while the app is busy answering requests, and sends it right after', async () => {
 		await work({ yieldToRequestsMs: 10_000 });
 		const key = 'test:after-the-crowd';
-		await queueEmail(db, { key, purpose: 'test', email: plainEmail('After the crowd') });
+		await queueEmail(db, {
+			key,
+			purpose: 'password-changed',
+			email: plainEmail('After the crowd')
+		});
 		await busyFor(2000);
 		expect(received(key)).toHaveLength(0);
 		await waitFor('the email', () => received(key).length === 1, 3000);
@@ -191,7 +199,11 @@ describe('the worker inside the app', () => {
 	it('holds it no longer than it is told to, however long the app stays busy', async () => {
 		await work({ yieldToRequestsMs: 500 });
 		const key = 'test:endless-crowd';
-		await queueEmail(db, { key, purpose: 'test', email: plainEmail('During the crowd') });
+		await queueEmail(db, {
+			key,
+			purpose: 'password-changed',
+			email: plainEmail('During the crowd')
+		});
 		await busyFor(4000);
 		expect(received(key)).toHaveLength(1);
 	});
@@ -281,7 +293,9 @@ describe('exactly once', () => {
 		const keys = Array.from({ length: 30 }, (_, i) => `test:race-${i}`);
 		const ids: string[] = [];
 		for (const key of keys) {
-			ids.push((await queueEmail(db, { key, purpose: 'test', email: plainEmail('Race') }))!);
+			ids.push(
+				(await queueEmail(db, { key, purpose: 'password-changed', email: plainEmail('Race') }))!
+			);
 		}
 		const outcomes: DeliveryOutcome[] = await Promise.all(
 			ids.flatMap((id) => [deliver(db, id), deliver(other, id)])
@@ -300,7 +314,7 @@ describe('exactly once', () => {
 		await work();
 		// As a killed worker leaves it: claimed, not sent, its job still there.
 		const leaseUntil = await db.transaction(async (tx) => {
-			await queueEmail(tx, { key, purpose: 'test', email: plainEmail('Orphaned') });
+			await queueEmail(tx, { key, purpose: 'password-changed', email: plainEmail('Orphaned') });
 			const [claimed] = await tx
 				.update(emailDeliveries)
 				.set({ status: 'sending', attempts: 1, leaseUntil: sql`now() + interval '3 seconds'` })
@@ -322,7 +336,7 @@ describe('a slow or dead worker', () => {
 		await work();
 		await work();
 		const key = 'test:slow-send';
-		await queueEmail(db, { key, purpose: 'test', email: plainEmail('Slow') });
+		await queueEmail(db, { key, purpose: 'password-changed', email: plainEmail('Slow') });
 		await waitFor('the send to wait at the server', () => slow.held() === 1);
 		const firstLease = (await row(key))!.leaseUntil!;
 
@@ -345,7 +359,11 @@ describe('a slow or dead worker', () => {
 	it('sends an email whose job a worker took and died before claiming, well before the job expires', async () => {
 		await installJobs(url);
 		const key = 'test:fetched-not-claimed';
-		const id = await queueEmail(db, { key, purpose: 'test', email: plainEmail('Fetched') });
+		const id = await queueEmail(db, {
+			key,
+			purpose: 'password-changed',
+			email: plainEmail('Fetched')
+		});
 		// As a killed worker leaves it: the job taken (active, for pg-boss's ten minutes), the
 		// delivery never claimed.
 		const dead = createBoss(url, { supervise: false, schedule: false });
@@ -438,7 +456,7 @@ describe('a failing SMTP server', () => {
 				: null
 		);
 		await work();
-		await queueEmail(db, { key, purpose: 'test', email: plainEmail('Flaky') });
+		await queueEmail(db, { key, purpose: 'password-changed', email: plainEmail('Flaky') });
 		await sentOnce(key);
 		expect(received(key)).toHaveLength(1);
 		expect((await row(key))?.attempts).toBe(3);
@@ -449,8 +467,8 @@ describe('a failing SMTP server', () => {
 		smtp.setVerdict((messageId) =>
 			messageId === messageIdFor(key) ? { code: 550, message: '5.1.1 No such user' } : null
 		);
-		const { boss } = await work();
-		const id = await queueEmail(db, { key, purpose: 'test', email: plainEmail('Refused') });
+		await work();
+		await queueEmail(db, { key, purpose: 'password-changed', email: plainEmail('Refused') });
 		await waitFor('the delivery to fail', async () => (await row(key))?.status === 'failed');
 
 		const failed = await row(key);
@@ -458,10 +476,6 @@ describe('a failing SMTP server', () => {
 		expect(failed?.lastError).toContain('No such user');
 		expect(failed?.subject).toBe('Refused');
 		expect(received(key)).toHaveLength(0);
-		await waitFor(
-			'the job to fail',
-			async () => (await boss.getJobById(QUEUES.emailSend, id!))?.state === 'failed'
-		);
 	});
 });
 

@@ -17,7 +17,7 @@ describe('an app instance without a worker (WORKER_IN_APP=false)', () => {
 		await installJobs(url);
 		const id = await queueEmail(db, {
 			key: 'web-only:1',
-			purpose: 'test',
+			purpose: 'password-changed',
 			email: { to: 'someone@example.com', subject: 'Hello', text: 'Hello', html: '<p>Hello</p>' }
 		});
 		const jobs = await db.execute<{ name: string; state: string }>(

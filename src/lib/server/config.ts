@@ -52,6 +52,13 @@ const schema = z.object({
 		.default('')
 		.pipe(z.enum(['', 'true', 'false']))
 		.transform((value) => value !== 'false'),
+	/**
+	 * Live events between app instances go through Redis here (redis:// or rediss://) instead of
+	 * the app's own PostgreSQL, which carries them when this is unset.
+	 */
+	REDIS_URL: optionalUrl
+		.optional()
+		.refine((url) => url === undefined || /^rediss?:\/\//.test(url), 'is not a redis:// address'),
 	/** Signs the links in subscriber emails. Unset: one is generated and kept in the database. */
 	APP_SECRET: z.string().min(32).optional(),
 	/**

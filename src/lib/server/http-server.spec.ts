@@ -1,15 +1,17 @@
 import { randomBytes } from 'node:crypto';
-import { Agent, request, type IncomingHttpHeaders } from 'node:http';
+import { Agent, globalAgent, request, type IncomingHttpHeaders } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Readable } from 'node:stream';
 import { brotliDecompressSync, gunzipSync, gzipSync } from 'node:zlib';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { createAppServer, type AppServer, type Middleware } from './http-server';
 
-type Answer = { status: number; body: string };
+type Answer = { status: number; body: string; connection: string | undefined };
 
 let running: AppServer | undefined;
 afterEach(async () => {
+	// A shut-down server waits for idle keep-alive connections to time out: the client ends its own.
+	globalAgent.destroy();
 	await running?.shutDown();
 	running = undefined;
 });
@@ -27,7 +29,9 @@ function get(port: number, path: string, agent?: Agent): Promise<Answer> {
 			let body = '';
 			res.setEncoding('utf8');
 			res.on('data', (chunk: string) => (body += chunk));
-			res.on('end', () => done({ status: res.statusCode ?? 0, body }));
+			res.on('end', () =>
+				done({ status: res.statusCode ?? 0, body, connection: res.headers.connection })
+			);
 		})
 			.on('error', fail)
 			.end();
@@ -56,9 +60,9 @@ describe('the app server', () => {
 		expect(await get(port, '/nothing')).toMatchObject({ status: 404, body: 'Not found' });
 	});
 
-	it('on shutdown closes idle connections, finishes requests under way, then closes', async () => {
+	it('on shutdown stops listening, finishes requests under way, each its connection’s last, then closes', async () => {
 		const { handler, release, slowStarted } = slowAndFast();
-		const { port, shutDown } = await serve(handler);
+		const { port, server, shutDown } = await serve(handler);
 		const agent = new Agent({ keepAlive: true });
 		// One keep-alive connection left idle, one request under way on another.
 		expect((await get(port, '/fast', agent)).body).toBe('fast');
@@ -71,19 +75,35 @@ describe('the app server', () => {
 		const stopping = shutDown().then(() => (closed = true));
 		// No new connections: the listening socket is gone.
 		await expect(get(port, '/fast')).rejects.toThrow(/ECONNREFUSED/);
-		// The idle keep-alive connection was closed by the server.
+		// The idle connection still takes a request its client may have sent already, as its last.
+		expect(await get(port, '/fast', agent)).toEqual({
+			status: 200,
+			body: 'fast',
+			connection: 'close'
+		});
 		await vi.waitFor(() =>
 			expect(idleSockets().filter((socket) => !socket?.destroyed)).toEqual([])
 		);
-		// Both happened, and the request under way still holds the server open.
+		// The request under way still holds the server open.
 		expect(closed).toBe(false);
 
 		release();
-		expect(await slow).toMatchObject({ status: 200, body: 'slow' });
+		expect(await slow).toEqual({ status: 200, body: 'slow', connection: 'close' });
 		// Its connection closes right after the answer, not after Node's 5 s keep-alive timeout.
 		const late = new Promise((wake) => setTimeout(() => wake('late'), 1000));
 		expect(await Promise.race([stopping, late])).not.toBe('late');
 		expect(closed).toBe(true);
+		expect(server.listening).toBe(false);
+		agent.destroy();
+	});
+
+	it('on shutdown ends a connection that stays idle at its keep-alive timeout', async () => {
+		const { port, server, shutDown } = await serve((_req, res) => res.end('ok'));
+		server.keepAliveTimeout = 200;
+		const agent = new Agent({ keepAlive: true });
+		expect((await get(port, '/', agent)).connection).toBe('keep-alive');
+		await shutDown();
+		expect(Object.values(agent.freeSockets).flat()).toEqual([]);
 		agent.destroy();
 	});
 

@@ -5,6 +5,7 @@ import {
 	type Server,
 	type ServerResponse
 } from 'node:http';
+import { Server as NetServer } from 'node:net';
 import {
 	constants,
 	createBrotliCompress,
@@ -26,9 +27,9 @@ export type Middleware = (req: IncomingMessage, res: ServerResponse, next: () =>
 export type AppServer = {
 	server: Server;
 	/**
-	 * Stops taking connections, closes idle ones, lets requests under way finish (each connection
-	 * closes after its answer), and closes what is left once `graceMs` has passed. Resolves once
-	 * the server has closed.
+	 * Stops taking connections and lets requests under way finish. Each connection closes after
+	 * its next answer (which says Connection: close) or once it was idle for the keep-alive
+	 * timeout; what is left is closed once `graceMs` has passed. Resolves once the server has closed.
 	 */
 	shutDown: () => Promise<void>;
 };
@@ -158,14 +159,30 @@ function compress(req: IncomingMessage, res: ServerResponse): void {
 	}) as typeof res.end;
 }
 
-export function createAppServer(handler: Middleware, graceMs = 30_000): AppServer {
+/**
+ * Ends the connection after this answer, and says so (Connection: close), so that the client
+ * sends its next request elsewhere instead of on a connection that is about to close.
+ */
+function lastOnItsConnection(res: ServerResponse): void {
+	if (!res.headersSent) res.setHeader('connection', 'close');
+}
+
+/**
+ * `headers` go on every answer, the static files' included, which the handler serves before the
+ * app's hooks see the request.
+ */
+export function createAppServer(
+	handler: Middleware,
+	graceMs = 30_000,
+	headers: OutgoingHttpHeaders = {}
+): AppServer {
 	let closing: Promise<void> | undefined;
+	const answering = new Set<ServerResponse>();
 	const server = createServer((req, res) => {
-		// While shutting down, a keep-alive connection closes once its request is done, also when
-		// the request began before the shutdown.
-		req.once('close', () => {
-			if (closing) server.closeIdleConnections();
-		});
+		for (const [name, value] of Object.entries(headers)) res.setHeader(name, value!);
+		if (closing) lastOnItsConnection(res);
+		answering.add(res);
+		res.once('close', () => answering.delete(res));
 		compress(req, res);
 		handler(req, res, () => {
 			res.writeHead(404, { 'content-type': 'text/plain' }).end('Not found');
@@ -174,11 +191,15 @@ export function createAppServer(handler: Middleware, graceMs = 30_000): AppServe
 	const shutDown = () => {
 		closing ??= new Promise<void>((closed) => {
 			const force = setTimeout(() => server.closeAllConnections(), graceMs).unref();
-			server.close(() => {
+			// net.Server's close, not http.Server's, which also closes every idle keep-alive
+			// connection at once: a request the client has just sent on one, not yet read by a busy
+			// app, would be lost with it. Left open, such a connection carries one more request at
+			// most, answered as its last, or ends after the keep-alive timeout.
+			NetServer.prototype.close.call(server, () => {
 				clearTimeout(force);
 				closed();
 			});
-			server.closeIdleConnections();
+			for (const res of answering) lastOnItsConnection(res);
 		});
 		return closing;
 	};

@@ -19,18 +19,34 @@ async function trpcMutation<T>(
 
 export type NewClient = { name: string; email?: string; phone?: string; tags?: string };
 
+/** Every field the client forms send, the optional ones empty unless given. */
+const clientFields = (client: NewClient) => ({
+	email: '',
+	phone: '',
+	notes: '',
+	tags: '',
+	...client
+});
+
 export async function createClient(
 	request: APIRequestContext,
 	client: NewClient
 ): Promise<{ id: string; name: string }> {
-	const { id } = await trpcMutation<{ id: string }>(request, 'clients.create', {
-		email: '',
-		phone: '',
-		notes: '',
-		tags: '',
-		...client
-	});
+	const { id } = await trpcMutation<{ id: string }>(
+		request,
+		'clients.create',
+		clientFields(client)
+	);
 	return { id, name: client.name };
+}
+
+/** Changes a client's fields as a save from another device would; returns once it is stored. */
+export async function updateClient(
+	request: APIRequestContext,
+	id: string,
+	client: NewClient
+): Promise<void> {
+	await trpcMutation(request, 'clients.update', { id, ...clientFields(client) });
 }
 
 export type NewSession = {
@@ -134,3 +150,12 @@ export function uniqueName(first: string): string {
 }
 
 export const UUID = /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/;
+
+/** Marks sessions paid, as the unpaid list does on another device. */
+export async function markSessionsPaid(
+	request: APIRequestContext,
+	ids: string[],
+	paidOn: string
+): Promise<void> {
+	await trpcMutation(request, 'sessions.markPaid', { ids, paidOn });
+}

@@ -1,10 +1,4 @@
-import {
-	expect,
-	type BrowserContext,
-	type Page,
-	type Request,
-	type WebSocketRoute
-} from '@playwright/test';
+import { expect, type BrowserContext, type Page, type WebSocketRoute } from '@playwright/test';
 
 const SOCKET_IO = /\/socket\.io\//;
 
@@ -13,16 +7,13 @@ const SOCKET_IO = /\/socket\.io\//;
  * goes offline and every open socket.io WebSocket is closed, as when a tablet loses its Wi-Fi.
  *
  * `context.setOffline(true)` alone is not enough: Chromium's offline mode fails new requests but
- * leaves an open WebSocket (and a long-poll already waiting) working, and socket.io's own
- * "offline" listener is not registered on localhost, so the page would only notice through the
- * ping timeout (25 s + 20 s). Routing the WebSockets through Playwright lets the test close them
- * from the network side, as a dropped connection would; the app is not changed and is not told
- * why.
+ * leaves an open WebSocket working, and socket.io's own "offline" listener is not registered on
+ * localhost, so the page would only notice through the ping timeout (25 s + 20 s). Routing the
+ * WebSockets through Playwright lets the test close them from the network side, as a dropped
+ * connection would; the app is not changed and is not told why.
  */
 export class SocketCable {
 	private readonly open = new Set<{ page: WebSocketRoute; server: WebSocketRoute }>();
-	/** socket.io's HTTP long-polls under way: it starts on them, then upgrades to a WebSocket. */
-	private readonly polls = new Set<Request>();
 	private unplugged = false;
 
 	private constructor(readonly context: BrowserContext) {}
@@ -31,14 +22,6 @@ export class SocketCable {
 	static async attach(context: BrowserContext): Promise<SocketCable> {
 		const cable = new SocketCable(context);
 		await context.routeWebSocket(SOCKET_IO, (ws) => cable.route(ws));
-		const isPoll = (request: Request) =>
-			SOCKET_IO.test(request.url()) && request.url().includes('transport=polling');
-		context.on('request', (request) => {
-			if (isPoll(request)) cable.polls.add(request);
-		});
-		const done = (request: Request) => cable.polls.delete(request);
-		context.on('requestfinished', done);
-		context.on('requestfailed', done);
 		return cable;
 	}
 
@@ -60,16 +43,10 @@ export class SocketCable {
 		});
 	}
 
-	/**
-	 * Offline: new requests fail, and the open WebSockets are closed under the page. Waits first
-	 * for socket.io to have moved onto its WebSocket: a long-poll already waiting for the server
-	 * would outlive the switch to offline, and keep the page live.
-	 */
+	/** Offline: new requests fail, and the open WebSockets are closed under the page. */
 	async unplug(): Promise<void> {
 		await expect
-			.poll(() => this.polls.size === 0 && this.open.size > 0, {
-				message: 'socket.io has upgraded to a WebSocket'
-			})
+			.poll(() => this.open.size > 0, { message: 'the page has its live connection open' })
 			.toBe(true);
 		this.unplugged = true;
 		await this.context.setOffline(true);
@@ -81,29 +58,22 @@ export class SocketCable {
 		}
 	}
 
-	/** Online again: socket.io's next reconnection attempt gets through. */
+	/** Online again: the page's next attempt to reconnect gets through. */
 	async plug(): Promise<void> {
 		this.unplugged = false;
 		await this.context.setOffline(false);
 	}
 }
 
-/** Names of the socket.io events a page receives, over its WebSocket or over HTTP long-polling. */
+/** Names of the socket.io events a page receives over its WebSocket. */
 export function recordSocketEvents(page: Page): string[] {
 	const events: string[] = [];
-	const collect = (payload: string) => {
-		// socket.io event packets look like 42["name",…]; polling batches several per response.
-		for (const match of payload.matchAll(/42\["([^"]+)"/g)) events.push(match[1]!);
-	};
-	page.on('websocket', (ws) => ws.on('framereceived', ({ payload }) => collect(String(payload))));
-	page.on('response', async (response) => {
-		if (!response.url().includes('/socket.io/')) return;
-		try {
-			collect(await response.text());
-		} catch {
-			// The body is gone when the page has navigated away in the meantime.
-		}
-	});
+	page.on('websocket', (ws) =>
+		ws.on('framereceived', ({ payload }) => {
+			// socket.io event packets look like 42["name",…].
+			for (const match of String(payload).matchAll(/42\["([^"]+)"/g)) events.push(match[1]!);
+		})
+	);
 	return events;
 }
 

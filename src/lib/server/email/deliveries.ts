@@ -9,6 +9,7 @@ import { inParallel } from '../in-parallel';
 import { enqueueDeliveries, wakeEmailWorkers } from '../jobs/queues';
 import { keyedBatches } from '../keyed-batches';
 import { keepInOutbox, sendSmtp, usesOutbox, type Email } from './mailer';
+import { checkedPurpose, type EmailPurpose } from './purposes';
 
 /**
  * Every email leaves the app through here. Exactly once rests on two things:
@@ -20,7 +21,7 @@ import { keepInOutbox, sendSmtp, usesOutbox, type Email } from './mailer';
  *   within one lease.
  */
 
-export type QueuedEmail = { key: string; purpose: string; email: Email };
+export type QueuedEmail = { key: string; purpose: EmailPurpose; email: Email };
 
 /**
  * Where a delivery keeps its sender's display name (Email.fromName): among its headers, under a
@@ -48,7 +49,7 @@ export async function queueEmails(db: Db, emails: QueuedEmail[]): Promise<string
 		for (let start = 0; start < emails.length; start += INSERT_CHUNK) {
 			const rows = emails.slice(start, start + INSERT_CHUNK).map(({ key, purpose, email }) => ({
 				key,
-				purpose,
+				purpose: checkedPurpose(purpose, email),
 				recipient: email.to,
 				subject: email.subject,
 				text: email.text,
@@ -91,11 +92,56 @@ export type DeliveryPolicy = {
 	 * last renewal.
 	 */
 	leaseSeconds: number;
-	/** Attempts before a delivery is given up as `failed`. */
+	/** Attempts before an email the SMTP server refuses outright (a 5xx reply) is given up as `failed`. */
 	maxAttempts: number;
+	/** The first retry of a failed send after this long, the delay doubling with each attempt… */
+	retryDelaySeconds: number;
+	/** …up to this, so that an email waiting out a long outage goes soon after the server is back. */
+	maxRetryDelaySeconds: number;
+	/**
+	 * An email the server could not take yet (unreachable, timing out, a 4xx reply) is retried for
+	 * this long after it was queued, as a mail server keeps a message through its peer's outage.
+	 */
+	retryUnreachableForSeconds: number;
 };
 
-export const defaultPolicy: DeliveryPolicy = { leaseSeconds: 30, maxAttempts: 5 };
+export const defaultPolicy: DeliveryPolicy = {
+	leaseSeconds: 30,
+	maxAttempts: 5,
+	retryDelaySeconds: 10,
+	maxRetryDelaySeconds: 60,
+	retryUnreachableForSeconds: 2 * 24 * 60 * 60
+};
+
+/** A failed attempt: how many attempts the delivery had, how long ago it was queued, and whether the server refused it for good (5xx). */
+export type FailedAttempt = { attempts: number; queuedForSeconds: number; refused: boolean };
+
+/** What follows a failed attempt under `policy`: giving up, or another attempt this many seconds later. */
+export function afterFailure(
+	policy: DeliveryPolicy,
+	{ attempts, queuedForSeconds, refused }: FailedAttempt
+): { giveUp: true } | { giveUp: false; retryInSeconds: number } {
+	const giveUp = refused
+		? attempts >= policy.maxAttempts
+		: queuedForSeconds >= policy.retryUnreachableForSeconds;
+	if (giveUp) return { giveUp };
+	const doubled = policy.retryDelaySeconds * 2 ** Math.min(attempts - 1, 30);
+	return { giveUp, retryInSeconds: Math.min(doubled, policy.maxRetryDelaySeconds) };
+}
+
+/** Nodemailer's codes for a mail server it could not reach or lost on the way. */
+const UNREACHABLE = new Set(['ECONNECTION', 'ESOCKET', 'ETIMEDOUT', 'EPROTOCOL', 'EDNS']);
+
+/**
+ * Only a 4xx reply or a server out of reach may pass later, however long that takes; a 5xx reply
+ * refuses the message for good, and any other failure (an envelope or message nodemailer refuses,
+ * a bug) would come again the same way.
+ */
+export function isRefusal(error: unknown): boolean {
+	const { responseCode, code } = (error ?? {}) as { responseCode?: unknown; code?: unknown };
+	if (typeof responseCode === 'number') return responseCode >= 500;
+	return !(typeof code === 'string' && UNREACHABLE.has(code));
+}
 
 /**
  * What happened to a delivery: `sent` now; `settled` already sent or failed (or unknown);
@@ -138,24 +184,18 @@ function claimByIds(db: Db, ids: string[], policy: DeliveryPolicy): Promise<Emai
 }
 
 /**
- * Claims deliveries no job is going to bring in time: a lease that ran out (its worker died);
- * never tried for longer than a lease, although a worker claims what its job brings at once (the
- * job is held by a worker that died before claiming, and pg-boss gives it back only when the job
- * expires); or queued for longer than pg-boss's whole retry schedule takes (its job was lost, or
- * it was queued before the job tables existed). SKIP LOCKED lets several workers sweep at once
- * without waiting on each other.
+ * Claims deliveries no job is going to bring: a lease that ran out (its worker died); never tried
+ * for longer than a lease, although a worker claims what its job brings at once (the job is held
+ * by a worker that died before claiming, or was lost, or the delivery was queued before the job
+ * tables existed); or a failed attempt's retry that is due, as retries are this sweep's to make.
+ * SKIP LOCKED lets several workers sweep at once without waiting on each other.
  */
-function claimStranded(
-	db: Db,
-	policy: DeliveryPolicy,
-	queuedForSeconds: number,
-	limit: number
-): Promise<EmailDelivery[]> {
+function claimStranded(db: Db, policy: DeliveryPolicy, limit: number): Promise<EmailDelivery[]> {
 	const stranded = sql`select ${emailDeliveries.id} from ${emailDeliveries}
-		where (${emailDeliveries.status} = 'queued'
-				and ${emailDeliveries.createdAt} < now() - ${queuedForSeconds} * interval '1 second')
-			or (${emailDeliveries.status} = 'queued' and ${emailDeliveries.attempts} = 0
+		where (${emailDeliveries.status} = 'queued' and ${emailDeliveries.attempts} = 0
 				and ${emailDeliveries.createdAt} < now() - ${policy.leaseSeconds} * interval '1 second')
+			or (${emailDeliveries.status} = 'queued' and ${emailDeliveries.attempts} > 0
+				and coalesce(${emailDeliveries.nextAttemptAt}, ${emailDeliveries.createdAt}) <= now())
 			or (${emailDeliveries.status} = 'sending' and ${emailDeliveries.leaseUntil} < now())
 		order by ${emailDeliveries.createdAt}
 		limit ${limit}
@@ -176,6 +216,7 @@ const sentColumns = {
 	status: 'sent' as const,
 	sentAt: sql`now()`,
 	leaseUntil: null,
+	nextAttemptAt: null,
 	lastError: null,
 	text: '',
 	html: '',
@@ -236,7 +277,7 @@ async function sendClaimed(
 		if (!(await hold.stillHeld(row.id))) return { status: 'busy' };
 		await sendSmtp(emailOf(row), messageId);
 	} catch (error) {
-		return recordFailure(db, row, policy, errorText(error));
+		return recordFailure(db, row, policy, error);
 	}
 	await markSent(db, row);
 	return { status: 'sent' };
@@ -358,19 +399,25 @@ async function recordFailure(
 	db: Database,
 	row: EmailDelivery,
 	policy: DeliveryPolicy,
-	error: string
+	error: unknown
 ): Promise<DeliveryOutcome> {
+	const next = afterFailure(policy, {
+		attempts: row.attempts,
+		queuedForSeconds: (Date.now() - row.createdAt.getTime()) / 1000,
+		refused: isRefusal(error)
+	});
+	const lastError = errorText(error);
 	const [after] = await db
 		.update(emailDeliveries)
 		.set({
-			status: sql`case when ${emailDeliveries.attempts} >= ${policy.maxAttempts}
-				then 'failed'::email_delivery_status else 'queued'::email_delivery_status end`,
+			status: next.giveUp ? 'failed' : 'queued',
+			nextAttemptAt: next.giveUp ? null : sql`now() + ${next.retryInSeconds} * interval '1 second'`,
 			leaseUntil: null,
-			lastError: error
+			lastError
 		})
 		.where(stillOurs(row))
 		.returning({ status: emailDeliveries.status });
-	return { status: after?.status === 'failed' ? 'failed' : 'retry', error };
+	return { status: after?.status === 'failed' ? 'failed' : 'retry', error: lastError };
 }
 
 /** As many sends at once as the SMTP pool has connections. */
@@ -412,15 +459,17 @@ export async function deliver(
 	return (await deliverMany(db, [id], policy)).get(id)!;
 }
 
-/** The safety net behind the jobs: sends what no job will; returns how many it took on. */
+/**
+ * The safety net behind the jobs, and the maker of retries: sends what no job will; returns how
+ * many it took on.
+ */
 export async function sweepStranded(
 	db: Database,
 	policy: DeliveryPolicy,
-	queuedForSeconds: number,
 	limit = 200
 ): Promise<number> {
 	const claimedAt = performance.now();
-	const claimed = await claimStranded(db, policy, queuedForSeconds, limit);
+	const claimed = await claimStranded(db, policy, limit);
 	await sendAll(db, claimed, policy, claimedAt);
 	return claimed.length;
 }

@@ -27,19 +27,21 @@ import {
 	type PasswordResetJob
 } from './queues';
 import { untilQuiet } from './until-quiet';
+import { repeatedFailures } from '../repeated-failures';
 
 export type WorkerOptions = {
 	/** Delivery claims and attempts; see DeliveryPolicy. */
 	policy?: Partial<DeliveryPolicy>;
-	/** First retry of a failed send after about this long, doubling each time (with jitter). */
+	/**
+	 * First retry of a failed job after about this long, doubling each time: an email's too, unless
+	 * `policy` says otherwise.
+	 */
 	retryDelaySeconds?: number;
 	/**
-	 * How often this worker looks for deliveries no job will bring in time (see sweepStranded):
-	 * with the lease, this bounds how long a dead worker's emails wait.
+	 * How often this worker looks for deliveries no job will bring in time and for retries that
+	 * are due (see sweepStranded): with the lease, this bounds how long a dead worker's emails wait.
 	 */
 	sweepIntervalSeconds?: number;
-	/** A queued delivery this old has outlived its job's whole retry schedule. */
-	strandedAfterSeconds?: number;
 	/** How often an idle worker asks for email jobs; queueing in this process wakes it at once. */
 	pollingIntervalSeconds?: number;
 	/** Email jobs taken at a time. */
@@ -84,14 +86,18 @@ export function createBoss(url: string, options: Partial<PgBoss.ConstructorOptio
 		// A minute's cron job is created within seconds of the minute, not up to half a minute late
 		// (pg-boss's defaults: 30 s and 5 s): reminders are due to the minute.
 		cronMonitorIntervalSeconds: 2,
-		cronWorkerIntervalSeconds: 1
+		cronWorkerIntervalSeconds: 1,
+		// Expired jobs are found by this maintenance (pg-boss's default: every 2 minutes): a dead
+		// worker's reminder run is taken up again within seconds of its expiry.
+		maintenanceIntervalSeconds: 10
 	});
 }
 
 /**
- * Creates the queues, or brings an existing queue's settings in line with this code's. Jobs
- * outlive their expiry only when a worker died holding them: pg-boss then retries them. For
- * email that is only a backstop: the sweep takes a dead worker's deliveries over long before.
+ * Creates the queues, or brings an existing queue's settings in line with this code's. A job
+ * still active at its expiry, because its worker died holding it or because it runs that long,
+ * is failed by pg-boss, which retries it if it may. For email that is only a backstop: the sweep
+ * takes a dead worker's deliveries over long before.
  */
 async function defineQueues(
 	boss: PgBoss,
@@ -107,8 +113,17 @@ async function defineQueues(
 			retryBackoff: true,
 			expireInSeconds: 10 * 60
 		},
-		// singleton: one run at a time, should a run ever take longer than the cron's minute.
-		{ name: QUEUES.seriesReminders, policy: 'singleton', retryLimit: 0, expireInSeconds: 10 * 60 },
+		// singleton: the cron's next run waits while one is active. A run takes seconds: one whose
+		// worker died is given up after half a minute and run again at once, so reminders are
+		// queued within a minute of a crash. A run given up while it still goes on may overlap
+		// its retry, which queues nothing twice (each reminder has its key; see queueDueReminders).
+		{
+			name: QUEUES.seriesReminders,
+			policy: 'singleton',
+			retryLimit: 1,
+			retryDelay: 0,
+			expireInSeconds: 30
+		},
 		{ name: QUEUES.seriesExtend, policy: 'singleton', retryLimit: 1, expireInSeconds: 30 * 60 },
 		{ name: QUEUES.subscriberHolds, policy: 'singleton', retryLimit: 0, expireInSeconds: 10 * 60 },
 		{
@@ -159,16 +174,21 @@ export async function startWorker(
 	options: WorkerOptions = {}
 ): Promise<RunningWorker> {
 	const log = options.log ?? ((message: string) => console.log(`[jobs] ${message}`));
-	const policy: DeliveryPolicy = { ...defaultPolicy, ...options.policy };
+	const policy: DeliveryPolicy = {
+		...defaultPolicy,
+		retryDelaySeconds: options.retryDelaySeconds ?? defaultPolicy.retryDelaySeconds,
+		...options.policy
+	};
 	const batchSize = options.batchSize ?? 50;
 	const sweepSeconds = options.sweepIntervalSeconds ?? 10;
-	const strandedAfter = options.strandedAfterSeconds ?? 15 * 60;
 
 	const db = createDatabase(url, { max: 6 });
 	const boss = createBoss(url);
 	let stopping = false;
 	// On shutdown the embedded database may stop first; pg-boss's complaints about that are noise.
-	boss.on('error', (error) => stopping || log(`pg-boss: ${error.message}`));
+	// While the database is down, pg-boss fails every poll of every queue: once a minute is enough.
+	const bossFailed = repeatedFailures((message) => log(`pg-boss: ${message}`));
+	boss.on('error', (error) => stopping || bossFailed(error));
 	await boss.start();
 	await defineQueues(
 		boss,
@@ -255,16 +275,17 @@ export async function startWorker(
 	});
 
 	// One sweep at a time: a slow one (a slow SMTP server) is not joined by another every beat.
+	const sweepFailed = repeatedFailures((message) => log(`sweep failed: ${message}`));
 	let sweeping: Promise<void> | undefined;
 	const sweep = () => {
 		sweeping ??= (async () => {
 			try {
 				// The worker inside the app lets a crowd be answered first here too.
 				if (options.yieldToRequestsMs) await untilQuiet(options.yieldToRequestsMs);
-				const taken = await sweepStranded(db, policy, strandedAfter);
-				if (taken > 0) log(`took over ${taken} stranded deliver${taken === 1 ? 'y' : 'ies'}`);
+				const taken = await sweepStranded(db, policy);
+				if (taken > 0) log(`tried ${taken} due or stranded deliver${taken === 1 ? 'y' : 'ies'}`);
 			} catch (error) {
-				log(`sweep failed: ${String(error)}`);
+				sweepFailed(error);
 			} finally {
 				sweeping = undefined;
 			}
@@ -306,6 +327,7 @@ export async function startAppJobs(url: string): Promise<RunningWorker | undefin
 	return undefined;
 }
 
+/** A failed send's retry is the sweep's, at the time its delivery says; its job is done. */
 function needsAnotherTry(outcome: DeliveryOutcome): boolean {
-	return outcome.status === 'retry' || outcome.status === 'busy' || outcome.status === 'failed';
+	return outcome.status === 'busy' || outcome.status === 'failed';
 }

@@ -4,6 +4,7 @@ import { eq } from 'drizzle-orm';
 import type { Db } from '../db';
 import { series, subscribers, users, type SeriesRow, type SubscriberRow } from '../db/schema';
 import { queueEmail } from '../email/deliveries';
+import type { SubscriberEmailPurpose } from '../email/purposes';
 import {
 	announceCommitted,
 	lockSeries,
@@ -139,7 +140,7 @@ async function queueSubscriptionEmail(
 	origin: string,
 	row: SeriesRow,
 	subscriber: SubscriberRow,
-	purpose: string,
+	purpose: SubscriberEmailPurpose,
 	about: string,
 	mail: Mail
 ) {

@@ -5,6 +5,7 @@ import {
 	series,
 	seriesOccurrences,
 	subscribers,
+	TAKING_A_PLACE,
 	type OccurrenceRow,
 	type SeriesRow,
 	type SubscriberRow
@@ -396,8 +397,7 @@ const countOf = (...statuses: SubscriberRow['status'][]) =>
 		statuses.map((status) => sql`${status}`),
 		sql`, `
 	)}))`;
-/** A place is taken by those who have it and by those it is kept for while they pay. */
-const placesTaken = countOf('active', 'held');
+const placesTaken = countOf(...TAKING_A_PLACE);
 
 export function listSeries(db: Db, ownerId: string) {
 	return db

@@ -13,14 +13,17 @@ import {
 	seriesOccurrences,
 	subscribers,
 	userPictures,
+	TAKING_A_PLACE,
 	users,
 	type SeriesRow,
 	type SubscriberRow
 } from '../db/schema';
 import { queueEmail, queueEmails, type QueuedEmail } from '../email/deliveries';
+import type { SubscriberEmailPurpose } from '../email/purposes';
 import { subscriberMessage, whenInZone } from '../email/subscriber-messages';
 import { renderNote } from '../notes/markdown';
 import { keyedBatches, type ItemOutcome } from '../keyed-batches';
+import { arrayLiteral } from '../pg-arrays';
 import { pgErrorCode } from '../pg-errors';
 import { connectedAccount, paymentsBlocked } from '../payments/accounts';
 import { checkoutFor, checkoutHold, expireCheckout, offerEmail } from '../payments/checkout';
@@ -58,9 +61,28 @@ export async function takenCount(db: Db, seriesId: string): Promise<number> {
 		.select({ n: sql<number>`count(*)::int` })
 		.from(subscribers)
 		.where(
-			and(eq(subscribers.seriesId, seriesId), inArray(subscribers.status, ['active', 'held']))
+			and(eq(subscribers.seriesId, seriesId), inArray(subscribers.status, [...TAKING_A_PLACE]))
 		);
 	return row!.n;
+}
+
+/** Places left in each of the series, in one query; ids of no series are left out. The ids must be uuids. */
+export async function spotsLeftOfEach(
+	db: Db,
+	seriesIds: string[]
+): Promise<{ seriesId: string; spotsLeft: number }[]> {
+	return db
+		.select({
+			seriesId: series.id,
+			spotsLeft: sql<number>`greatest(0, ${series.capacity} - count(${subscribers.id}))::int`
+		})
+		.from(series)
+		.leftJoin(
+			subscribers,
+			and(eq(subscribers.seriesId, series.id), inArray(subscribers.status, [...TAKING_A_PLACE]))
+		)
+		.where(sql`${series.id} = any(${arrayLiteral(seriesIds)}::uuid[])`)
+		.groupBy(series.id);
 }
 
 /** A paid series' price, or null for a free one. */
@@ -177,11 +199,8 @@ export async function publicPicture(db: Db, slug: string) {
 }
 
 export async function spotsLeft(db: Db, seriesId: string): Promise<number> {
-	const [row] = await db
-		.select({ id: series.id, capacity: series.capacity })
-		.from(series)
-		.where(eq(series.id, seriesId));
-	return row ? placesLeft(db, row) : 0;
+	const [row] = await spotsLeftOfEach(db, [seriesId]);
+	return row?.spotsLeft ?? 0;
 }
 
 export type Mail = {
@@ -201,7 +220,7 @@ export async function subscriberEmail(
 	db: Db,
 	origin: string,
 	key: string,
-	purpose: string,
+	purpose: SubscriberEmailPurpose,
 	subscriber: Pick<SubscriberRow, 'id' | 'email' | 'name'>,
 	row: Pick<SeriesRow, 'title' | 'ownerId'>,
 	mail: Mail,

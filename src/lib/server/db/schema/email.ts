@@ -44,6 +44,8 @@ export const emailDeliveries = pgTable(
 		attempts: integer('attempts').notNull().default(0),
 		/** While `sending`, the claim is held until then; a crashed worker's claim runs out. */
 		leaseUntil: timestamp('lease_until', { withTimezone: true }),
+		/** While `queued` after a failed attempt, the next attempt is due then. */
+		nextAttemptAt: timestamp('next_attempt_at', { withTimezone: true }),
 		sentAt: timestamp('sent_at', { withTimezone: true }),
 		lastError: text('last_error'),
 		createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow()

@@ -10,3 +10,4 @@ export * from './billing';
 export * from './calendar';
 export * from './payments';
 export * from './integrations';
+export * from './realtime';

@@ -28,6 +28,8 @@ export const subscriberStatus = pgEnum('subscriber_status', [
 	'waitlisted',
 	'left'
 ]);
+/** Those who take one of a series' places: people in, and those it is kept for while they pay. */
+export const TAKING_A_PLACE = ['active', 'held'] as const satisfies SubscriberRow['status'][];
 export const billingInterval = pgEnum('billing_interval', ['month', 'four_weeks']);
 /** Where a paying subscriber's Stripe subscription stands; null on free series. */
 export const subscriberPayment = pgEnum('subscriber_payment', ['paid', 'past_due', 'canceled']);
