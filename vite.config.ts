@@ -66,8 +66,10 @@ export default defineConfig({
 					globalSetup: ['tests/integration/support/global-setup.ts'],
 					// The files mostly wait on PostgreSQL and on timers: two at a time even on two cores.
 					maxWorkers: 2,
-					testTimeout: 30_000,
-					hookTimeout: 60_000
+					// A file's first hook starts a Vite server, which compiles each page on its first
+					// request: on a loaded machine, the hook has taken over a minute and a first page 25 s.
+					testTimeout: 60_000,
+					hookTimeout: 180_000
 				}
 			},
 			{

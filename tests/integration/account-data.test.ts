@@ -117,7 +117,7 @@ beforeAll(async () => {
 	await db.execute(OWN_TABLES);
 	first = await practice('Ada');
 	second = await practice('Bo');
-}, 60_000);
+});
 
 describe('download all my data', () => {
 	let files: Record<string, string>;

@@ -43,7 +43,7 @@ let google: FakeOidc;
 beforeAll(async () => {
 	({ db } = await useTestDatabase());
 	({ app, google } = await useAppWithGoogle());
-}, 60_000);
+});
 
 // Every request of these tests comes from 127.0.0.1: each test starts with its limits unspent.
 beforeEach(async () => {
@@ -458,7 +458,7 @@ describe('Sign in with Google', () => {
 		expect(await (await fetch(`${app.origin}/sign-in?google=too-many`)).text()).toContain(
 			'Too many attempts'
 		);
-	}, 60_000);
+	});
 
 	describe('refuses an answer it cannot trust, with words of its own', () => {
 		async function refused(next: URL, browser: HttpBrowser, words: string) {

@@ -430,7 +430,7 @@ beforeAll(async () => {
 	({ db } = await useTestDatabase());
 	first = await practice('First');
 	second = await practice('Second');
-}, 60_000);
+});
 
 describe('every procedure is held to its owner', () => {
 	it('every procedure of the router has a case here, and every case a procedure', () => {

@@ -56,7 +56,7 @@ beforeAll(async () => {
 	const io = attachRealtime(http);
 	await new Promise<void>((done) => http.listen(0, '127.0.0.1', done));
 	realtime = { io, url: `http://127.0.0.1:${(http.address() as AddressInfo).port}` };
-}, 60_000);
+});
 
 afterAll(async () => {
 	for (const socket of sockets) socket.close();

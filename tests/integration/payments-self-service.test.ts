@@ -38,7 +38,7 @@ beforeAll(async () => {
 	fake.setWebhookTarget(`${app.origin}/api/webhooks/stripe`);
 	const { hostname, port } = new URL(fake.url);
 	stripe = new Stripe(fake.secretKey, { host: hostname, port: Number(port), protocol: 'http' });
-}, 120_000);
+});
 afterAll(async () => {
 	await app?.stop();
 	await fake?.close();
@@ -141,7 +141,7 @@ describe('the manage page of a paying subscriber', () => {
 	let practice: Practice;
 	beforeAll(async () => {
 		practice = await payingPractice('Mira', 2);
-	}, 60_000);
+	});
 
 	it('says where the payment stands and offers the portal and cancelling', async () => {
 		const [ana] = practice.people;
@@ -243,7 +243,7 @@ describe('without Stripe', () => {
 	let practice: Practice;
 	beforeAll(async () => {
 		practice = await payingPractice('Noor', 1);
-	}, 60_000);
+	});
 
 	it('not configured: a plain sentence, no buttons', async () => {
 		for (const name of STRIPE_ENV) delete process.env[name];
@@ -280,7 +280,7 @@ describe('after the practitioner disconnected Stripe here', () => {
 		await request(`/m/${ana!.token}?/endSubscription`, { confirmed: 'yes' });
 
 		expect((await subscriptionOn(practice, ana!.subscriptionId)).cancel_at_period_end).toBe(true);
-	}, 60_000);
+	});
 });
 
 describe('Stripe refusing', () => {
@@ -306,7 +306,7 @@ describe('Stripe refusing', () => {
 			fake.setDeliveryMode('immediate');
 			await fake.deliverHeld();
 		}
-	}, 60_000);
+	});
 });
 
 describe('the practitioner', () => {
@@ -315,7 +315,7 @@ describe('the practitioner', () => {
 	beforeAll(async () => {
 		practice = await payingPractice('Oda', 3);
 		other = await payingPractice('Pia', 0);
-	}, 60_000);
+	});
 
 	it('sees each subscriber’s payment on the series page, with a way to cancel a running one', async () => {
 		const [, ben, cleo] = practice.people;
@@ -392,7 +392,7 @@ describe('deleting the account', () => {
 		const left = [...fake.objects(practice.accountId).subscriptions.values()];
 		expect(left).toHaveLength(3);
 		expect(left.filter((s) => s.status !== 'canceled')).toEqual([]);
-	}, 60_000);
+	});
 
 	it('cancels them too when the practitioner had disconnected Stripe', async () => {
 		const practice = await payingPractice('Tove', 2);
@@ -405,7 +405,7 @@ describe('deleting the account', () => {
 		const left = [...fake.objects(practice.accountId).subscriptions.values()];
 		expect(left).toHaveLength(2);
 		expect(left.filter((s) => s.status !== 'canceled')).toEqual([]);
-	}, 60_000);
+	});
 });
 
 describe('a paid series that ends', () => {
@@ -423,7 +423,7 @@ describe('a paid series that ends', () => {
 
 		await practice.api.series.delete({ id: practice.series.id });
 		for (const id of ids) expect((await subscriptionOn(practice, id)).status).toBe('canceled');
-	}, 60_000);
+	});
 
 	it('archived: every running subscription ends with the period already paid for', async () => {
 		const practice = await payingPractice('Vic', 2);
@@ -432,5 +432,5 @@ describe('a paid series that ends', () => {
 			const subscription = await subscriptionOn(practice, subscriptionId);
 			expect([subscription.status, subscription.cancel_at_period_end]).toEqual(['active', true]);
 		}
-	}, 60_000);
+	});
 });

@@ -22,7 +22,7 @@ beforeAll(async () => {
 	({ db } = await useTestDatabase());
 	delete process.env.SMTP_URL;
 	app = await startApp();
-}, 120_000);
+});
 afterAll(() => app?.stop());
 
 /** A PNG's first bytes, then anything: what the picture route checks nothing further of. */

@@ -236,7 +236,7 @@ describe('reminders', () => {
 			(m) => m.messageId === messageIdFor(key(withSeriesLink.id, 60, breathers[0]!.id))
 		)!;
 		expect(linked.text).toMatch(new RegExp(`https?://\\S+/j/${withSeriesLink.id}\\b`));
-	}, 60_000);
+	});
 
 	it('go once each, none missing, when a worker is killed mid-batch and another takes over', async () => {
 		const smtp = await smtpServer({ holdAfter: 10 });
@@ -328,5 +328,5 @@ describe('reminders', () => {
 			async () => (await boss.getJobById(QUEUES.seriesExtend, extension!))?.state === 'completed',
 			45_000
 		);
-	}, 60_000);
+	});
 });

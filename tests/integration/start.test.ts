@@ -67,7 +67,7 @@ describe('npm start', () => {
 		writeFileSync(join(project, 'src', 'app.ts'), 'export const version = 2;\n');
 		await npmStart();
 		expect(builds()).toBe(2);
-	}, 60_000);
+	});
 
 	it("exits with the server's exit code, and shows a failed build's output", async () => {
 		expect((await npmStart({ SERVE_EXIT: '4' })).code).toBe(4);
@@ -77,5 +77,5 @@ describe('npm start', () => {
 		expect(failed.code).toBe(2);
 		expect(failed.output).toContain('the build broke here');
 		expect(failed.output).not.toContain('serving');
-	}, 60_000);
+	});
 });
