@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { renderNote } from './markdown';
+import { noteText, renderNote } from './markdown';
 
 /** Every tag the sanitiser keeps, each written with a style that would cover the whole page. */
 const keptTags = [
@@ -48,5 +48,54 @@ describe('renderNote', () => {
 		const html = renderNote(`<style>body { display: none }</style>\n\nText`);
 		expect(html).toContain('Text');
 		expect(html).not.toMatch(/style|display/i);
+	});
+});
+
+describe('renderNote reads GitHub’s flavour', () => {
+	it('makes tables, struck text, line breaks and checkboxes of a task list', () => {
+		const html = renderNote(
+			'| Goal | Done |\n| --- | --- |\n| Sleep | ~~no~~ yes |\n\nFirst line\nsecond line\n\n' +
+				'- [ ] call back\n- [x] send the plan'
+		);
+		expect(html).toContain('<th>Goal</th>');
+		expect(html).toContain('<td><s>no</s> yes</td>');
+		expect(html).toContain('<p>First line<br />\nsecond line</p>');
+		expect(html).toContain('<li><input type="checkbox" disabled /> call back</li>');
+		expect(html).toContain('<li><input type="checkbox" disabled checked /> send the plan</li>');
+	});
+
+	it('links a bare web address or one starting www., without the sentence’s punctuation', () => {
+		const html = renderNote('Join at www.zoom.us/j/123?pwd=x, or (https://meet.example.org/a).');
+		const link = (href: string, text = href) =>
+			`<a href="${href}" rel="noopener noreferrer nofollow" target="_blank">${text}</a>`;
+		expect(html).toBe(
+			`<p>Join at ${link('https://www.zoom.us/j/123?pwd=x', 'www.zoom.us/j/123?pwd=x')}, ` +
+				`or (${link('https://meet.example.org/a')}).</p>\n`
+		);
+		// A bracket the address opens is its own; one the sentence opened is not.
+		expect(renderNote('(www.example.org/a_(b)).')).toBe(
+			`<p>(${link('https://www.example.org/a_(b)', 'www.example.org/a_(b)')}).</p>\n`
+		);
+		// A file's name is no address: notes.md is a domain of Moldova's, but not a link here.
+		expect(renderNote('See notes.md and plan.txt')).toBe('<p>See notes.md and plan.txt</p>\n');
+	});
+
+	it('shows quotes nested as deep as a note can hold rather than failing', () => {
+		const deepest = '>'.repeat(20_000);
+		expect(renderNote(deepest)).toContain('<blockquote>');
+		expect(() => noteText(deepest)).not.toThrow();
+		expect(noteText(`${'>'.repeat(50)} deep words`)).toBe('deep words');
+	});
+});
+
+describe('noteText', () => {
+	it('keeps the words of each paragraph, heading, list item and code block, one a line', () => {
+		const note =
+			'## Subjective\nSlept **better**, see [the plan](https://example.org).\n\n' +
+			'- [x] breathing\n- walks ![a chart](https://example.org/c.png)\n\n' +
+			'```\nkeep going\n```\n\n| a | b |\n| - | - |\n| 1 | 2 |\n\n<div>raw</div>\n\nA & B';
+		expect(noteText(note)).toBe(
+			'Subjective\nSlept better, see the plan.\nbreathing\nwalks a chart\nkeep going\nA & B'
+		);
 	});
 });
