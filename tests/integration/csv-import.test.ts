@@ -237,6 +237,22 @@ describe('importing clients', () => {
 		expect(await clientsOf(user.id)).toEqual([]);
 	});
 
+	it('names a column by the start of a long name, however many rows it has problems in', async () => {
+		const { api } = await practitioner();
+		const longName = `E-mail ${'x'.repeat(90_000)}`;
+		const file = base64(`Name,${longName}\n${'Ana,not-an-email\n'.repeat(150)}`);
+		const { mapping } = await api.imports.preview({ kind: 'clients', file });
+		const outcome = await api.imports.clients({
+			file,
+			mapping: { ...(mapping as never), email: 1 },
+			duplicates: 'skip'
+		});
+		expect(outcome).toMatchObject({ imported: false, errorCount: 150 });
+		const { errors } = outcome as { errors: { column: string }[] };
+		expect(errors).toHaveLength(100);
+		for (const { column } of errors) expect(column).toBe(`${longName.slice(0, 79)}…`);
+	});
+
 	it('joins first and last names and takes Google’s labels as tags', async () => {
 		const { api, user } = await practitioner();
 		await importClients(

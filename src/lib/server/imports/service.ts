@@ -104,6 +104,11 @@ const SESSION_CELLS: Record<SessionField, number> = {
 	paidOn: SHORT_CELL
 };
 
+/** The most of a column's name a problem repeats: a name may be 100,000 characters long. */
+const SHOWN_COLUMN_NAME = 80;
+const shortened = (name: string) =>
+	name.length > SHOWN_COLUMN_NAME ? `${name.slice(0, SHOWN_COLUMN_NAME - 1)}…` : name;
+
 /** Reads one row's cells through the mapping, and names the column a field came from. */
 function cellsOf<F extends string>(
 	table: CsvTable,
@@ -119,7 +124,8 @@ function cellsOf<F extends string>(
 	const columnOf = (...fields: F[]) => {
 		for (const field of fields) {
 			const index = mapping[field];
-			if (index !== null && table.header[index] !== undefined) return table.header[index];
+			if (index !== null && table.header[index] !== undefined)
+				return shortened(table.header[index]);
 		}
 		return fields[0]!;
 	};
