@@ -34,6 +34,15 @@ const TEXTS: [name: string, text: string][] = [
 	['task list', filled('- [x] done\n')],
 	['nested list', Array.from({ length: 800 }, (_, i) => `${' '.repeat(i % 40)}- a`).join('\n')],
 	['wide table', `${'|a'.repeat(3000)}\n${'|-'.repeat(3000)}\n${'|b'.repeat(3000)}`],
+	// markdown-it fills short rows with empty cells: 65,000 of them for 1,453 characters.
+	[
+		'short rows under wide headers',
+		filled(`${'|a'.repeat(181)}|\n${'|-'.repeat(181)}|\n${'x\n'.repeat(362)}\n`)
+	],
+	[
+		'a long reference used often',
+		`[a]: https://x.example/${'x'.repeat(10_000)}\n\n${'[a]'.repeat(3300)}`
+	],
 	["unclosed HTML '<a '", filled('<a ')]
 ];
 

@@ -98,6 +98,19 @@ describe('the public signup page', () => {
 		expect(html).not.toContain('og:image');
 	});
 
+	it('sums up its description in words, without the marks of its markdown', async () => {
+		const { browser } = await signedUpPractitioner(db, 'Maya Jensen');
+		const { slug } = await publishedSeries(await browser.api(), {
+			slug: '',
+			description:
+				'## About\nA **calm** [class](https://x.example) for ![tired](y.png) people.\n\n' +
+				`| Level | Mat |\n| - | - |\n| all | yes |\n\n${'['.repeat(19_000)}`
+		});
+		const description = meta(await page(slug), 'og:description')!;
+		expect(description).toMatch(/ · About A calm class for tired people\. \[{10}/);
+		expect(description).toMatch(/\[…$/);
+	});
+
 	it('serves the practitioner’s picture only while they choose to show it', async () => {
 		const { api, user, series } = await practitionerWithSeries('Pia Picture');
 		const picture = () => fetch(`${app.origin}/s/${series.slug}/picture`);

@@ -40,7 +40,7 @@ describe('renderNote', () => {
 				`<hr style="${overlay}"><input type="checkbox" style="${overlay}">`
 		);
 		expect(html).toContain('href="https://example.com"');
-		expect(html).toContain('<input type="checkbox" />');
+		expect(html).toContain('<input type="checkbox" disabled />');
 		expect(html).not.toMatch(/style|position/i);
 	});
 
@@ -48,6 +48,35 @@ describe('renderNote', () => {
 		const html = renderNote(`<style>body { display: none }</style>\n\nText`);
 		expect(html).toContain('Text');
 		expect(html).not.toMatch(/style|display/i);
+	});
+
+	it('keeps an input only as a disabled checkbox: no field, button or form can pose as ours', () => {
+		for (const input of [
+			'<input type="password">',
+			'<input>',
+			'<input type="submit" value="Pay">'
+		]) {
+			expect(renderNote(input)).toBe('<input type="checkbox" disabled />');
+		}
+	});
+
+	it('shows tables too large to be a note’s as their lines, and a long real table as a table', () => {
+		// 100 columns over one-character lines: 2,000 characters that markdown-it would fill in
+		// with 25,000 empty cells, short of the most HTML a text may make.
+		const table = `${'|a'.repeat(100)}|\n${'|-'.repeat(100)}|\n${'x\n'.repeat(250)}`;
+		const html = renderNote(table);
+		expect(html).not.toContain('<table>');
+		expect(html.match(/\bx\b/g)).toHaveLength(250);
+		const real = `| Date | Mood |\n| --- | --- |\n${'| 1 May | calm |\n'.repeat(1200)}`;
+		expect(renderNote(real).match(/<td>calm<\/td>/g)).toHaveLength(1200);
+	});
+
+	it('shows a text that would make megabytes of HTML as it was written', () => {
+		// One reference with a long address, used 3,300 times: 16 MB of links.
+		const text = `[a]: https://x.example/${'x'.repeat(10_000)}\n\n${'[a]'.repeat(3300)}\n<b>`;
+		expect(renderNote(text)).toBe(
+			`<p>[a]: https://x.example/${'x'.repeat(10_000)}</p>\n<p>${'[a]'.repeat(3300)}<br />\n&lt;b&gt;</p>`
+		);
 	});
 });
 
@@ -76,6 +105,7 @@ describe('renderNote reads GitHub’s flavour', () => {
 		expect(renderNote('(www.example.org/a_(b)).')).toBe(
 			`<p>(${link('https://www.example.org/a_(b)', 'www.example.org/a_(b)')}).</p>\n`
 		);
+		expect(renderNote('www.example.com:8080/x')).toContain('href="https://www.example.com:8080/x"');
 		// A file's name is no address: notes.md is a domain of Moldova's, but not a link here.
 		expect(renderNote('See notes.md and plan.txt')).toBe('<p>See notes.md and plan.txt</p>\n');
 	});
@@ -92,10 +122,10 @@ describe('noteText', () => {
 	it('keeps the words of each paragraph, heading, list item and code block, one a line', () => {
 		const note =
 			'## Subjective\nSlept **better**, see [the plan](https://example.org).\n\n' +
-			'- [x] breathing\n- walks ![a chart](https://example.org/c.png)\n\n' +
+			'- [x] breathing\n- walks ![a *weekly* chart](https://example.org/c.png)\n\n' +
 			'```\nkeep going\n```\n\n| a | b |\n| - | - |\n| 1 | 2 |\n\n<div>raw</div>\n\nA & B';
 		expect(noteText(note)).toBe(
-			'Subjective\nSlept better, see the plan.\nbreathing\nwalks a chart\nkeep going\nA & B'
+			'Subjective\nSlept better, see the plan.\nbreathing\nwalks a weekly chart\nkeep going\nA & B'
 		);
 	});
 });

@@ -21,7 +21,7 @@ import {
 import { queueEmail, queueEmails, type QueuedEmail } from '../email/deliveries';
 import type { SubscriberEmailPurpose } from '../email/purposes';
 import { subscriberMessage, whenInZone } from '../email/subscriber-messages';
-import { renderNote } from '../notes/markdown';
+import { noteText, renderNote } from '../notes/markdown';
 import { keyedBatches, type ItemOutcome } from '../keyed-batches';
 import { arrayLiteral } from '../pg-arrays';
 import { pgErrorCode } from '../pg-errors';
@@ -173,11 +173,7 @@ export async function publicSeries(db: Db, slug: string) {
 
 /** A description's first words without Markdown, at most 200 characters. */
 function plainSummary(markdown: string): string {
-	const plain = markdown
-		.replace(/!?\[([^\]]*)\]\([^)]*\)/g, '$1')
-		.replace(/[*_`#>~|]/g, '')
-		.replace(/\s+/g, ' ')
-		.trim();
+	const plain = noteText(markdown).replace(/\s+/g, ' ').trim();
 	return plain.length > 200 ? `${plain.slice(0, 199).trimEnd()}…` : plain;
 }
 
