@@ -4,10 +4,12 @@ import { and, eq, isNotNull, sql } from 'drizzle-orm';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { Database } from '../../src/lib/server/db';
 import { sessions } from '../../src/lib/server/db/schema';
+import { previewImport } from '../../src/lib/server/calendar/import-service';
 import { pgErrorCode, UNIQUE_VIOLATION } from '../../src/lib/server/pg-errors';
 import { signedUpPractitioner } from './support/browser';
 import { FIXTURE_YEAR as YEAR, icsFixture } from './support/calendar';
 import { useTestDatabase } from './support/database';
+import { failure } from './support/errors';
 import { makeClient, makeSessions } from './support/practice';
 
 let db: Database;
@@ -262,7 +264,8 @@ describe('importing an .ics file', () => {
 
 describe('a damaged or hostile calendar file', () => {
 	it('is read or refused as unreadable, never a failure of ours', async () => {
-		const { api } = await practitioner();
+		// Through the service: a practitioner may read only so many files an hour.
+		const { user } = await practitioner();
 		const lines = [icsFixture('google'), icsFixture('apple'), icsFixture('outlook')].map((ics) =>
 			ics.split('\r\n')
 		);
@@ -305,13 +308,28 @@ describe('a damaged or hostile calendar file', () => {
 		await fc.assert(
 			fc.asyncProperty(garbled, async (ics) => {
 				try {
-					await api.calendar.previewImport({ ics });
+					await previewImport(db, user, ics);
 				} catch (error) {
 					if (!(error instanceof TRPCError) || error.code !== 'BAD_REQUEST') throw error;
 				}
 			}),
 			{ numRuns: 60 }
 		);
+	});
+
+	it('is read at most 20 times an hour for one practitioner, to preview or to import', async () => {
+		const { api, anna } = await practitioner();
+		const other = await practitioner();
+		const ics = icsFixture('google');
+		for (let i = 0; i < 19; i++) await api.calendar.previewImport({ ics });
+		const [first] = await api.calendar.previewImport({ ics });
+		await expect(
+			api.calendar.importEvents({ ics, choices: [{ key: first!.key, clientId: anna.id }] })
+		).rejects.toMatchObject({ code: 'TOO_MANY_REQUESTS' });
+		const refusal = await failure(api.calendar.previewImport({ ics }));
+		expect(refusal).toMatchObject({ code: 'TOO_MANY_REQUESTS' });
+		expect(refusal.message).toMatch(/^Too many attempts\. Please try again in \d+ minutes\.$/);
+		await expect(other.api.calendar.previewImport({ ics })).resolves.toBeTruthy();
 	});
 
 	it('says so when a rule repeats too often to reach the window, rather than leaving it out', async () => {

@@ -22,6 +22,8 @@ export const limits = {
 	publicSignupPerIp: { name: 'series-signup:ip', max: 10, windowSeconds: 10 * 60 },
 	/** Each download of all the account's data holds a transaction open while it is read. */
 	dataExportPerUser: { name: 'data-export:user', max: 5, windowSeconds: 60 * 60 },
+	/** Each reading of a calendar file, to preview or to import it, may hold the server 3 s. */
+	calendarReadPerUser: { name: 'calendar-read:user', max: 20, windowSeconds: 60 * 60 },
 	/** "Try again" on failed Zoom meetings: each press queues a job per failed date. */
 	zoomRetryPerUser: { name: 'zoom-retry:user', max: 6, windowSeconds: 60 * 60 }
 } satisfies Record<string, Limit>;

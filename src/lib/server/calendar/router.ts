@@ -1,3 +1,4 @@
+import { hit, limits } from '../auth/rate-limit';
 import { publishToUser } from '../realtime/publish';
 import { authedProcedure, publicProcedure, router } from '../trpc/init';
 import * as feeds from './feed-service';
@@ -22,11 +23,13 @@ export const calendarRouter = router({
 		.input(feedToken)
 		.query(({ ctx, input }) => feeds.renderFeed(ctx.db, input.token)),
 
-	previewImport: authedProcedure
-		.input(previewImportSchema)
-		.query(({ ctx, input }) => imports.previewImport(ctx.db, ctx.user, input.ics)),
+	previewImport: authedProcedure.input(previewImportSchema).query(async ({ ctx, input }) => {
+		await hit(ctx.db, limits.calendarReadPerUser, ctx.user.id);
+		return imports.previewImport(ctx.db, ctx.user, input.ics);
+	}),
 
 	importEvents: authedProcedure.input(importEventsSchema).mutation(async ({ ctx, input }) => {
+		await hit(ctx.db, limits.calendarReadPerUser, ctx.user.id);
 		const result = await imports.importEvents(ctx.db, ctx.user, input);
 		if (result.ids.length > 0) {
 			publishToUser(ctx.user.id, 'practice:changed', { entity: 'session', ids: result.ids });
