@@ -1,15 +1,15 @@
 import { TRPCError } from '@trpc/server';
-import { asc, eq, sql } from 'drizzle-orm';
+import { eq, sql } from 'drizzle-orm';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { Database } from '../../src/lib/server/db';
-import { seriesOccurrences, subscribers } from '../../src/lib/server/db/schema';
+import { subscribers } from '../../src/lib/server/db/schema';
 import { limits } from '../../src/lib/server/auth/rate-limit';
 import { hashSecret } from '../../src/lib/server/auth/tokens';
 import { appRouter } from '../../src/lib/server/trpc/router';
 import { signedUpPractitioner, TestBrowser } from './support/browser';
 import { useTestDatabase } from './support/database';
 import { makeClient, makeSessions } from './support/practice';
-import { publishedSeries, seriesInput, signUpAndConfirm } from './support/series';
+import { firstDates, publishedSeries, seriesInput, signUpAndConfirm } from './support/series';
 
 let db: Database;
 let first: Awaited<ReturnType<typeof practice>>;
@@ -60,12 +60,7 @@ async function practice(name: string) {
 		.select()
 		.from(subscribers)
 		.where(eq(subscribers.seriesId, series.id));
-	const [occurrence] = await db
-		.select()
-		.from(seriesOccurrences)
-		.where(eq(seriesOccurrences.seriesId, series.id))
-		.orderBy(asc(seriesOccurrences.startsAt))
-		.limit(1);
+	const [occurrence] = await firstDates(db, series.id, 1);
 	return {
 		...person,
 		clientId: client.id,

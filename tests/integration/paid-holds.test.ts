@@ -20,7 +20,7 @@ import {
 	usePayments
 } from './support/payments';
 import { answerOf, requestEvent } from './support/routes';
-import { signUpAndConfirm } from './support/series';
+import { signUpAndConfirm, visitorEmail } from './support/series';
 
 let db: Database;
 let fake: FakeStripe;
@@ -29,8 +29,6 @@ beforeAll(async () => {
 	({ db } = await useTestDatabase());
 	({ fake } = await usePayments());
 });
-
-const waitlisted = (slug: string, n: number) => `visitor${n}-${slug}@example.com`;
 
 async function emailsOf(to: string, purpose: string) {
 	return db
@@ -55,8 +53,8 @@ async function fullWithWaitlist() {
 	return {
 		paid,
 		holder,
-		secondEmail: waitlisted(paid.slug, 2),
-		thirdEmail: waitlisted(paid.slug, 3)
+		secondEmail: visitorEmail(paid.slug, 2),
+		thirdEmail: visitorEmail(paid.slug, 3)
 	};
 }
 

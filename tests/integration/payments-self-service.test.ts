@@ -16,7 +16,7 @@ import { startApp, type App } from './support/app-server';
 import { ORIGIN, signedUpPractitioner, STRONG_PASSWORD } from './support/browser';
 import { useTestDatabase } from './support/database';
 import { failure } from './support/errors';
-import { publishedSeries, signUpAndConfirm } from './support/series';
+import { publishedSeries, signUpAndConfirm, visitorEmail } from './support/series';
 
 let db: Database;
 let app: App;
@@ -71,7 +71,7 @@ async function payingPractice(name: string, paying: number) {
 	const people = [];
 	for (let n = 1; n <= paying; n += 1) {
 		await signUpAndConfirm(db, series.slug, n);
-		const email = `visitor${n}-${series.slug}@example.com`;
+		const email = visitorEmail(series.slug, n);
 		const session = await stripe.checkout.sessions.create(
 			{
 				mode: 'subscription',

@@ -9,10 +9,12 @@ import { useTestDatabase } from './support/database';
 import { failure } from './support/errors';
 import {
 	expectFirstComeFirstServed,
+	firstDates,
 	publishedSeries,
 	seriesInput,
 	signUp,
-	signUpAndConfirm
+	signUpAndConfirm,
+	visitorEmail
 } from './support/series';
 
 let db: Database;
@@ -104,7 +106,6 @@ describe('capacity and waitlist', () => {
 		const { browser } = await signedUpPractitioner(db);
 		const { id, slug } = await publishedSeries(await browser.api(), { capacity: 5 });
 		await signUpAndConfirm(db, slug, 0);
-		const email = (n: number) => `visitor${n}-${slug}@example.com`;
 		// The first signup starts a batch; the rest arrive while it runs and go in together.
 		const crowd = [...Array.from({ length: 30 }, (_, i) => i + 1), 7, 7, 0];
 		const results = await Promise.allSettled(
@@ -112,7 +113,13 @@ describe('capacity and waitlist', () => {
 				const visitor = await new TestBrowser(db).api();
 				return visitor.subscribers.signUp({
 					slug,
-					fields: { name: `Visitor ${n}`, email: email(n), phone: '', consent: true, website: '' }
+					fields: {
+						name: `Visitor ${n}`,
+						email: visitorEmail(slug, n),
+						phone: '',
+						consent: true,
+						website: ''
+					}
 				});
 			})
 		);
@@ -120,7 +127,7 @@ describe('capacity and waitlist', () => {
 
 		const rows = await db.select().from(subscribers).where(eq(subscribers.seriesId, id));
 		expect(rows).toHaveLength(31);
-		expect(rows.find((r) => r.email === email(0))?.status).toBe('active');
+		expect(rows.find((r) => r.email === visitorEmail(slug, 0))?.status).toBe('active');
 		expect(rows.filter((r) => r.status === 'pending')).toHaveLength(30);
 		const mails = await db
 			.select({ key: emailDeliveries.key, to: emailDeliveries.recipient })
@@ -128,11 +135,11 @@ describe('capacity and waitlist', () => {
 			.where(like(emailDeliveries.recipient, `%-${slug}@example.com`));
 		const to = (purpose: string) =>
 			mails.filter((m) => m.key.startsWith(`${purpose}:`)).map((m) => m.to);
-		expect(to('series-already')).toEqual([email(0)]);
+		expect(to('series-already')).toEqual([visitorEmail(slug, 0)]);
 		// One confirmation for each of the 30 (7's two more signups in the same minute add none),
 		// and visitor 0's from before.
 		expect(to('series-confirm').sort()).toEqual(
-			Array.from({ length: 31 }, (_, n) => email(n)).sort()
+			Array.from({ length: 31 }, (_, n) => visitorEmail(slug, n)).sort()
 		);
 	});
 
@@ -369,12 +376,7 @@ describe('subscriber emails', () => {
 		const { id, slug } = await publishedSeries(api, { capacity: 5 });
 		await signUpAndConfirm(db, slug, 1);
 		await signUpAndConfirm(db, slug, 2);
-		const [first, second] = await db
-			.select()
-			.from(seriesOccurrences)
-			.where(eq(seriesOccurrences.seriesId, id))
-			.orderBy(asc(seriesOccurrences.startsAt))
-			.limit(2);
+		const [first, second] = await firstDates(db, id, 2);
 		await api.series.cancelOccurrence({ occurrenceId: first!.id });
 		await api.series.cancelOccurrence({ occurrenceId: first!.id });
 		await api.series.moveOccurrence({
@@ -407,12 +409,7 @@ describe('subscriber emails', () => {
 		});
 		const { id, slug } = await publishedSeries(api, { capacity: 5 });
 		await signUpAndConfirm(db, slug, 1);
-		const [first] = await db
-			.select()
-			.from(seriesOccurrences)
-			.where(eq(seriesOccurrences.seriesId, id))
-			.orderBy(asc(seriesOccurrences.startsAt))
-			.limit(1);
+		const [first] = await firstDates(db, id, 1);
 		await api.series.moveOccurrence({
 			occurrenceId: first!.id,
 			date: '2099-06-01',
@@ -436,12 +433,7 @@ describe('cancelling and restoring a date', () => {
 		const { id, slug } = await publishedSeries(api, { capacity: 5 });
 		await signUpAndConfirm(db, slug, 1);
 		await signUpAndConfirm(db, slug, 2);
-		const [date] = await db
-			.select()
-			.from(seriesOccurrences)
-			.where(eq(seriesOccurrences.seriesId, id))
-			.orderBy(asc(seriesOccurrences.startsAt))
-			.limit(1);
+		const [date] = await firstDates(db, id, 1);
 		const occurrenceId = date!.id;
 		const mails = (kind: string) =>
 			db

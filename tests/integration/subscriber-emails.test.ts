@@ -5,7 +5,7 @@
  * one-click button uses. The kinds come from the code's own list (subscriberEmailPurposes), so a
  * kind added there without being made here fails this test.
  */
-import { asc, eq, inArray } from 'drizzle-orm';
+import { eq, inArray } from 'drizzle-orm';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { Database } from '../../src/lib/server/db';
 import { emailDeliveries, seriesOccurrences, subscribers } from '../../src/lib/server/db/schema';
@@ -24,7 +24,13 @@ import {
 	usePayments
 } from './support/payments';
 import { answerOf, requestEvent } from './support/routes';
-import { publishedSeries, signUp, signUpAndConfirm } from './support/series';
+import {
+	firstDates,
+	publishedSeries,
+	signUp,
+	signUpAndConfirm,
+	visitorEmail
+} from './support/series';
 import { waitFor } from './support/wait';
 
 let db: Database;
@@ -35,8 +41,6 @@ beforeAll(async () => {
 	({ fake } = await usePayments());
 });
 
-const visitorEmail = (slug: string, n: number) => `visitor${n}-${slug}@example.com`;
-
 /** Free series: confirm, already, admitted, waitlisted, promoted, the three date changes, a reminder. */
 async function freeSeriesEmails() {
 	const { browser } = await signedUpPractitioner(db);
@@ -46,12 +50,7 @@ async function freeSeriesEmails() {
 	await signUpAndConfirm(db, slug, 2);
 	// Signing up again while in: "where you stand".
 	await signUp(db, slug, 1);
-	const [first, second] = await db
-		.select()
-		.from(seriesOccurrences)
-		.where(eq(seriesOccurrences.seriesId, id))
-		.orderBy(asc(seriesOccurrences.startsAt))
-		.limit(2);
+	const [first, second] = await firstDates(db, id, 2);
 	await api.series.cancelOccurrence({ occurrenceId: first!.id });
 	await api.series.restoreOccurrence({ occurrenceId: first!.id });
 	await api.series.moveOccurrence({

@@ -1,11 +1,24 @@
 import { and, asc, eq, like } from 'drizzle-orm';
 import { expect } from 'vitest';
 import type { Database } from '../../../src/lib/server/db';
-import { emailDeliveries, subscribers } from '../../../src/lib/server/db/schema';
+import { emailDeliveries, seriesOccurrences, subscribers } from '../../../src/lib/server/db/schema';
 import { weekdayFields } from '../../../src/lib/server/series/schemas';
 import { ORIGIN, TestBrowser } from './browser';
 
 type Api = Awaited<ReturnType<TestBrowser['api']>>;
+
+/** The address visitor `n` of a series signs up with. */
+export const visitorEmail = (slug: string, n: number) => `visitor${n}-${slug}@example.com`;
+
+/** The series' first `limit` dates, the earliest first. */
+export function firstDates(db: Database, seriesId: string, limit: number) {
+	return db
+		.select()
+		.from(seriesOccurrences)
+		.where(eq(seriesOccurrences.seriesId, seriesId))
+		.orderBy(asc(seriesOccurrences.startsAt))
+		.limit(limit);
+}
 type SeriesFields = Parameters<Api['series']['create']>[0];
 
 /** A weekly Tuesday-evening series in Berlin, far in the future unless told otherwise. */
@@ -41,7 +54,7 @@ export async function publishedSeries(api: Api, fields: Partial<SeriesFields> = 
 /** Visitor `n` signs up on the public page; returns their browser and the link's token. */
 export async function signUp(db: Database, slug: string, n: number) {
 	const visitor = await new TestBrowser(db).api();
-	const email = `visitor${n}-${slug}@example.com`;
+	const email = visitorEmail(slug, n);
 	await visitor.subscribers.signUp({
 		slug,
 		fields: { name: `Visitor ${n}`, email, phone: '', consent: true, website: '' }
