@@ -26,6 +26,7 @@ import {
 	type EmailSendJob,
 	type PasswordResetJob
 } from './queues';
+import { surviveLostJobCompletions } from './lost-completions';
 import { untilQuiet } from './until-quiet';
 import { repeatedFailures } from '../repeated-failures';
 
@@ -182,6 +183,7 @@ export async function startWorker(
 	const batchSize = options.batchSize ?? 50;
 	const sweepSeconds = options.sweepIntervalSeconds ?? 10;
 
+	surviveLostJobCompletions(log);
 	const db = createDatabase(url, { max: 6 });
 	const boss = createBoss(url);
 	let stopping = false;
